@@ -1,0 +1,125 @@
+//! The command edge: parse arguments, open the root, run one command, map every failure to an
+//! exit code from [`crate::exit`]. `anyhow` lives here and nowhere deeper.
+
+pub mod args;
+pub mod man;
+mod report;
+mod snapshot;
+
+use crate::exit;
+use crate::probe::reader::Root;
+use args::{Cli, Command, GlobalArgs};
+use clap::Parser;
+use std::path::Path;
+
+/// A failure that knows its exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    Failure {
+        code: exit::USAGE,
+        message: message.into(),
+    }
+    .into()
+}
+
+pub fn cannot_inspect(message: impl Into<String>) -> anyhow::Error {
+    Failure {
+        code: exit::CANNOT_INSPECT,
+        message: message.into(),
+    }
+    .into()
+}
+
+/// Run with the process's arguments; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ctune: {e:#}");
+            e.downcast_ref::<Failure>()
+                .map_or(exit::CANNOT_INSPECT, |f| f.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Report => report::run(&cli.global),
+        Command::Snapshot { dir } => snapshot::run(&cli.global, &dir),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "ctune", &mut std::io::stdout());
+            Ok(exit::OK)
+        }
+    }
+}
+
+/// The root to read: the live system, or `--root DIR` when it exists and holds `proc/`.
+pub fn open_root(g: &GlobalArgs) -> anyhow::Result<Root> {
+    match &g.root {
+        None => Ok(Root::live()),
+        Some(dir) => {
+            check_root(dir)?;
+            Ok(Root::at(dir))
+        }
+    }
+}
+
+fn check_root(dir: &Path) -> anyhow::Result<()> {
+    if !dir.is_dir() {
+        return Err(cannot_inspect(format!(
+            "--root {}: not a directory",
+            dir.display()
+        )));
+    }
+    if !dir.join("proc").is_dir() {
+        return Err(cannot_inspect(format!(
+            "--root {}: holds no proc/ directory (not a snapshot or system root)",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The `--format` value, checked against what the command accepts.
+pub fn format<'a>(
+    g: &'a GlobalArgs,
+    accepted: &[&'a str],
+    command: &str,
+) -> anyhow::Result<&'a str> {
+    let f = g.format.as_deref().unwrap_or(accepted[0]);
+    if accepted.contains(&f) {
+        Ok(f)
+    } else {
+        Err(usage(format!(
+            "--format {f}: `ctune {command}` takes {}",
+            accepted.join(", ")
+        )))
+    }
+}
+
+/// Probe options from the global arguments.
+pub fn probe_options(g: &GlobalArgs) -> anyhow::Result<crate::probe::Options> {
+    let assume = crate::assume::Assumptions::parse(&g.assume).map_err(|e| usage(e.to_string()))?;
+    Ok(crate::probe::Options {
+        extra_paths: g.paths.clone(),
+        assume,
+    })
+}

@@ -1,0 +1,435 @@
+//! What the probe found: plain data, serialisable, no I/O and no policy.
+//!
+//! The JSON shape of `ctune report --format json` is this module's `Serialize` output (plus
+//! `schema_version`), so field names here are the contract's (`../shared/cli-contract.md`).
+//! Two value types carry the "never lie" rule:
+//! - [`Limit`]: limited (with the file that imposed it), unlimited, or unknown with a reason;
+//! - [`Fact`]: a measured value, not applicable, or unknown with a reason. It serialises as the
+//!   value or `null`; the reasons are listed in `diagnostics`.
+
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+
+/// A resource limit. Serialises as the contract's
+/// `{"state": "limited", "value": .., "source": ..}`, `{"state": "unlimited"}` or
+/// `{"state": "unknown", "reason": ..}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum Limit<T> {
+    Limited {
+        value: T,
+        /// The file that imposed the limit, as seen inside the inspected system.
+        source: String,
+        /// Set on an ancestor of the process's cgroup, not on its own cgroup.
+        #[serde(skip)]
+        inherited: bool,
+        /// Something a reader should know: an unreadable level that may be stricter.
+        #[serde(skip)]
+        note: Option<String>,
+    },
+    Unlimited {
+        /// Why this counts as no limit (`max`, the v1 sentinel, at or above host RAM, ...).
+        #[serde(skip)]
+        why: String,
+    },
+    Unknown {
+        reason: String,
+    },
+}
+
+impl<T: Copy> Limit<T> {
+    pub fn limited(value: T, source: impl Into<String>) -> Self {
+        Limit::Limited {
+            value,
+            source: source.into(),
+            inherited: false,
+            note: None,
+        }
+    }
+
+    pub fn unlimited(why: impl Into<String>) -> Self {
+        Limit::Unlimited { why: why.into() }
+    }
+
+    pub fn unknown(reason: impl Into<String>) -> Self {
+        Limit::Unknown {
+            reason: reason.into(),
+        }
+    }
+
+    pub fn value(&self) -> Option<T> {
+        match self {
+            Limit::Limited { value, .. } => Some(*value),
+            _ => None,
+        }
+    }
+
+    pub fn source(&self) -> Option<&str> {
+        match self {
+            Limit::Limited { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
+    pub fn is_inherited(&self) -> bool {
+        matches!(
+            self,
+            Limit::Limited {
+                inherited: true,
+                ..
+            }
+        )
+    }
+}
+
+/// A measured value that may be missing for a good reason (not applicable on this cgroup
+/// version) or for a bad one (unknown, with the file and what was wrong).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fact<T> {
+    Known(T),
+    NotApplicable,
+    Unknown(String),
+}
+
+impl<T> Fact<T> {
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Fact::Known(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn unknown_reason(&self) -> Option<&str> {
+        match self {
+            Fact::Unknown(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Fact<U> {
+        match self {
+            Fact::Known(v) => Fact::Known(f(v)),
+            Fact::NotApplicable => Fact::NotApplicable,
+            Fact::Unknown(r) => Fact::Unknown(r),
+        }
+    }
+}
+
+impl<T, E: std::fmt::Display> From<Result<T, E>> for Fact<T> {
+    fn from(r: Result<T, E>) -> Self {
+        match r {
+            Ok(v) => Fact::Known(v),
+            Err(e) => Fact::Unknown(e.to_string()),
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Fact<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Fact::Known(v) => v.serialize(s),
+            _ => s.serialize_none(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CgroupVersion {
+    V1,
+    V2,
+    None,
+}
+
+impl CgroupVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CgroupVersion::V1 => "v1",
+            CgroupVersion::V2 => "v2",
+            CgroupVersion::None => "none",
+        }
+    }
+}
+
+/// Everything `ctune report` knows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Facts {
+    pub cgroup: CgroupFacts,
+    pub cpu: CpuFacts,
+    pub memory: MemoryFacts,
+    pub identity: IdentityFacts,
+    pub namespaces: BTreeMap<String, NamespaceFact>,
+    pub container: ContainerFacts,
+    pub mounts: Vec<MountFact>,
+    pub security: SecurityFacts,
+    pub host: HostFacts,
+    pub jvm: Option<JavaFacts>,
+    /// Things the probe noticed that are not one field's value: lines it skipped, paths it
+    /// could not translate, options it assumed. Unknown fields add theirs at render time.
+    pub notes: Vec<String>,
+    /// The environment of the inspected process. Never serialised: it may hold secrets.
+    #[serde(skip)]
+    pub env: Vec<(String, String)>,
+}
+
+impl Facts {
+    pub fn env_var(&self, name: &str) -> Option<&str> {
+        env_lookup(&self.env, name)
+    }
+
+    /// Every field whose value is unknown, as `(json path, reason)`: the `diagnostics` list.
+    pub fn unknowns(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut lim = |name: &str, reason: Option<&str>| {
+            if let Some(r) = reason {
+                out.push((name.to_owned(), r.to_owned()));
+            }
+        };
+        fn lr<T>(l: &Limit<T>) -> Option<&str> {
+            match l {
+                Limit::Unknown { reason } => Some(reason),
+                _ => None,
+            }
+        }
+        lim("cgroup.path", self.cgroup.path.unknown_reason());
+        lim("cpu.limit", lr(&self.cpu.limit));
+        lim("cpu.host_count", self.cpu.host_count.unknown_reason());
+        lim("cpu.cpuset_count", self.cpu.cpuset_count.unknown_reason());
+        lim("cpu.shares", self.cpu.shares.unknown_reason());
+        lim("cpu.weight", self.cpu.weight.unknown_reason());
+        lim("cpu.throttling", self.cpu.throttling.unknown_reason());
+        let m = &self.memory;
+        lim("memory.limit", lr(&m.limit));
+        lim("memory.high", lr(&m.high));
+        lim("memory.swap_limit", lr(&m.swap_limit));
+        lim(
+            "memory.host_total_bytes",
+            m.host_total_bytes.unknown_reason(),
+        );
+        for (name, f) in m.usage_fields() {
+            lim(&format!("memory.{name}"), f.unknown_reason());
+        }
+        lim("memory.oom_kills", m.oom_kills.unknown_reason());
+        lim("identity.uid", self.identity.uid.unknown_reason());
+        lim("identity.gid", self.identity.gid.unknown_reason());
+        lim(
+            "security.capabilities",
+            self.security.capabilities.unknown_reason(),
+        );
+        lim("host.hypervisor", self.host.hypervisor.unknown_reason());
+        out
+    }
+}
+
+pub fn env_lookup<'a>(env: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CgroupFacts {
+    pub version: CgroupVersion,
+    pub hybrid: bool,
+    /// The process's cgroup path as `/proc/self/cgroup` shows it (memory controller on v1).
+    pub path: Fact<String>,
+    /// Directory read for the CPU controller (inside the inspected system), if any.
+    pub cpu_dir: Option<String>,
+    /// Directory read for the memory controller, if any.
+    pub memory_dir: Option<String>,
+    /// How the cgroup path was mapped onto the mounted hierarchy.
+    pub resolution: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Throttling {
+    pub periods: u64,
+    pub throttled_periods: u64,
+    pub throttled_seconds: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CpuFacts {
+    /// Cores: quota / period, the lowest over the cgroup and its ancestors.
+    pub limit: Limit<f64>,
+    pub host_count: Fact<u32>,
+    pub cpuset_count: Fact<u32>,
+    /// `min(cpuset_count, ceil(limit))`, as HotSpot, Go and num_cpus round.
+    pub effective_count: Fact<u32>,
+    /// `min(cpuset_count, floor(limit))`, at least 1, as automaxprocs and Rust's std round.
+    pub effective_count_floor: Fact<u32>,
+    pub shares: Fact<u64>,
+    pub weight: Fact<u64>,
+    pub throttling: Fact<Throttling>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MemoryFacts {
+    pub limit: Limit<u64>,
+    pub high: Limit<u64>,
+    pub swap_limit: Limit<u64>,
+    pub host_total_bytes: Fact<u64>,
+    pub usage_bytes: Fact<u64>,
+    pub anon_bytes: Fact<u64>,
+    pub file_bytes: Fact<u64>,
+    pub active_file_bytes: Fact<u64>,
+    pub inactive_file_bytes: Fact<u64>,
+    pub shmem_bytes: Fact<u64>,
+    pub dirty_bytes: Fact<u64>,
+    pub writeback_bytes: Fact<u64>,
+    /// usage − inactive_file, floor 0: what the kubelet and `kubectl top` call working set.
+    pub working_set_bytes: Fact<u64>,
+    pub oom_kills: Fact<u64>,
+}
+
+impl MemoryFacts {
+    /// The usage breakdown fields with their JSON names, in contract order.
+    pub fn usage_fields(&self) -> [(&'static str, &Fact<u64>); 9] {
+        [
+            ("usage_bytes", &self.usage_bytes),
+            ("anon_bytes", &self.anon_bytes),
+            ("file_bytes", &self.file_bytes),
+            ("active_file_bytes", &self.active_file_bytes),
+            ("inactive_file_bytes", &self.inactive_file_bytes),
+            ("shmem_bytes", &self.shmem_bytes),
+            ("dirty_bytes", &self.dirty_bytes),
+            ("writeback_bytes", &self.writeback_bytes),
+            ("working_set_bytes", &self.working_set_bytes),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityFacts {
+    pub uid: Fact<u32>,
+    pub gid: Fact<u32>,
+    pub user: Option<String>,
+    pub group: Option<String>,
+    pub passwd_entry: bool,
+    /// Where the entry came from: `/etc/passwd`, or the nss_wrapper file, or null.
+    pub passwd_source: Option<String>,
+    pub home: Option<String>,
+    pub user_namespace: bool,
+    /// The uid outside the user namespace that this uid maps to (equal to `uid` without one).
+    pub host_uid: Fact<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NamespaceFact {
+    pub inode: Fact<u64>,
+    pub shared_with_init: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Runtime {
+    Docker,
+    Podman,
+    Kubernetes,
+    Containerd,
+    CriO,
+    Lxc,
+    SystemdNspawn,
+}
+
+impl Runtime {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Runtime::Docker => "docker",
+            Runtime::Podman => "podman",
+            Runtime::Kubernetes => "kubernetes",
+            Runtime::Containerd => "containerd",
+            Runtime::CriO => "cri-o",
+            Runtime::Lxc => "lxc",
+            Runtime::SystemdNspawn => "systemd-nspawn",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContainerFacts {
+    pub detected: bool,
+    pub runtime: Option<Runtime>,
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MountKind {
+    Loop,
+    DeviceMapperOnLoop,
+    DeviceMapper,
+    Block,
+    Tmpfs,
+    Overlay,
+    Network,
+    Other,
+}
+
+impl MountKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MountKind::Loop => "loop",
+            MountKind::DeviceMapperOnLoop => "device-mapper-on-loop",
+            MountKind::DeviceMapper => "device-mapper",
+            MountKind::Block => "block",
+            MountKind::Tmpfs => "tmpfs",
+            MountKind::Overlay => "overlay",
+            MountKind::Network => "network",
+            MountKind::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MountFact {
+    /// The data directory as given (before symbolic links were resolved).
+    pub path: String,
+    /// Why it was inspected: `cwd`, `tmpdir`, `spark-local-dir`, `java.io.tmpdir`, `--path`.
+    pub role: String,
+    pub mount_point: String,
+    pub fs_type: String,
+    pub source: String,
+    pub device: String,
+    pub kind: MountKind,
+    pub backing_file: Option<String>,
+    pub read_only: bool,
+    /// The block device under the mount (`loop0`, `dm-3`, `nvme0n1p2`), when there is one.
+    pub block_device: Option<String>,
+    /// Device-mapper name (`docker-253:0-...-pool`), for `dm-N` devices.
+    pub dm_name: Option<String>,
+    /// Loop devices only: direct I/O on (`false` = every page is cached twice).
+    pub loop_direct_io: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Seccomp {
+    Disabled,
+    Strict,
+    Filter,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SecurityFacts {
+    pub capabilities: Fact<Vec<String>>,
+    pub seccomp: Option<Seccomp>,
+    pub no_new_privs: Option<bool>,
+    pub lsm: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HostFacts {
+    /// The hypervisor's name, `"unknown"` when virtualised by an unnamed one, null on bare metal.
+    pub hypervisor: Fact<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JavaFacts {
+    /// The `java` found (`$JAVA_HOME/bin/java` or the first on `PATH`), or null when assumed.
+    pub path: Option<String>,
+    pub home: Option<String>,
+    pub version: Option<String>,
+    pub vendor: Option<String>,
+    pub runtime_version: Option<String>,
+    /// How the version was learned: `release file`, `--assume jdk=...`.
+    pub version_source: String,
+}

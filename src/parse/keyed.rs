@@ -1,0 +1,100 @@
+//! Flat keyed files: `key value` per line (`memory.stat`, `cpu.stat`, `memory.events`,
+//! `memory.oom_control`) and `Key: value` per line (`/proc/self/status`, `/proc/meminfo`).
+//!
+//! Keys get added across kernel versions and their order varies, so values are looked up by
+//! name. A key whose value is not a number makes that one value unknown, not the whole file.
+
+use super::{quote, ParseError};
+
+/// A parsed keyed file. Holds borrowed slices of the text it was parsed from.
+#[derive(Debug, Clone, Default)]
+pub struct Keyed<'a> {
+    entries: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Keyed<'a> {
+    /// `key value` lines (cgroup stat files). Leading white space is ignored.
+    pub fn space_separated(text: &'a str) -> Self {
+        let entries = text
+            .lines()
+            .filter_map(|l| {
+                let l = l.trim();
+                let (k, v) = l.split_once([' ', '\t'])?;
+                Some((k, v.trim()))
+            })
+            .collect();
+        Keyed { entries }
+    }
+
+    /// `Key: value` lines (`/proc/self/status`, `/proc/meminfo`).
+    pub fn colon_separated(text: &'a str) -> Self {
+        let entries = text
+            .lines()
+            .filter_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                Some((k.trim(), v.trim()))
+            })
+            .collect();
+        Keyed { entries }
+    }
+
+    /// The raw value of the first line with this key.
+    pub fn get(&self, key: &str) -> Option<&'a str> {
+        self.entries
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+    }
+
+    /// A numeric value: `Ok(None)` when the key is absent, an error when it is not a number.
+    pub fn u64(&self, key: &str) -> Result<Option<u64>, ParseError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| ParseError(format!("{key}: expected a number, found {}", quote(v)))),
+        }
+    }
+
+    /// A numeric value that must be present.
+    pub fn require_u64(&self, key: &str) -> Result<u64, ParseError> {
+        self.u64(key)?
+            .ok_or_else(|| ParseError(format!("no '{key}' line")))
+    }
+
+    /// A `/proc/meminfo` value in bytes (`MemTotal:  24576000 kB`).
+    pub fn kib_as_bytes(&self, key: &str) -> Result<u64, ParseError> {
+        let v = self
+            .get(key)
+            .ok_or_else(|| ParseError(format!("no '{key}' line")))?;
+        let n = v.strip_suffix("kB").unwrap_or(v).trim();
+        n.parse::<u64>()
+            .ok()
+            .and_then(|k| k.checked_mul(1024))
+            .ok_or_else(|| ParseError(format!("{key}: expected '<n> kB', found {}", quote(v))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lookup() {
+        let k = Keyed::space_separated(
+            "\tnr_periods 10\n\tnr_throttled 2\n\tthrottled_time fortytwo\n",
+        );
+        assert_eq!(k.u64("nr_periods").unwrap(), Some(10));
+        assert_eq!(k.u64("missing").unwrap(), None);
+        assert!(k.u64("throttled_time").is_err());
+    }
+
+    #[test]
+    fn status_and_meminfo() {
+        let k = Keyed::colon_separated("Uid:\t0\t0\t0\t0\nMemTotal:       24576000 kB\n");
+        assert_eq!(k.get("Uid"), Some("0\t0\t0\t0"));
+        assert_eq!(k.kib_as_bytes("MemTotal").unwrap(), 24576000 * 1024);
+        assert!(k.kib_as_bytes("Uid").is_err());
+    }
+}

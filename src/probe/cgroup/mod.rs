@@ -1,0 +1,306 @@
+//! cgroup limits and counters for CPU and memory.
+//!
+//! [`layout`] finds the process's directory in each hierarchy; [`v1`] and [`v2`] know the file
+//! names and formats of their version and implement the same [`Files`] trait, so they stay
+//! parallel; this module walks from the process's cgroup up to the mount point and combines the
+//! levels into one [`Limit`], remembering which file imposed it.
+
+pub mod layout;
+pub mod v1;
+pub mod v2;
+
+use crate::facts::{CgroupVersion, Fact, Limit, Throttling};
+use crate::probe::reader::{ReadError, Root};
+pub use layout::{Hierarchy, Layout, Resolution};
+
+/// Memory counters of the process's cgroup (its subtree).
+#[derive(Debug, Clone)]
+pub struct MemoryStats {
+    pub usage: Fact<u64>,
+    pub anon: Fact<u64>,
+    pub file: Fact<u64>,
+    pub active_file: Fact<u64>,
+    pub inactive_file: Fact<u64>,
+    pub shmem: Fact<u64>,
+    pub dirty: Fact<u64>,
+    pub writeback: Fact<u64>,
+    /// A limit the kernel computed over every ancestor, hidden ones included (v1's
+    /// `hierarchical_memory_limit`); `None` where the version has no such thing.
+    pub hierarchical_limit: Option<Limit<u64>>,
+}
+
+/// The files of one cgroup version. Each `*_at` reads one level and returns `None` when that
+/// level has no such file (a v2 level whose parent did not enable the controller, or the root).
+pub trait Files {
+    const VERSION: CgroupVersion;
+    fn cpu_limit_at(root: &Root, dir: &str) -> Option<Limit<f64>>;
+    fn memory_limit_at(root: &Root, dir: &str, host_total: Option<u64>) -> Option<Limit<u64>>;
+    fn memory_high_at(root: &Root, dir: &str, host_total: Option<u64>) -> Option<Limit<u64>>;
+    fn swap_limit_at(root: &Root, dir: &str, host_total: Option<u64>) -> Option<Limit<u64>>;
+    /// `(shares, weight)`: v1 has shares, v2 weight; the other is not applicable.
+    fn cpu_share(root: &Root, leaf: &str) -> (Fact<u64>, Fact<u64>);
+    fn throttling(root: &Root, leaf: &str) -> Fact<Throttling>;
+    fn cpuset_count(root: &Root, leaf: &str) -> Fact<u32>;
+    fn memory_stats(root: &Root, leaf: &str, host_total: Option<u64>) -> MemoryStats;
+    fn oom_kills(root: &Root, leaf: &str) -> Fact<u64>;
+}
+
+/// CPU facts from the cgroup.
+#[derive(Debug, Clone)]
+pub struct CgroupCpu {
+    pub limit: Limit<f64>,
+    pub shares: Fact<u64>,
+    pub weight: Fact<u64>,
+    pub throttling: Fact<Throttling>,
+}
+
+/// Memory facts from the cgroup.
+#[derive(Debug, Clone)]
+pub struct CgroupMemory {
+    pub limit: Limit<u64>,
+    pub high: Limit<u64>,
+    pub swap_limit: Limit<u64>,
+    pub stats: MemoryStats,
+    pub oom_kills: Fact<u64>,
+}
+
+pub fn read_cpu(root: &Root, h: &Hierarchy) -> CgroupCpu {
+    match h.version {
+        CgroupVersion::V1 => cpu::<v1::V1>(root, h),
+        _ => cpu::<v2::V2>(root, h),
+    }
+}
+
+pub fn read_memory(root: &Root, h: &Hierarchy, host_total: Option<u64>) -> CgroupMemory {
+    match h.version {
+        CgroupVersion::V1 => memory::<v1::V1>(root, h, host_total),
+        _ => memory::<v2::V2>(root, h, host_total),
+    }
+}
+
+pub fn read_cpuset_count(root: &Root, h: &Hierarchy) -> Fact<u32> {
+    match h.version {
+        CgroupVersion::V1 => v1::V1::cpuset_count(root, &h.leaf),
+        _ => v2::V2::cpuset_count(root, &h.leaf),
+    }
+}
+
+/// The leaf directory must exist, or every "no such file" below would read as "no limit".
+fn missing_leaf(root: &Root, h: &Hierarchy) -> Option<String> {
+    (!root.exists(&h.leaf)).then(|| {
+        format!(
+            "{}: cgroup directory does not exist (cgroup path {})",
+            h.leaf,
+            h.cgroup_path.as_deref().unwrap_or("unknown")
+        )
+    })
+}
+
+fn cpu<F: Files>(root: &Root, h: &Hierarchy) -> CgroupCpu {
+    if let Some(r) = missing_leaf(root, h) {
+        return CgroupCpu {
+            limit: Limit::unknown(r.clone()),
+            shares: Fact::Unknown(r.clone()),
+            weight: Fact::Unknown(r.clone()),
+            throttling: Fact::Unknown(r),
+        };
+    }
+    let levels = h.levels();
+    let limit = walk(&levels, |d| F::cpu_limit_at(root, d), h, "cpu", "CPU quota");
+    let (shares, weight) = F::cpu_share(root, &h.leaf);
+    CgroupCpu {
+        limit,
+        shares,
+        weight,
+        throttling: F::throttling(root, &h.leaf),
+    }
+}
+
+fn memory<F: Files>(root: &Root, h: &Hierarchy, host_total: Option<u64>) -> CgroupMemory {
+    if let Some(r) = missing_leaf(root, h) {
+        let u = || Fact::Unknown(r.clone());
+        return CgroupMemory {
+            limit: Limit::unknown(r.clone()),
+            high: Limit::unknown(r.clone()),
+            swap_limit: Limit::unknown(r.clone()),
+            stats: MemoryStats {
+                usage: u(),
+                anon: u(),
+                file: u(),
+                active_file: u(),
+                inactive_file: u(),
+                shmem: u(),
+                dirty: u(),
+                writeback: u(),
+                hierarchical_limit: None,
+            },
+            oom_kills: u(),
+        };
+    }
+    let levels = h.levels();
+    let stats = F::memory_stats(root, &h.leaf, host_total);
+    let mut limit = walk(
+        &levels,
+        |d| F::memory_limit_at(root, d, host_total),
+        h,
+        "memory",
+        "memory limit",
+    );
+    if let Some(hidden @ Limit::Limited { value, .. }) = &stats.hierarchical_limit {
+        // The kernel's own minimum over all ancestors, including levels above the mount.
+        // Only a strictly lower value says something the walk did not: it was set above the
+        // levels visible here.
+        if limit.value().is_none_or(|v| *value < v) && !matches!(limit, Limit::Unknown { .. }) {
+            limit = match hidden.clone() {
+                Limit::Limited { value, source, .. } => Limit::Limited {
+                    value,
+                    source,
+                    inherited: true,
+                    note: Some("set on an ancestor cgroup that is not visible here; the kernel reports it as hierarchical_memory_limit".into()),
+                },
+                other => other,
+            };
+        }
+    }
+    CgroupMemory {
+        high: if F::VERSION == CgroupVersion::V1 {
+            Limit::unlimited("cgroup v1 has no memory.high")
+        } else {
+            walk(
+                &levels,
+                |d| F::memory_high_at(root, d, host_total),
+                h,
+                "memory",
+                "memory.high",
+            )
+        },
+        swap_limit: walk(
+            &levels,
+            |d| F::swap_limit_at(root, d, host_total),
+            h,
+            "memory",
+            "swap limit",
+        ),
+        limit,
+        oom_kills: F::oom_kills(root, &h.leaf),
+        stats,
+    }
+}
+
+/// Combine the levels from leaf to mount point: the lowest limit wins and keeps its file; an
+/// unreadable level with no limit elsewhere makes the result unknown (never unlimited).
+fn walk<T: Copy + PartialOrd>(
+    levels: &[String],
+    mut at: impl FnMut(&str) -> Option<Limit<T>>,
+    h: &Hierarchy,
+    controller: &str,
+    what: &str,
+) -> Limit<T> {
+    let mut best: Option<(T, String, bool)> = None;
+    let mut unknown: Option<String> = None;
+    let mut unlimited: Option<String> = None;
+    let mut any_file = false;
+    for (i, dir) in levels.iter().enumerate() {
+        match at(dir) {
+            None => {}
+            Some(Limit::Limited { value, source, .. }) => {
+                any_file = true;
+                if best.as_ref().is_none_or(|b| value < b.0) {
+                    best = Some((value, source, i > 0));
+                }
+            }
+            Some(Limit::Unlimited { why }) => {
+                any_file = true;
+                unlimited.get_or_insert(why);
+            }
+            Some(Limit::Unknown { reason }) => {
+                any_file = true;
+                unknown.get_or_insert(reason);
+            }
+        }
+    }
+    let top = levels.last().map(String::as_str).unwrap_or("");
+    match (best, unknown, unlimited) {
+        (Some((value, source, inherited)), unknown, _) => Limit::Limited {
+            value,
+            source,
+            inherited,
+            note: unknown
+                .map(|r| format!("another level could not be read and may be stricter: {r}")),
+        },
+        (None, Some(reason), _) => Limit::Unknown { reason },
+        (None, None, Some(why)) => {
+            let above = if h.mount_root != "/" || h.resolution == Resolution::OutsideNamespace {
+                format!("; levels above {top} are not visible from here")
+            } else {
+                String::new()
+            };
+            Limit::Unlimited {
+                why: format!("{why} at every level up to {top}{above}"),
+            }
+        }
+        (None, None, None) if h.version == CgroupVersion::V2 || !any_file => {
+            if h.version == CgroupVersion::V2 {
+                Limit::Unlimited {
+                    why: format!("the {controller} controller is not enabled for this cgroup (no {what} file from {} to {top})", levels[0]),
+                }
+            } else {
+                Limit::unknown(format!("no {what} file in {} or its parents", levels[0]))
+            }
+        }
+        (None, None, None) => Limit::unknown(format!("no {what} could be read")),
+    }
+}
+
+/// Read a file at one level: `None` when it does not exist, `Some(Err)` when it cannot be read.
+pub(crate) fn read_at(
+    root: &Root,
+    dir: &str,
+    file: &str,
+) -> Option<Result<(String, String), ReadError>> {
+    let path = format!("{}/{}", dir.trim_end_matches('/'), file);
+    match root.read_string(&path) {
+        Ok(t) => Some(Ok((path, t))),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => Some(Err(e)),
+    }
+}
+
+/// Read one level's file and turn it into a limit with `parse`.
+pub(crate) fn limit_at<T: Copy>(
+    root: &Root,
+    dir: &str,
+    file: &str,
+    parse: impl FnOnce(&str, &str) -> Limit<T>,
+) -> Option<Limit<T>> {
+    Some(match read_at(root, dir, file)? {
+        Ok((path, text)) => parse(&path, &text),
+        Err(e) => Limit::unknown(e.to_string()),
+    })
+}
+
+/// A byte limit: `max`, the v1 sentinel and anything at or above host RAM mean no limit.
+pub(crate) fn byte_limit(path: &str, text: &str, host_total: Option<u64>) -> Limit<u64> {
+    use crate::parse::cgroup_values::{u64_or_max, MaxValue, V1_UNLIMITED_MIN};
+    match u64_or_max(text) {
+        Err(e) => Limit::unknown(format!("{path}: {e}")),
+        Ok(MaxValue::Max) => Limit::unlimited(format!("{path} is 'max'")),
+        Ok(MaxValue::Value(v)) if v >= V1_UNLIMITED_MIN => {
+            Limit::unlimited(format!("{path} holds the v1 'no limit' value {v}"))
+        }
+        Ok(MaxValue::Value(v)) => match host_total {
+            Some(ram) if v >= ram => Limit::unlimited(format!(
+                "{path} = {v} is at or above host RAM ({ram} bytes)"
+            )),
+            _ => Limit::limited(v, path),
+        },
+    }
+}
+
+/// Read a keyed stat file of the leaf; the error says which file.
+pub(crate) fn stat_file(root: &Root, leaf: &str, file: &str) -> Result<(String, String), String> {
+    let path = format!("{}/{}", leaf.trim_end_matches('/'), file);
+    root.read_string(&path)
+        .map(|t| (path, t))
+        .map_err(|e| e.to_string())
+}

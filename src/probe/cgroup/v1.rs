@@ -1,0 +1,163 @@
+//! cgroup v1 files (Documentation/admin-guide/cgroup-v1/). Same shape as [`super::v2`].
+
+use super::{byte_limit, limit_at, read_at, stat_file, Files, MemoryStats};
+use crate::facts::{CgroupVersion, Fact, Limit, Throttling};
+use crate::parse::cgroup_values::{cfs_quota, CpuQuota};
+use crate::parse::keyed::Keyed;
+use crate::parse::{cpulist, parse_u64};
+use crate::probe::reader::Root;
+
+pub struct V1;
+
+impl Files for V1 {
+    const VERSION: CgroupVersion = CgroupVersion::V1;
+
+    fn cpu_limit_at(root: &Root, dir: &str) -> Option<Limit<f64>> {
+        let period = read_at(root, dir, "cpu.cfs_period_us");
+        limit_at(root, dir, "cpu.cfs_quota_us", |path, text| {
+            let period_text = match &period {
+                Some(Ok((_, t))) => Some(t.as_str()),
+                _ => None,
+            };
+            match cfs_quota(text, period_text) {
+                Ok(CpuQuota::Unlimited) => Limit::unlimited(format!("{path} is -1")),
+                Ok(q @ CpuQuota::Limited { .. }) => Limit::limited(q.cores().unwrap_or(0.0), path),
+                Err(e) => match &period {
+                    Some(Err(pe)) => Limit::unknown(pe.to_string()),
+                    _ => Limit::unknown(format!("{path}: {e}")),
+                },
+            }
+        })
+    }
+
+    fn memory_limit_at(root: &Root, dir: &str, host_total: Option<u64>) -> Option<Limit<u64>> {
+        limit_at(root, dir, "memory.limit_in_bytes", |p, t| {
+            byte_limit(p, t, host_total)
+        })
+    }
+
+    fn memory_high_at(_root: &Root, _dir: &str, _host_total: Option<u64>) -> Option<Limit<u64>> {
+        None // v1 has no throttle threshold; see `super::memory`
+    }
+
+    fn swap_limit_at(root: &Root, dir: &str, host_total: Option<u64>) -> Option<Limit<u64>> {
+        // v1 limits memory + swap together; swap alone is the difference.
+        let memsw = match read_at(root, dir, "memory.memsw.limit_in_bytes") {
+            None => {
+                return Some(Limit::unknown(format!(
+                    "{dir}/memory.memsw.limit_in_bytes: no such file (swap accounting is off)"
+                )))
+            }
+            Some(Err(e)) => return Some(Limit::unknown(e.to_string())),
+            Some(Ok((path, t))) => byte_limit(&path, &t, None),
+        };
+        match memsw {
+            Limit::Limited { value, source, .. } => {
+                let mem = Self::memory_limit_at(root, dir, host_total);
+                match mem.as_ref().and_then(Limit::value) {
+                    Some(m) => Some(Limit::limited(value.saturating_sub(m), source)),
+                    None => Some(Limit::limited(value, source)),
+                }
+            }
+            other => Some(other),
+        }
+    }
+
+    fn cpu_share(root: &Root, leaf: &str) -> (Fact<u64>, Fact<u64>) {
+        let shares = match read_at(root, leaf, "cpu.shares") {
+            None => Fact::Unknown(format!("{leaf}/cpu.shares: no such file")),
+            Some(Err(e)) => Fact::Unknown(e.to_string()),
+            Some(Ok((path, t))) => parse_u64(&t).map_err(|e| format!("{path}: {e}")).into(),
+        };
+        (shares, Fact::NotApplicable)
+    }
+
+    fn throttling(root: &Root, leaf: &str) -> Fact<Throttling> {
+        let (path, text) = match stat_file(root, leaf, "cpu.stat") {
+            Ok(x) => x,
+            Err(e) => return Fact::Unknown(e),
+        };
+        let k = Keyed::space_separated(&text);
+        let r = (|| {
+            Ok::<_, crate::parse::ParseError>(Throttling {
+                periods: k.require_u64("nr_periods")?,
+                throttled_periods: k.require_u64("nr_throttled")?,
+                throttled_seconds: k.require_u64("throttled_time")? as f64 / 1e9,
+            })
+        })();
+        r.map_err(|e| format!("{path}: {e}")).into()
+    }
+
+    fn cpuset_count(root: &Root, leaf: &str) -> Fact<u32> {
+        match stat_file(root, leaf, "cpuset.effective_cpus") {
+            Err(e) => Fact::Unknown(e),
+            Ok((path, t)) => cpulist::count(&t)
+                .map_err(|e| format!("{path}: {e}"))
+                .into(),
+        }
+    }
+
+    fn memory_stats(root: &Root, leaf: &str, host_total: Option<u64>) -> MemoryStats {
+        let usage: Fact<u64> = match stat_file(root, leaf, "memory.usage_in_bytes") {
+            Err(e) => Fact::Unknown(e),
+            Ok((path, t)) => parse_u64(&t).map_err(|e| format!("{path}: {e}")).into(),
+        };
+        let stat = stat_file(root, leaf, "memory.stat");
+        // `total_*` counts the whole subtree; a leaf's own counter is the fallback.
+        let key = |k: &str| -> Fact<u64> {
+            match &stat {
+                Err(e) => Fact::Unknown(e.clone()),
+                Ok((path, t)) => {
+                    let s = Keyed::space_separated(t);
+                    let total = format!("total_{k}");
+                    match s.u64(&total) {
+                        Ok(Some(v)) => Fact::Known(v),
+                        Err(e) => Fact::Unknown(format!("{path}: {e}")),
+                        Ok(None) => match s.u64(k) {
+                            Ok(Some(v)) => Fact::Known(v),
+                            Ok(None) => {
+                                Fact::Unknown(format!("{path}: no '{total}' or '{k}' line"))
+                            }
+                            Err(e) => Fact::Unknown(format!("{path}: {e}")),
+                        },
+                    }
+                }
+            }
+        };
+        let hierarchical_limit = match &stat {
+            Ok((path, t)) => match Keyed::space_separated(t).get("hierarchical_memory_limit") {
+                None => None,
+                Some(v) => Some(byte_limit(
+                    &format!("{path} (hierarchical_memory_limit)"),
+                    v,
+                    host_total,
+                )),
+            },
+            Err(_) => None,
+        };
+        MemoryStats {
+            usage,
+            anon: key("rss"),
+            file: key("cache"),
+            active_file: key("active_file"),
+            inactive_file: key("inactive_file"),
+            shmem: key("shmem"),
+            dirty: key("dirty"),
+            writeback: key("writeback"),
+            hierarchical_limit,
+        }
+    }
+
+    fn oom_kills(root: &Root, leaf: &str) -> Fact<u64> {
+        match stat_file(root, leaf, "memory.oom_control") {
+            Err(e) => Fact::Unknown(e),
+            Ok((path, t)) => match Keyed::space_separated(&t).u64("oom_kill") {
+                Ok(Some(v)) => Fact::Known(v),
+                Ok(None) => {
+                    Fact::Unknown(format!("{path}: no 'oom_kill' line (kernel before 4.13)"))
+                }
+                Err(e) => Fact::Unknown(format!("{path}: {e}")),
+            },
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! cgroup v2 files (Documentation/admin-guide/cgroup-v2.rst). Same shape as [`super::v1`].
+
+use super::{byte_limit, limit_at, read_at, stat_file, Files, MemoryStats};
+use crate::facts::{CgroupVersion, Fact, Limit, Throttling};
+use crate::parse::cgroup_values::{cpu_max, CpuQuota};
+use crate::parse::keyed::Keyed;
+use crate::parse::{cpulist, parse_u64};
+use crate::probe::reader::Root;
+
+pub struct V2;
+
+impl Files for V2 {
+    const VERSION: CgroupVersion = CgroupVersion::V2;
+
+    fn cpu_limit_at(root: &Root, dir: &str) -> Option<Limit<f64>> {
+        limit_at(root, dir, "cpu.max", |path, text| match cpu_max(text) {
+            Ok(CpuQuota::Unlimited) => Limit::unlimited(format!("{path} has no quota ('max')")),
+            Ok(q @ CpuQuota::Limited { .. }) => Limit::limited(q.cores().unwrap_or(0.0), path),
+            Err(e) => Limit::unknown(format!("{path}: {e}")),
+        })
+    }
+
+    fn memory_limit_at(root: &Root, dir: &str, host_total: Option<u64>) -> Option<Limit<u64>> {
+        limit_at(root, dir, "memory.max", |p, t| byte_limit(p, t, host_total))
+    }
+
+    fn memory_high_at(root: &Root, dir: &str, host_total: Option<u64>) -> Option<Limit<u64>> {
+        limit_at(root, dir, "memory.high", |p, t| {
+            byte_limit(p, t, host_total)
+        })
+    }
+
+    fn swap_limit_at(root: &Root, dir: &str, _host_total: Option<u64>) -> Option<Limit<u64>> {
+        // Swap only, `0` = no swap at all; host RAM is no yardstick for swap.
+        limit_at(root, dir, "memory.swap.max", |p, t| byte_limit(p, t, None))
+    }
+
+    fn cpu_share(root: &Root, leaf: &str) -> (Fact<u64>, Fact<u64>) {
+        let weight = match read_at(root, leaf, "cpu.weight") {
+            None => Fact::Unknown(format!("{leaf}/cpu.weight: no such file")),
+            Some(Err(e)) => Fact::Unknown(e.to_string()),
+            Some(Ok((path, t))) => parse_u64(&t).map_err(|e| format!("{path}: {e}")).into(),
+        };
+        (Fact::NotApplicable, weight)
+    }
+
+    fn throttling(root: &Root, leaf: &str) -> Fact<Throttling> {
+        let (path, text) = match stat_file(root, leaf, "cpu.stat") {
+            Ok(x) => x,
+            Err(e) => return Fact::Unknown(e),
+        };
+        let k = Keyed::space_separated(&text);
+        let r = (|| {
+            Ok::<_, crate::parse::ParseError>(Throttling {
+                periods: k.require_u64("nr_periods")?,
+                throttled_periods: k.require_u64("nr_throttled")?,
+                throttled_seconds: k.require_u64("throttled_usec")? as f64 / 1e6,
+            })
+        })();
+        r.map_err(|e| format!("{path}: {e}")).into()
+    }
+
+    fn cpuset_count(root: &Root, leaf: &str) -> Fact<u32> {
+        match stat_file(root, leaf, "cpuset.cpus.effective") {
+            Err(e) => Fact::Unknown(e),
+            Ok((path, t)) => cpulist::count(&t)
+                .map_err(|e| format!("{path}: {e}"))
+                .into(),
+        }
+    }
+
+    fn memory_stats(root: &Root, leaf: &str, _host_total: Option<u64>) -> MemoryStats {
+        let usage: Fact<u64> = match stat_file(root, leaf, "memory.current") {
+            Err(e) => Fact::Unknown(e),
+            Ok((path, t)) => parse_u64(&t).map_err(|e| format!("{path}: {e}")).into(),
+        };
+        let stat = stat_file(root, leaf, "memory.stat");
+        let key = |k: &str| -> Fact<u64> {
+            match &stat {
+                Err(e) => Fact::Unknown(e.clone()),
+                Ok((path, t)) => match Keyed::space_separated(t).u64(k) {
+                    Ok(Some(v)) => Fact::Known(v),
+                    Ok(None) => Fact::Unknown(format!("{path}: no '{k}' line")),
+                    Err(e) => Fact::Unknown(format!("{path}: {e}")),
+                },
+            }
+        };
+        MemoryStats {
+            usage,
+            anon: key("anon"),
+            file: key("file"),
+            active_file: key("active_file"),
+            inactive_file: key("inactive_file"),
+            shmem: key("shmem"),
+            dirty: key("file_dirty"),
+            writeback: key("file_writeback"),
+            hierarchical_limit: None,
+        }
+    }
+
+    fn oom_kills(root: &Root, leaf: &str) -> Fact<u64> {
+        match stat_file(root, leaf, "memory.events") {
+            Err(e) => Fact::Unknown(e),
+            Ok((path, t)) => Keyed::space_separated(&t)
+                .require_u64("oom_kill")
+                .map_err(|e| format!("{path}: {e}"))
+                .into(),
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Find the Java that would run (`$JAVA_HOME/bin/java`, else the first `java` on `PATH`) and
+//! read its version from the home's `release` file, without starting it (a JVM start costs
+//! tens of milliseconds; the file costs microseconds).
+
+use super::reader::Root;
+use crate::facts::{env_lookup, JavaFacts};
+use crate::parse::release;
+
+pub(super) fn find(
+    root: &Root,
+    env: &[(String, String)],
+    assumed: Option<&str>,
+    notes: &mut Vec<String>,
+) -> Option<JavaFacts> {
+    if let Some(v) = assumed {
+        return Some(JavaFacts {
+            path: None,
+            home: None,
+            version: Some(v.to_owned()),
+            vendor: None,
+            runtime_version: None,
+            version_source: "--assume jdk".into(),
+        });
+    }
+    let mut candidates = Vec::new();
+    if let Some(h) = env_lookup(env, "JAVA_HOME").filter(|h| h.starts_with('/')) {
+        candidates.push(format!("{}/bin/java", h.trim_end_matches('/')));
+    }
+    let path = env_lookup(env, "PATH")
+        .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    for dir in path.split(':').filter(|d| d.starts_with('/')) {
+        candidates.push(format!("{}/java", dir.trim_end_matches('/')));
+    }
+    let java = candidates.into_iter().find(|c| root.is_file(c))?;
+    let real = root.canonicalize(&java).unwrap_or_else(|_| java.clone());
+    let home = java_home(root, &real);
+    let mut facts = JavaFacts {
+        path: Some(java.clone()),
+        home: home.clone(),
+        version: None,
+        vendor: None,
+        runtime_version: None,
+        version_source: "release file".into(),
+    };
+    match home
+        .as_deref()
+        .map(|h| (h, root.read_string(&format!("{h}/release"))))
+    {
+        Some((_, Ok(text))) => {
+            facts.version = release::get(&text, "JAVA_VERSION").map(str::to_owned);
+            facts.vendor = release::get(&text, "IMPLEMENTOR").map(str::to_owned);
+            facts.runtime_version = release::get(&text, "JAVA_RUNTIME_VERSION").map(str::to_owned);
+            if facts.version.is_none() {
+                notes.push(format!(
+                    "{}/release has no JAVA_VERSION",
+                    home.as_deref().unwrap_or("")
+                ));
+            }
+        }
+        Some((h, Err(e))) => notes.push(format!("Java version unknown: {e} (home {h})")),
+        None => notes.push(format!(
+            "Java version unknown: {real} is not in a bin/ directory"
+        )),
+    }
+    if facts.version.is_none() {
+        facts.version_source = "unknown".into();
+    }
+    Some(facts)
+}
+
+/// `/usr/lib/jvm/x/bin/java` → `/usr/lib/jvm/x`; a JDK 8 `.../jre/bin/java` → the JDK home
+/// when it has the `release` file.
+fn java_home(root: &Root, real: &str) -> Option<String> {
+    let bin = real.rsplit_once('/')?.0;
+    let (home, last) = bin.rsplit_once('/')?;
+    if last != "bin" {
+        return None;
+    }
+    let home = if home.is_empty() { "/" } else { home };
+    if let Some(jdk) = home.strip_suffix("/jre") {
+        if root.is_file(&format!("{jdk}/release")) {
+            return Some(jdk.to_owned());
+        }
+    }
+    Some(home.to_owned())
+}

@@ -1,0 +1,325 @@
+//! The probe: all I/O of ctune, through one root-relative [`reader::Root`].
+//!
+//! Each section reads its files and hands the text to the pure parsers in [`crate::parse`];
+//! what comes out is [`crate::facts`]. Nothing here fails as a whole: a missing or malformed
+//! file makes its value unknown with the reason, and the rest of the report still stands.
+
+pub mod cgroup;
+mod container;
+mod host;
+mod identity;
+mod java;
+mod mounts;
+pub mod reader;
+mod security;
+
+use crate::assume::Assumptions;
+use crate::facts::*;
+use crate::parse::{self, keyed::Keyed};
+use reader::Root;
+
+/// What the caller wants looked at beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--path` directories, inspected besides the defaults.
+    pub extra_paths: Vec<String>,
+    pub assume: Assumptions,
+}
+
+/// Text of the files several sections share, read once.
+pub(crate) struct Shared {
+    pub status: Result<String, String>,
+    pub env: Vec<(String, String)>,
+    pub mounts: Vec<parse::mountinfo::Mount>,
+    pub cgroup_lines: Vec<parse::proc_cgroup::CgroupLine>,
+}
+
+impl Shared {
+    pub fn status(&self) -> Option<Keyed<'_>> {
+        self.status.as_ref().ok().map(|s| Keyed::colon_separated(s))
+    }
+}
+
+/// Look at everything `ctune report` shows.
+pub fn collect(root: &Root, opts: &Options) -> Facts {
+    let mut notes = Vec::new();
+    let shared = read_shared(root, &mut notes);
+    let host_total = host_memory(root);
+    let (cgroup_facts, layout) = cgroup_section(root, &shared, &mut notes);
+    let cpu = cpu_section(root, &shared, &layout, &opts.assume);
+    let memory = memory_section(root, &layout, host_total, &opts.assume);
+    let identity = identity::collect(root, &shared);
+    let namespaces = container::namespaces(root);
+    let container = container::detect(root, &shared);
+    let mounts = mounts::collect(root, &shared, &opts.extra_paths, &mut notes);
+    let security = security::collect(root, &shared);
+    let host = host::collect(root);
+    let jvm = java::find(root, &shared.env, opts.assume.jdk.as_deref(), &mut notes);
+    if let Some(c) = opts.assume.cpus {
+        notes.push(format!("cpu.limit assumed: {c} cores (--assume cpus)"));
+    }
+    if let Some(m) = opts.assume.memory {
+        notes.push(format!("memory.limit assumed: {m} bytes (--assume memory)"));
+    }
+    Facts {
+        cgroup: cgroup_facts,
+        cpu,
+        memory,
+        identity,
+        namespaces,
+        container,
+        mounts,
+        security,
+        host,
+        jvm,
+        notes,
+        env: shared.env,
+    }
+}
+
+fn read_shared(root: &Root, notes: &mut Vec<String>) -> Shared {
+    let env = match root.read_bytes("/proc/self/environ") {
+        Ok(b) => parse::environ::parse(&b),
+        Err(e) => {
+            notes.push(format!("environment unknown: {e}"));
+            Vec::new()
+        }
+    };
+    let mounts = match root.read_string("/proc/self/mountinfo") {
+        Ok(t) => {
+            let (m, bad) = parse::mountinfo::parse(&t);
+            for b in bad.iter().take(5) {
+                notes.push(format!(
+                    "/proc/self/mountinfo line {} skipped: {}",
+                    b.line, b.error
+                ));
+            }
+            if bad.len() > 5 {
+                notes.push(format!(
+                    "/proc/self/mountinfo: {} more lines skipped",
+                    bad.len() - 5
+                ));
+            }
+            m
+        }
+        Err(e) => {
+            notes.push(format!("mounts unknown: {e}"));
+            Vec::new()
+        }
+    };
+    let cgroup_lines = match root.read_string("/proc/self/cgroup") {
+        Ok(t) => parse::proc_cgroup::parse(&t).unwrap_or_else(|e| {
+            notes.push(format!("/proc/self/cgroup: {e}"));
+            Vec::new()
+        }),
+        Err(e) => {
+            if !e.is_not_found() || root.exists("/sys/fs/cgroup") {
+                notes.push(format!("cgroup membership unknown: {e}"));
+            }
+            Vec::new()
+        }
+    };
+    let status = root
+        .read_string("/proc/self/status")
+        .map_err(|e| e.to_string());
+    Shared {
+        status,
+        env,
+        mounts,
+        cgroup_lines,
+    }
+}
+
+fn host_memory(root: &Root) -> Fact<u64> {
+    match root.read_string("/proc/meminfo") {
+        Err(e) => Fact::Unknown(e.to_string()),
+        Ok(t) => Keyed::colon_separated(&t)
+            .kib_as_bytes("MemTotal")
+            .map_err(|e| format!("/proc/meminfo: {e}"))
+            .into(),
+    }
+}
+
+fn cgroup_section(
+    root: &Root,
+    shared: &Shared,
+    notes: &mut Vec<String>,
+) -> (CgroupFacts, cgroup::Layout) {
+    let v2_controllers = cgroup::layout::v2_mount(&shared.mounts).and_then(|m| {
+        root.read_string(&format!(
+            "{}/cgroup.controllers",
+            m.mount_point.trim_end_matches('/')
+        ))
+        .ok()
+    });
+    let layout = cgroup::layout::layout(
+        &shared.mounts,
+        &shared.cgroup_lines,
+        v2_controllers.as_deref(),
+    );
+    notes.extend(layout.notes.iter().cloned());
+    let main = layout.memory.as_ref().or(layout.cpu.as_ref());
+    let path = match main {
+        Some(h) => match &h.cgroup_path {
+            Some(p) => Fact::Known(p.clone()),
+            None => Fact::Unknown(format!(
+                "/proc/self/cgroup has no line for the {} hierarchy",
+                h.version.as_str()
+            )),
+        },
+        None if shared.mounts.is_empty() => {
+            Fact::Unknown("no mount table to find cgroups in".into())
+        }
+        None => Fact::NotApplicable,
+    };
+    let facts = CgroupFacts {
+        version: layout.version,
+        hybrid: layout.hybrid,
+        path,
+        cpu_dir: layout.cpu.as_ref().map(|h| h.leaf.clone()),
+        memory_dir: layout.memory.as_ref().map(|h| h.leaf.clone()),
+        resolution: main.map(|h| h.resolution.describe().to_owned()),
+    };
+    (facts, layout)
+}
+
+/// CPUs the process may run on: its affinity (`Cpus_allowed_list`, which covers the cpuset),
+/// else the cgroup's effective cpuset.
+fn cpuset_count(root: &Root, shared: &Shared, layout: &cgroup::Layout) -> Fact<u32> {
+    let from_status = shared
+        .status()
+        .and_then(|k| k.get("Cpus_allowed_list").map(parse::cpulist::count));
+    match from_status {
+        Some(Ok(n)) if n > 0 => Fact::Known(n),
+        other => match &layout.cpuset {
+            Some(h) => cgroup::read_cpuset_count(root, h),
+            None => match other {
+                Some(Err(e)) => Fact::Unknown(format!("/proc/self/status Cpus_allowed_list: {e}")),
+                _ => Fact::Unknown(
+                    "/proc/self/status: no Cpus_allowed_list, and no cpuset cgroup".into(),
+                ),
+            },
+        },
+    }
+}
+
+fn cpu_section(
+    root: &Root,
+    shared: &Shared,
+    layout: &cgroup::Layout,
+    assume: &Assumptions,
+) -> CpuFacts {
+    let host_count: Fact<u32> = match root.read_string("/sys/devices/system/cpu/online") {
+        Err(e) => Fact::Unknown(e.to_string()),
+        Ok(t) => parse::cpulist::count(&t)
+            .map_err(|e| format!("/sys/devices/system/cpu/online: {e}"))
+            .into(),
+    };
+    let mut cpuset = cpuset_count(root, shared, layout);
+    if let (Fact::Unknown(_), Fact::Known(h)) = (&cpuset, &host_count) {
+        cpuset = Fact::Known(*h);
+    }
+    let cg = match &layout.cpu {
+        Some(h) => cgroup::read_cpu(root, h),
+        None => cgroup::CgroupCpu {
+            limit: Limit::unlimited("no cpu controller is mounted"),
+            shares: Fact::NotApplicable,
+            weight: Fact::NotApplicable,
+            throttling: Fact::NotApplicable,
+        },
+    };
+    let limit = match assume.cpus {
+        Some(c) => Limit::limited(c, "--assume cpus"),
+        None => cg.limit,
+    };
+    let (effective_count, effective_count_floor) = effective_counts(&limit, &cpuset);
+    CpuFacts {
+        limit,
+        host_count,
+        cpuset_count: cpuset,
+        effective_count,
+        effective_count_floor,
+        shares: cg.shares,
+        weight: cg.weight,
+        throttling: cg.throttling,
+    }
+}
+
+/// `min(cpuset, ceil(limit))` (HotSpot, Go, num_cpus) and `min(cpuset, max(1, floor(limit)))`
+/// (automaxprocs, Rust's std). The cpuset count alone when there is no limit.
+pub fn effective_counts(limit: &Limit<f64>, cpuset: &Fact<u32>) -> (Fact<u32>, Fact<u32>) {
+    let Fact::Known(c) = cpuset else {
+        let r = cpuset
+            .unknown_reason()
+            .unwrap_or("cpuset unknown")
+            .to_owned();
+        return (Fact::Unknown(r.clone()), Fact::Unknown(r));
+    };
+    match limit.value() {
+        Some(l) => {
+            let ceil = (l.ceil().max(1.0) as u32).min(*c);
+            let floor = (l.floor().max(1.0) as u32).min(*c);
+            (Fact::Known(ceil), Fact::Known(floor))
+        }
+        None => (Fact::Known(*c), Fact::Known(*c)),
+    }
+}
+
+fn memory_section(
+    root: &Root,
+    layout: &cgroup::Layout,
+    host_total: Fact<u64>,
+    assume: &Assumptions,
+) -> MemoryFacts {
+    let ram = host_total.known().copied();
+    let cg = match &layout.memory {
+        Some(h) => Some(cgroup::read_memory(root, h, ram)),
+        None => None,
+    };
+    let na = || Fact::NotApplicable;
+    let (mut limit, high, swap_limit, stats, oom_kills) = match cg {
+        Some(c) => (c.limit, c.high, c.swap_limit, Some(c.stats), c.oom_kills),
+        None => (
+            Limit::unlimited("no memory controller is mounted"),
+            Limit::unlimited("no memory controller is mounted"),
+            Limit::unlimited("no memory controller is mounted"),
+            None,
+            na(),
+        ),
+    };
+    if let Some(m) = assume.memory {
+        limit = Limit::limited(m, "--assume memory");
+    }
+    let s = stats.unwrap_or(cgroup::MemoryStats {
+        usage: na(),
+        anon: na(),
+        file: na(),
+        active_file: na(),
+        inactive_file: na(),
+        shmem: na(),
+        dirty: na(),
+        writeback: na(),
+        hierarchical_limit: None,
+    });
+    let working_set = match (&s.usage, &s.inactive_file) {
+        (Fact::Known(u), Fact::Known(i)) => Fact::Known(u.saturating_sub(*i)),
+        (Fact::Unknown(r), _) | (_, Fact::Unknown(r)) => Fact::Unknown(r.clone()),
+        _ => Fact::NotApplicable,
+    };
+    MemoryFacts {
+        limit,
+        high,
+        swap_limit,
+        host_total_bytes: host_total,
+        usage_bytes: s.usage,
+        anon_bytes: s.anon,
+        file_bytes: s.file,
+        active_file_bytes: s.active_file,
+        inactive_file_bytes: s.inactive_file,
+        shmem_bytes: s.shmem,
+        dirty_bytes: s.dirty,
+        writeback_bytes: s.writeback,
+        working_set_bytes: working_set,
+        oom_kills,
+    }
+}

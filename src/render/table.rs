@@ -1,0 +1,379 @@
+//! `--format table`: the report for a person, one section after another, every limit with the
+//! file it came from and every unknown with its reason.
+
+use super::{bytes, cores};
+use crate::facts::{Fact, Facts, Limit};
+use comfy_table::{presets::UTF8_BORDERS_ONLY, Cell, ContentArrangement, Table};
+
+fn width() -> u16 {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w| w >= 60)
+        .unwrap_or(100)
+}
+
+struct Section {
+    rows: Vec<[String; 3]>,
+}
+
+impl Section {
+    fn new() -> Self {
+        Section { rows: Vec::new() }
+    }
+
+    fn row(&mut self, name: &str, value: impl Into<String>, why: impl Into<String>) {
+        self.rows.push([name.to_owned(), value.into(), why.into()]);
+    }
+
+    fn fact<T>(&mut self, name: &str, f: &Fact<T>, show: impl Fn(&T) -> String, why: &str) {
+        match f {
+            Fact::Known(v) => self.row(name, show(v), why),
+            Fact::NotApplicable => self.row(name, "-", "not applicable here"),
+            Fact::Unknown(r) => self.row(name, "unknown", r.as_str()),
+        }
+    }
+
+    fn limit<T: Copy>(&mut self, name: &str, l: &Limit<T>, show: impl Fn(T) -> String) {
+        match l {
+            Limit::Limited {
+                value,
+                source,
+                inherited,
+                note,
+            } => {
+                let mut why = source.clone();
+                if *inherited {
+                    why.push_str(" (set on an ancestor cgroup)");
+                }
+                if let Some(n) = note {
+                    why.push_str("; ");
+                    why.push_str(n);
+                }
+                self.row(name, show(*value), why)
+            }
+            Limit::Unlimited { why } => self.row(name, "unlimited", why.as_str()),
+            Limit::Unknown { reason } => self.row(name, "unknown", reason.as_str()),
+        }
+    }
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_owned()
+}
+
+pub fn report(f: &Facts) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_BORDERS_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width());
+    t.set_header(vec!["", "value", "from / why"]);
+    let mut add = |title: &str, s: Section| {
+        t.add_row(vec![
+            Cell::new(format!("[{title}]")),
+            Cell::new(""),
+            Cell::new(""),
+        ]);
+        for [a, b, c] in s.rows {
+            t.add_row(vec![format!("  {a}"), b, c]);
+        }
+    };
+
+    let mut s = Section::new();
+    let c = &f.cgroup;
+    s.row(
+        "version",
+        c.version.as_str(),
+        if c.hybrid {
+            "hybrid: v1 controllers beside an empty cgroup2 mount"
+        } else {
+            "hierarchy holding cpu and memory"
+        },
+    );
+    s.fact("path", &c.path, |p| p.clone(), "/proc/self/cgroup");
+    if let Some(r) = &c.resolution {
+        s.row(
+            "resolved",
+            c.memory_dir
+                .clone()
+                .or(c.cpu_dir.clone())
+                .unwrap_or_default(),
+            r.as_str(),
+        );
+    }
+    add("cgroup", s);
+
+    let mut s = Section::new();
+    let cpu = &f.cpu;
+    s.limit("limit", &cpu.limit, |v| format!("{} cores", cores(v)));
+    s.fact(
+        "host CPUs",
+        &cpu.host_count,
+        |n| n.to_string(),
+        "/sys/devices/system/cpu/online",
+    );
+    s.fact(
+        "allowed CPUs",
+        &cpu.cpuset_count,
+        |n| n.to_string(),
+        "affinity (Cpus_allowed_list) / cpuset",
+    );
+    s.fact(
+        "effective",
+        &cpu.effective_count,
+        |n| n.to_string(),
+        "min(allowed, ceil(limit)): what HotSpot, Go and num_cpus use",
+    );
+    s.fact(
+        "effective (floor)",
+        &cpu.effective_count_floor,
+        |n| n.to_string(),
+        "min(allowed, floor(limit)): what automaxprocs and Rust's std use",
+    );
+    s.fact(
+        "shares",
+        &cpu.shares,
+        |n| n.to_string(),
+        "cpu.shares: relative weight, not a CPU count",
+    );
+    s.fact(
+        "weight",
+        &cpu.weight,
+        |n| n.to_string(),
+        "cpu.weight: relative weight, not a CPU count",
+    );
+    s.fact(
+        "throttling",
+        &cpu.throttling,
+        |t| {
+            let pct = if t.periods > 0 {
+                100.0 * t.throttled_periods as f64 / t.periods as f64
+            } else {
+                0.0
+            };
+            format!(
+                "{}/{} periods ({pct:.1}%), {:.2} s",
+                t.throttled_periods, t.periods, t.throttled_seconds
+            )
+        },
+        "cpu.stat since the cgroup was created",
+    );
+    add("cpu", s);
+
+    let mut s = Section::new();
+    let m = &f.memory;
+    s.limit("limit", &m.limit, bytes);
+    s.limit("high", &m.high, bytes);
+    s.limit("swap limit", &m.swap_limit, bytes);
+    s.fact(
+        "host RAM",
+        &m.host_total_bytes,
+        |n| bytes(*n),
+        "/proc/meminfo MemTotal",
+    );
+    let why = [
+        ("usage_bytes", "charged to the cgroup, page cache included"),
+        (
+            "anon_bytes",
+            "heap, stacks, malloc: not reclaimable without swap",
+        ),
+        ("file_bytes", "page cache, tmpfs included"),
+        (
+            "active_file_bytes",
+            "recently used cache: counts in the working set",
+        ),
+        ("inactive_file_bytes", "cache the kernel reclaims first"),
+        (
+            "shmem_bytes",
+            "tmpfs and shared memory: stays until the files are deleted",
+        ),
+        ("dirty_bytes", "written, not yet on disk"),
+        ("writeback_bytes", "being written to disk"),
+        (
+            "working_set_bytes",
+            "usage - inactive_file: what the kubelet evicts on",
+        ),
+    ];
+    for ((name, fact), (_, w)) in m.usage_fields().into_iter().zip(why) {
+        s.fact(name.trim_end_matches("_bytes"), fact, |n| bytes(*n), w);
+    }
+    s.fact(
+        "oom kills",
+        &m.oom_kills,
+        |n| n.to_string(),
+        "memory.events oom_kill / memory.oom_control",
+    );
+    add("memory", s);
+
+    let mut s = Section::new();
+    let i = &f.identity;
+    s.fact(
+        "uid",
+        &i.uid,
+        |u| u.to_string(),
+        "/proc/self/status Uid (real)",
+    );
+    s.fact(
+        "gid",
+        &i.gid,
+        |g| g.to_string(),
+        "/proc/self/status Gid (real)",
+    );
+    s.row(
+        "user",
+        i.user.clone().unwrap_or_else(|| "(none)".into()),
+        match &i.passwd_source {
+            Some(src) => format!("passwd entry in {src}"),
+            None => "no passwd entry for this uid".into(),
+        },
+    );
+    s.row(
+        "group",
+        i.group.clone().unwrap_or_else(|| "(none)".into()),
+        "/etc/group",
+    );
+    s.row(
+        "home",
+        i.home.clone().unwrap_or_else(|| "(unset)".into()),
+        "$HOME",
+    );
+    s.row(
+        "user namespace",
+        yes_no(i.user_namespace),
+        "/proc/self/uid_map is not the identity map",
+    );
+    s.fact(
+        "host uid",
+        &i.host_uid,
+        |u| u.to_string(),
+        "what the uid is outside the user namespace",
+    );
+    add("identity", s);
+
+    let mut s = Section::new();
+    let ct = &f.container;
+    s.row(
+        "container",
+        if ct.detected {
+            ct.runtime
+                .map(|r| r.as_str())
+                .unwrap_or("yes (runtime unknown)")
+        } else {
+            "not detected"
+        },
+        ct.evidence.join("; "),
+    );
+    for (name, ns) in &f.namespaces {
+        let shared = match ns.shared_with_init {
+            Some(true) => "shared with pid 1",
+            Some(false) => "private (differs from pid 1)",
+            None => "pid 1's not readable",
+        };
+        s.fact(name, &ns.inode, |n| n.to_string(), shared);
+    }
+    add("container", s);
+
+    let mut s = Section::new();
+    let sec = &f.security;
+    s.fact(
+        "capabilities",
+        &sec.capabilities,
+        |c| format!("{} effective", c.len()),
+        "/proc/self/status CapEff",
+    );
+    s.row(
+        "seccomp",
+        sec.seccomp
+            .map(|x| format!("{x:?}").to_lowercase())
+            .unwrap_or_else(|| "unknown".into()),
+        "/proc/self/status Seccomp",
+    );
+    s.row(
+        "no_new_privs",
+        sec.no_new_privs
+            .map(yes_no)
+            .unwrap_or_else(|| "unknown".into()),
+        "/proc/self/status NoNewPrivs",
+    );
+    s.row(
+        "LSM",
+        sec.lsm.clone().unwrap_or_else(|| "none active".into()),
+        "/proc/self/attr/current",
+    );
+    add("security", s);
+
+    let mut s = Section::new();
+    match &f.host.hypervisor {
+        Fact::Known(h) => s.row(
+            "hypervisor",
+            h.as_str(),
+            "cpuinfo 'hypervisor' flag, DMI, /sys/hypervisor",
+        ),
+        Fact::NotApplicable => s.row(
+            "hypervisor",
+            "none (bare metal)",
+            "no 'hypervisor' CPU flag",
+        ),
+        Fact::Unknown(r) => s.row("hypervisor", "unknown", r.as_str()),
+    }
+    add("host", s);
+
+    let mut s = Section::new();
+    for mt in &f.mounts {
+        let mut what = format!(
+            "{} {} on {} ({})",
+            mt.kind.as_str(),
+            mt.fs_type,
+            mt.mount_point,
+            mt.source
+        );
+        if let Some(b) = &mt.block_device {
+            what.push_str(&format!(", device {b} [{}]", mt.device));
+        }
+        if let Some(bf) = &mt.backing_file {
+            what.push_str(&format!(", backing file {bf}"));
+        }
+        if mt.read_only {
+            what.push_str(", read-only");
+        }
+        s.row(&mt.path, mt.role.as_str(), what);
+    }
+    if f.mounts.is_empty() {
+        s.row("(none)", "", "no data directory could be inspected");
+    }
+    add("data directories", s);
+
+    let mut s = Section::new();
+    match &f.jvm {
+        Some(j) => {
+            s.row(
+                "java",
+                j.path.clone().unwrap_or_else(|| "(assumed)".into()),
+                j.home.clone().unwrap_or_default(),
+            );
+            s.row(
+                "version",
+                j.version.clone().unwrap_or_else(|| "unknown".into()),
+                j.version_source.as_str(),
+            );
+            s.row(
+                "vendor",
+                j.vendor.clone().unwrap_or_else(|| "unknown".into()),
+                "release IMPLEMENTOR",
+            );
+        }
+        None => s.row("java", "not found", "$JAVA_HOME/bin/java, then PATH"),
+    }
+    add("jvm", s);
+
+    if !f.notes.is_empty() {
+        let mut s = Section::new();
+        for n in &f.notes {
+            s.row("note", "", n.as_str());
+        }
+        add("notes", s);
+    }
+    let mut out = t.to_string();
+    out.push('\n');
+    out
+}
