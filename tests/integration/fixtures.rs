@@ -1,0 +1,1 @@
+//! Fixture roots: being written.

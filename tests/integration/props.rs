@@ -1,0 +1,106 @@
+//! Property tests: every parser takes arbitrary input without panicking, and the ones with a
+//! simple law obey it.
+
+use ctune::parse::*;
+use ctune::probe::cgroup::layout;
+use proptest::prelude::*;
+
+/// Text that looks a bit like kernel files: digits, separators, keywords and junk.
+fn kernelish() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("max".to_owned()),
+            Just("-".to_owned()),
+            Just(" ".to_owned()),
+            Just("\n".to_owned()),
+            Just(":".to_owned()),
+            Just(",".to_owned()),
+            Just("/".to_owned()),
+            Just("\\040".to_owned()),
+            Just("cgroup".to_owned()),
+            Just("cgroup2".to_owned()),
+            Just("0::/".to_owned()),
+            "[0-9]{1,25}",
+            any::<String>(),
+        ],
+        0..40,
+    )
+    .prop_map(|v| v.concat())
+}
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![any::<String>(), kernelish()]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_parser_panics(s in text(), b in prop::collection::vec(any::<u8>(), 0..200)) {
+        let (mounts, _) = mountinfo::parse(&s);
+        let lines = proc_cgroup::parse(&s).unwrap_or_default();
+        let l = layout::layout(&mounts, &lines, Some(&s));
+        for h in [&l.cpu, &l.memory, &l.cpuset].into_iter().flatten() {
+            let _ = h.levels();
+        }
+        let _ = layout::translate(&s, "/sys/fs/cgroup", &s);
+        let _ = cgroup_values::cpu_max(&s);
+        let _ = cgroup_values::cfs_quota(&s, Some(&s));
+        let _ = cgroup_values::u64_or_max(&s);
+        let _ = cpulist::count(&s);
+        let k = keyed::Keyed::space_separated(&s);
+        for key in s.split_whitespace().take(5) { let _ = k.u64(key); }
+        let _ = keyed::Keyed::colon_separated(&s).kib_as_bytes("MemTotal");
+        let _ = passwd::find_uid(&s, 0);
+        let _ = passwd::find_gid(&s, 0);
+        let _ = idmap::parse(&s).map(|m| idmap::outside_id(&m, u32::MAX));
+        let _ = release::get(&s, "JAVA_VERSION");
+        let _ = caps::names(&s);
+        let _ = environ::parse(&b);
+        let _ = environ::redact(&b);
+        let _ = ctune::assume::parse_bytes(&s);
+        let _ = ctune::assume::Assumptions::parse(&[s.as_str()]);
+        let _ = ctune::secrets::is_secret_name(&s);
+    }
+
+    /// The kernel's escaping of a path, undone, gives the path back.
+    #[test]
+    fn mountinfo_escapes_round_trip(p in "[ -~\t\n]{0,40}") {
+        let escaped: String = p.chars().map(|c| match c {
+            ' ' => "\\040".to_owned(), '\t' => "\\011".to_owned(), '\n' => "\\012".to_owned(),
+            '\\' => "\\134".to_owned(), c => c.to_string(),
+        }).collect();
+        let line = format!("1 2 0:3 / /m{escaped} rw shared:1 - tmpfs tmpfs rw,size=1k");
+        let m = mountinfo::parse_line(&line).unwrap();
+        prop_assert_eq!(m.mount_point, format!("/m{p}"));
+    }
+
+    /// A CPU count is never more than the CPUs listed.
+    #[test]
+    fn cpulist_counts_are_bounded(ranges in prop::collection::vec((0u32..512, 0u32..64), 1..10)) {
+        let list: Vec<String> = ranges.iter().map(|(a, n)| format!("{a}-{}", a + n)).collect();
+        let n = cpulist::count(&list.join(",")).unwrap();
+        let max = ranges.iter().map(|(a, n)| a + n).max().unwrap() + 1;
+        prop_assert!(n >= 1 && n <= max);
+    }
+
+    /// Redaction keeps every variable and every non-secret value byte for byte.
+    #[test]
+    fn redaction_keeps_the_rest(vars in prop::collection::vec(("[A-Z_]{1,12}", prop::collection::vec(1u8..=255, 0..20)), 0..8)) {
+        let mut raw = Vec::new();
+        for (k, v) in &vars {
+            raw.extend_from_slice(k.as_bytes());
+            raw.push(b'=');
+            raw.extend(v.iter().copied().filter(|&b| b != 0));
+            raw.push(0);
+        }
+        let red = environ::redact(&raw);
+        prop_assert_eq!(red.iter().filter(|&&b| b == 0).count(), raw.iter().filter(|&&b| b == 0).count());
+        for (i, (orig, new)) in raw.split(|&b| b == 0).zip(red.split(|&b| b == 0)).enumerate() {
+            let name = vars.get(i).map(|(k, _)| k.as_str()).unwrap_or("");
+            if !ctune::secrets::is_secret_name(name) {
+                prop_assert_eq!(orig, new);
+            }
+        }
+    }
+}

@@ -1,0 +1,523 @@
+//! Tests against the real kernel and the real JVM: they need root and a writable cgroup v1
+//! hierarchy (this project's dev machines and CI have both) and print `skipped: <why>` when
+//! either is missing.
+//!
+//! The JVM is the oracle: `java -XshowSettings:system -version`, run in the same cgroup as
+//! `ctune report`, says what the limits are. Every cgroup, mount and loop device made here is
+//! removed by a guard's `Drop`, so a failed assertion cleans up too.
+
+use crate::common::*;
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const V1: &str = "/sys/fs/cgroup";
+
+fn v1_writable() -> Result<(), String> {
+    if !is_root() {
+        return Err("needs root".into());
+    }
+    for c in ["memory", "cpu"] {
+        let procs = format!("{V1}/{c}/cgroup.procs");
+        if fs::metadata(&procs).is_err() {
+            return Err(format!("no cgroup v1 {c} hierarchy at {V1}/{c}"));
+        }
+    }
+    let probe = format!("{V1}/memory/ctune-probe-{}", std::process::id());
+    fs::create_dir(&probe).map_err(|e| format!("cgroup v1 hierarchy not writable: {e}"))?;
+    let _ = fs::remove_dir(&probe);
+    Ok(())
+}
+
+/// Cgroups made by one test, removed (deepest first) when dropped.
+struct Cgroups {
+    dirs: Vec<PathBuf>,
+}
+
+impl Cgroups {
+    /// `name` may be nested (`p/c`): every level is made in both the memory and cpu hierarchies.
+    fn new(name: &str) -> Cgroups {
+        let mut dirs = Vec::new();
+        let mut rel = String::new();
+        for part in name.split('/') {
+            rel = if rel.is_empty() {
+                part.to_owned()
+            } else {
+                format!("{rel}/{part}")
+            };
+            for c in ["memory", "cpu"] {
+                let d = PathBuf::from(format!("{V1}/{c}/{rel}"));
+                let _ = fs::create_dir(&d);
+                assert!(d.is_dir(), "could not create {}", d.display());
+                dirs.push(d);
+            }
+        }
+        Cgroups { dirs }
+    }
+
+    fn set(&self, controller: &str, rel: &str, file: &str, value: &str) {
+        let p = format!("{V1}/{controller}/{rel}/{file}");
+        fs::write(&p, value).unwrap_or_else(|e| panic!("write {value} to {p}: {e}"));
+    }
+}
+
+impl Drop for Cgroups {
+    fn drop(&mut self) {
+        for d in self.dirs.iter().rev() {
+            // Processes we started have exited; a straggler would keep the directory busy.
+            for _ in 0..50 {
+                if fs::remove_dir(d).is_ok() || !d.exists() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+    }
+}
+
+/// A command that first joins the memory and cpu cgroups `rel`, then runs `argv`.
+fn in_cgroup(rel: &str, argv: &[&str]) -> Command {
+    let mut c = Command::new("sh");
+    c.arg("-c")
+        .arg(format!(
+            "echo $$ > {V1}/memory/{rel}/cgroup.procs && echo $$ > {V1}/cpu/{rel}/cgroup.procs && exec \"$@\""
+        ))
+        .arg("sh")
+        .args(argv);
+    c
+}
+
+/// What `java -XshowSettings:system -version` reports.
+#[derive(Debug)]
+struct JvmSees {
+    cpus: u32,
+    /// None = "Unlimited".
+    memory: Option<u64>,
+    raw: String,
+}
+
+fn java_sees(rel: &str) -> JvmSees {
+    let out = run_ok(&mut in_cgroup(
+        rel,
+        &["java", "-XshowSettings:system", "-version"],
+    ));
+    let raw =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    let field = |name: &str| {
+        raw.lines()
+            .find_map(|l| l.trim().strip_prefix(name).map(|v| v.trim().to_owned()))
+            .unwrap_or_else(|| panic!("no '{name}' in java output:\n{raw}"))
+    };
+    let cpus = field("Effective CPU Count:").parse().expect("CPU count");
+    let memory = parse_java_size(&field("Memory Limit:"));
+    JvmSees { cpus, memory, raw }
+}
+
+/// `512.00M`, `1.00G`, `786432.00K`, `Unlimited` → bytes (rounded as Java prints them).
+fn parse_java_size(s: &str) -> Option<u64> {
+    if s == "Unlimited" {
+        return None;
+    }
+    let (num, unit) = s.split_at(s.len() - 1);
+    let n: f64 = num.parse().unwrap_or_else(|_| panic!("java size {s:?}"));
+    let mult = match unit {
+        "K" => 1u64 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => panic!("java size unit {s:?}"),
+    };
+    Some((n * mult as f64).round() as u64)
+}
+
+fn ctune_sees(rel: &str) -> Value {
+    let bin = bin_path();
+    let out = run_ok(&mut in_cgroup(
+        rel,
+        &[bin.to_str().unwrap(), "report", "--format", "json"],
+    ));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn memory_limit(report: &Value) -> Option<u64> {
+    let l = &report["memory"]["limit"];
+    match l["state"].as_str() {
+        Some("limited") => l["value"].as_u64(),
+        Some("unlimited") => None,
+        other => panic!("memory limit state {other:?}: {l}"),
+    }
+}
+
+/// Java prints two decimals of the largest unit; compare at that precision.
+fn same_size(a: u64, b: u64) -> bool {
+    (a as f64 - b as f64).abs() <= (a.max(b) as f64) * 0.0001 + 10240.0
+}
+
+struct Case {
+    name: &'static str,
+    /// (cgroup relative path, controller, file, value)
+    settings: &'static [(&'static str, &'static str, &'static str, &'static str)],
+    /// Where the process runs.
+    leaf: &'static str,
+    /// Java sees the same CPU count as the kernel enforces.
+    java_cpu_agrees: bool,
+    expect_cpus: u32,
+    expect_memory: Option<u64>,
+    /// The file that imposed the memory limit, relative to the memory hierarchy.
+    expect_memory_source: Option<&'static str>,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "512m-half-cpu",
+        settings: &[
+            ("L", "memory", "memory.limit_in_bytes", "536870912"),
+            ("L", "cpu", "cpu.cfs_quota_us", "50000"),
+        ],
+        leaf: "L",
+        java_cpu_agrees: true,
+        expect_cpus: 1,
+        expect_memory: Some(512 << 20),
+        expect_memory_source: Some("L/memory.limit_in_bytes"),
+    },
+    Case {
+        name: "1g-one-and-a-half-cpu",
+        settings: &[
+            ("L", "memory", "memory.limit_in_bytes", "1073741824"),
+            ("L", "cpu", "cpu.cfs_quota_us", "150000"),
+        ],
+        leaf: "L",
+        java_cpu_agrees: true,
+        expect_cpus: 2,
+        expect_memory: Some(1 << 30),
+        expect_memory_source: Some("L/memory.limit_in_bytes"),
+    },
+    Case {
+        name: "2g-no-quota-shares-512",
+        settings: &[
+            ("L", "memory", "memory.limit_in_bytes", "2147483648"),
+            ("L", "cpu", "cpu.shares", "512"),
+        ],
+        leaf: "L",
+        java_cpu_agrees: true,
+        expect_cpus: 2,
+        expect_memory: Some(2 << 30),
+        expect_memory_source: Some("L/memory.limit_in_bytes"),
+    },
+    Case {
+        // Limits only on the parent; the process sits in an unlimited child. JDK 17 reads
+        // v1's hierarchical_memory_limit (agrees on memory) but only the leaf's CPU quota (sees
+        // 2 CPUs while the kernel enforces 1): ctune must report the kernel's truth.
+        name: "parent-only-768m-one-cpu",
+        settings: &[
+            ("P", "memory", "memory.limit_in_bytes", "805306368"),
+            ("P", "cpu", "cpu.cfs_quota_us", "100000"),
+        ],
+        leaf: "P/C",
+        java_cpu_agrees: false,
+        expect_cpus: 1,
+        expect_memory: Some(768 << 20),
+        expect_memory_source: Some("P/memory.limit_in_bytes"),
+    },
+    Case {
+        name: "unlimited",
+        settings: &[],
+        leaf: "L",
+        java_cpu_agrees: true,
+        expect_cpus: 2,
+        expect_memory: None,
+        expect_memory_source: None,
+    },
+];
+
+#[test]
+fn limits_match_the_jvm_in_real_cgroups() {
+    if let Err(why) = v1_writable() {
+        return skipped(&why);
+    }
+    if !have("java") {
+        return skipped("no java on PATH");
+    }
+    let host_cpus: u32 = std::thread::available_parallelism()
+        .map(|n| n.get() as u32)
+        .unwrap_or(1);
+    for case in CASES {
+        let base = format!("ctune-test-{}-{}", std::process::id(), case.name);
+        let leaf = format!("{base}/{}", case.leaf);
+        let cg = Cgroups::new(&leaf);
+        for (rel, ctl, file, value) in case.settings {
+            cg.set(ctl, &format!("{base}/{rel}"), file, value);
+        }
+        let java = java_sees(&leaf);
+        let ours = ctune_sees(&leaf);
+        let ctx = format!("case {}: ctune {ours:#}\njava:\n{}", case.name, java.raw);
+
+        let expect_cpus = case.expect_cpus.min(host_cpus);
+        assert_eq!(
+            ours["cpu"]["effective_count"].as_u64(),
+            Some(expect_cpus as u64),
+            "{ctx}"
+        );
+        if case.java_cpu_agrees {
+            assert_eq!(
+                java.cpus, expect_cpus,
+                "java disagrees with the kernel setting: {ctx}"
+            );
+        } else {
+            assert_eq!(
+                java.cpus, host_cpus,
+                "JDK 17 was expected to miss the parent's quota: {ctx}"
+            );
+            assert!(
+                ours["cpu"]["limit"]["source"]
+                    .as_str()
+                    .unwrap_or("")
+                    .ends_with(&format!("{base}/P/cpu.cfs_quota_us")),
+                "the parent's quota file imposes the CPU limit: {ctx}"
+            );
+        }
+
+        let mem = memory_limit(&ours);
+        match (mem, java.memory) {
+            (Some(a), Some(b)) => assert!(same_size(a, b), "memory {a} vs java {b}: {ctx}"),
+            (None, None) => {}
+            (a, b) => panic!("memory limit: ctune {a:?}, java {b:?}: {ctx}"),
+        }
+        assert_eq!(mem, case.expect_memory, "{ctx}");
+        if let Some(src) = case.expect_memory_source {
+            assert_eq!(
+                ours["memory"]["limit"]["source"].as_str(),
+                Some(format!("{V1}/memory/{base}/{src}").as_str()),
+                "{ctx}"
+            );
+        }
+        assert_eq!(ours["cgroup"]["version"], "v1", "{ctx}");
+        assert_eq!(
+            ours["cgroup"]["path"].as_str(),
+            Some(format!("/{leaf}").as_str()),
+            "{ctx}"
+        );
+        eprintln!(
+            "verified {}: ctune cpus={} memory={:?}; java cpus={} memory={:?}",
+            case.name, ours["cpu"]["effective_count"], mem, java.cpus, java.memory
+        );
+    }
+}
+
+/// A snapshot taken inside a limited cgroup reads back as the same report.
+#[test]
+fn snapshot_round_trip_in_a_limited_cgroup() {
+    if let Err(why) = v1_writable() {
+        return skipped(&why);
+    }
+    let base = format!("ctune-test-{}-snap", std::process::id());
+    let leaf = format!("{base}/C");
+    let cg = Cgroups::new(&leaf);
+    cg.set("memory", &base, "memory.limit_in_bytes", "805306368");
+    cg.set("cpu", &base, "cpu.cfs_quota_us", "150000");
+    let snap = std::env::temp_dir().join(format!("ctune-snap-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&snap);
+    let bin = bin_path();
+    let live = ctune_sees(&leaf);
+    run_ok(&mut in_cgroup(
+        &leaf,
+        &[bin.to_str().unwrap(), "snapshot", snap.to_str().unwrap()],
+    ));
+    let back = report_json(&snap, &[]);
+    let _ = fs::remove_dir_all(&snap);
+    crate::roundtrip::assert_same_report(&live, &back);
+    assert_eq!(back["cpu"]["limit"]["value"].as_f64(), Some(1.5));
+    assert_eq!(back["memory"]["limit"]["value"].as_u64(), Some(805306368));
+}
+
+/// A loop device that detaches itself when dropped (even if the test fails before `umount`).
+struct LoopImage {
+    img: PathBuf,
+    mnt: PathBuf,
+}
+
+impl Drop for LoopImage {
+    fn drop(&mut self) {
+        if let Ok(out) = Command::new("losetup").arg("-j").arg(&self.img).output() {
+            for line in String::from_utf8_lossy(&out.stdout).lines() {
+                if let Some(dev) = line.split(':').next() {
+                    let _ = Command::new("losetup").args(["-d", dev]).status();
+                }
+            }
+        }
+        let _ = fs::remove_file(&self.img);
+        let _ = fs::remove_dir(&self.mnt);
+    }
+}
+
+/// Run ctune in a private mount namespace with `setup` done first (and undone after).
+fn in_private_mounts(setup: &str, teardown: &str, ctune_args: &[&str]) -> Value {
+    let script =
+        format!("set -e\nmount --make-rprivate /\n{setup}\ntrap '{teardown}' EXIT\n\"$@\"");
+    let out = run_ok(
+        Command::new("unshare")
+            .args(["-m", "sh", "-c", &script, "sh"])
+            .arg(bin_path())
+            .args(ctune_args),
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn mount_entry<'a>(report: &'a Value, path: &Path) -> &'a Value {
+    report["mounts"]
+        .as_array()
+        .and_then(|m| m.iter().find(|e| e["path"] == path.to_str().unwrap()))
+        .unwrap_or_else(|| panic!("no mounts entry for {}: {report:#}", path.display()))
+}
+
+#[test]
+fn loop_mounted_data_dir() {
+    if !is_root() {
+        return skipped("needs root for losetup and mount");
+    }
+    for tool in ["unshare", "losetup", "mkfs.ext4"] {
+        if !have(tool) {
+            return skipped(&format!("{tool} not installed"));
+        }
+    }
+    let tmp = std::env::temp_dir();
+    let li = LoopImage {
+        img: tmp.join(format!("ctune-loop-{}.img", std::process::id())),
+        mnt: tmp.join(format!("ctune-loop-{}", std::process::id())),
+    };
+    fs::create_dir_all(&li.mnt).unwrap();
+    fs::File::create(&li.img)
+        .unwrap()
+        .set_len(16 << 20)
+        .unwrap();
+    run_ok(Command::new("mkfs.ext4").args(["-q", "-F"]).arg(&li.img));
+    let setup = format!(
+        "dev=$(losetup --find --show {img})\nmount \"$dev\" {mnt}",
+        img = li.img.display(),
+        mnt = li.mnt.display()
+    );
+    let teardown = format!("umount {mnt}; losetup -d $dev", mnt = li.mnt.display());
+    let report = in_private_mounts(
+        &setup,
+        &teardown,
+        &[
+            "--path",
+            li.mnt.to_str().unwrap(),
+            "report",
+            "--format",
+            "json",
+        ],
+    );
+    let m = mount_entry(&report, &li.mnt);
+    assert_eq!(m["kind"], "loop", "{m:#}");
+    assert_eq!(m["fs_type"], "ext4", "{m:#}");
+    assert_eq!(m["backing_file"].as_str(), li.img.to_str(), "{m:#}");
+    assert!(m["device"].as_str().unwrap().starts_with("7:"), "{m:#}");
+    assert!(
+        m["block_device"].as_str().unwrap().starts_with("loop"),
+        "{m:#}"
+    );
+    assert_eq!(m["loop_direct_io"], false, "{m:#}");
+}
+
+#[test]
+fn tmpfs_data_dir() {
+    if !is_root() {
+        return skipped("needs root to mount tmpfs");
+    }
+    if !have("unshare") {
+        return skipped("unshare not installed");
+    }
+    let mnt = std::env::temp_dir().join(format!("ctune-tmpfs-{}", std::process::id()));
+    fs::create_dir_all(&mnt).unwrap();
+    let report = in_private_mounts(
+        &format!("mount -t tmpfs -o size=8m tmpfs {}", mnt.display()),
+        &format!("umount {}", mnt.display()),
+        &[
+            "--path",
+            mnt.to_str().unwrap(),
+            "report",
+            "--format",
+            "json",
+        ],
+    );
+    let _ = fs::remove_dir(&mnt);
+    let m = mount_entry(&report, &mnt);
+    assert_eq!(m["kind"], "tmpfs", "{m:#}");
+    assert_eq!(
+        m["device"].as_str().map(|d| d.starts_with("0:")),
+        Some(true),
+        "{m:#}"
+    );
+}
+
+#[test]
+fn arbitrary_uid_without_passwd_entry() {
+    if !is_root() {
+        return skipped("needs root to change uid");
+    }
+    if !have("setpriv") {
+        return skipped("setpriv not installed");
+    }
+    let uid = 1_000_680_000u32;
+    let passwd = fs::read_to_string("/etc/passwd").unwrap_or_default();
+    assert!(
+        !passwd
+            .lines()
+            .any(|l| l.split(':').nth(2) == Some(&uid.to_string())),
+        "uid {uid} exists here"
+    );
+    let out = run_ok(
+        Command::new("setpriv")
+            .args([&format!("--reuid={uid}"), "--regid=0", "--clear-groups"])
+            .arg(bin_path())
+            .args(["report", "--format", "json"])
+            .current_dir("/")
+            .env("HOME", "/"),
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["identity"]["uid"].as_u64(), Some(uid as u64), "{r:#}");
+    assert_eq!(r["identity"]["gid"].as_u64(), Some(0));
+    assert_eq!(r["identity"]["passwd_entry"], false);
+    assert_eq!(r["identity"]["user"], Value::Null);
+    assert_eq!(r["identity"]["home"], "/");
+}
+
+#[test]
+fn user_namespace_is_detected() {
+    if !have("unshare") {
+        return skipped("unshare not installed");
+    }
+    let out = Command::new("unshare")
+        .args(["-U", "-r"])
+        .arg(bin_path())
+        .args(["report", "--format", "json"])
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return skipped(&format!(
+            "unshare -U -r failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["identity"]["uid"].as_u64(), Some(0), "{r:#}");
+    assert_eq!(r["identity"]["user_namespace"], true);
+    let me = fs::read_to_string("/proc/self/status").unwrap();
+    let my_uid: u64 = me
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(r["identity"]["host_uid"].as_u64(), Some(my_uid));
+    let own_user_ns = r["namespaces"]["user"]["inode"].as_u64().unwrap();
+    assert_ne!(
+        own_user_ns, 4026531837,
+        "a new user namespace has a new inode"
+    );
+}
