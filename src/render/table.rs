@@ -3,7 +3,9 @@
 
 use super::{bytes, cores};
 use crate::facts::{Fact, Facts, Limit};
-use comfy_table::{presets::UTF8_BORDERS_ONLY, Cell, ContentArrangement, Table};
+use comfy_table::{
+    presets::UTF8_BORDERS_ONLY, Cell, ColumnConstraint, ContentArrangement, Table, Width,
+};
 
 fn width() -> u16 {
     std::env::var("COLUMNS")
@@ -68,6 +70,12 @@ pub fn report(f: &Facts) -> String {
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(width());
     t.set_header(vec!["", "value", "from / why"]);
+    // Names and values are short; the explanation takes what is left.
+    let w = width();
+    t.set_constraints(vec![
+        ColumnConstraint::UpperBoundary(Width::Fixed(22)),
+        ColumnConstraint::UpperBoundary(Width::Fixed((w / 3).max(20))),
+    ]);
     let mut add = |title: &str, s: Section| {
         t.add_row(vec![
             Cell::new(format!("[{title}]")),
