@@ -8,6 +8,7 @@ pub mod assume;
 pub mod cli;
 pub mod exit;
 pub mod facts;
+pub mod jvm;
 pub mod parse;
 pub mod probe;
 pub mod render;

@@ -1,0 +1,323 @@
+//! The user's own JVM options, from every place the JVM (or a launcher script) takes them, in
+//! the JVM's order: `JAVA_TOOL_OPTIONS` (read by the VM), `JDK_JAVA_OPTIONS` (the `java`
+//! launcher, 9+), `JAVA_OPTS` (by convention, scripts put it on the command line), the command
+//! line, then `_JAVA_OPTIONS`. For a flag set twice, the later one wins (verified on 17.0.15
+//! with `-Xmx`). ctune never recommends a flag the user already set in any of them.
+
+use super::version::Gc;
+
+/// Where one option came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserOption {
+    pub source: String,
+    pub option: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserOptions {
+    /// In the order the JVM applies them.
+    pub options: Vec<UserOption>,
+}
+
+/// The variables read, in the JVM's order, with `_JAVA_OPTIONS` last (it overrides the command
+/// line).
+pub const ENV_SOURCES: [&str; 3] = ["JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS"];
+
+/// Split a `*_OPTIONS` value as the launcher does: white space separates, single or double
+/// quotes group.
+pub fn split_options(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut in_word = false;
+    for c in s.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => cur.push(c),
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                in_word = true;
+            }
+            None if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            None => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        out.push(cur);
+    }
+    out
+}
+
+/// Launcher options whose value is the next argument.
+const TAKES_VALUE: &[&str] = &[
+    "-cp",
+    "-classpath",
+    "--class-path",
+    "-p",
+    "--module-path",
+    "--upgrade-module-path",
+    "--add-modules",
+    "--limit-modules",
+    "--add-reads",
+    "--add-exports",
+    "--add-opens",
+    "--patch-module",
+    "--enable-native-access",
+];
+
+/// Whether `arg` names a `java` launcher (`java`, `/usr/bin/java`, `$JAVA_HOME/bin/java`).
+pub fn is_java_command(arg: &str) -> bool {
+    arg.rsplit('/').next() == Some("java")
+}
+
+/// The JVM options of a `java` command line: everything before `-jar`, `-m`/`--module`,
+/// `--source` or the main class. Values of `-cp` and friends are skipped, not options.
+pub fn jvm_options_of_command(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "-jar" || a == "-m" || a == "--module" || a == "--source" || !a.starts_with('-') {
+            break;
+        }
+        if TAKES_VALUE.contains(&a.as_str()) {
+            it.next();
+            continue;
+        }
+        out.push(a.clone());
+    }
+    out
+}
+
+impl UserOptions {
+    /// Gather from the environment and from a command line given after `--`: a `java ...`
+    /// command, or bare JVM options.
+    pub fn gather(env: &[(String, String)], command: &[String]) -> UserOptions {
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let mut options = Vec::new();
+        let mut push = |source: &str, opts: Vec<String>| {
+            options.extend(opts.into_iter().map(|option| UserOption {
+                source: source.to_owned(),
+                option,
+            }));
+        };
+        for var in ENV_SOURCES {
+            if let Some(v) = get(var) {
+                push(var, split_options(v));
+            }
+        }
+        match command.first() {
+            Some(c) if is_java_command(c) => {
+                push("command line", jvm_options_of_command(&command[1..]))
+            }
+            Some(_) if command.iter().all(|a| a.starts_with('-')) => {
+                push("command line", command.to_vec())
+            }
+            _ => {}
+        }
+        if let Some(v) = get("_JAVA_OPTIONS") {
+            push("_JAVA_OPTIONS", split_options(v));
+        }
+        UserOptions { options }
+    }
+
+    fn last(&self, pred: impl Fn(&str) -> bool) -> Option<&UserOption> {
+        self.options.iter().rev().find(|o| pred(&o.option))
+    }
+
+    /// The value of the last `-XX:Name=value`.
+    pub fn xx_value(&self, name: &str) -> Option<&str> {
+        let prefix = format!("-XX:{name}=");
+        self.last(|o| o.starts_with(&prefix))
+            .map(|o| &o.option[prefix.len()..])
+    }
+
+    /// The last `-XX:+Name` / `-XX:-Name`, as a bool.
+    pub fn xx_bool(&self, name: &str) -> Option<bool> {
+        let (on, off) = (format!("-XX:+{name}"), format!("-XX:-{name}"));
+        self.last(|o| o == on || o == off).map(|o| o.option == on)
+    }
+
+    /// Whether any form of the flag is present (`-XX:+N`, `-XX:-N`, `-XX:N=...`).
+    pub fn sets_xx(&self, name: &str) -> bool {
+        self.xx_value(name).is_some() || self.xx_bool(name).is_some()
+    }
+
+    pub fn has_prefix(&self, prefix: &str) -> bool {
+        self.options.iter().any(|o| o.option.starts_with(prefix))
+    }
+
+    /// The user's heap ceiling, as the JVM would take it: `-Xmx`/`MaxHeapSize` bytes beat any
+    /// percentage, in any order.
+    pub fn max_heap(&self) -> Option<HeapSetting> {
+        if let Some(o) = self.last(|o| o.starts_with("-Xmx") || o.starts_with("-XX:MaxHeapSize=")) {
+            let v = o
+                .option
+                .strip_prefix("-Xmx")
+                .or_else(|| o.option.strip_prefix("-XX:MaxHeapSize="))?;
+            return parse_jvm_size(v).map(|b| HeapSetting::Bytes(b, o.clone()));
+        }
+        if let Some(o) = self.last(|o| o.starts_with("-XX:MaxRAMPercentage=")) {
+            let v: f64 = o.option["-XX:MaxRAMPercentage=".len()..].parse().ok()?;
+            return Some(HeapSetting::Percent(v, o.clone()));
+        }
+        if let Some(o) = self.last(|o| o.starts_with("-XX:MaxRAMFraction=")) {
+            let v: f64 = o.option["-XX:MaxRAMFraction=".len()..].parse().ok()?;
+            return (v > 0.0).then(|| HeapSetting::Percent(100.0 / v, o.clone()));
+        }
+        None
+    }
+
+    /// Whether the user chose anything about the heap size.
+    pub fn sets_heap(&self) -> bool {
+        self.options.iter().any(|o| {
+            let o = o.option.as_str();
+            o.starts_with("-Xmx")
+                || o.starts_with("-XX:MaxHeapSize=")
+                || o.starts_with("-XX:MaxRAMPercentage=")
+                || o.starts_with("-XX:MaxRAMFraction=")
+                || o.starts_with("-XX:MaxRAM=")
+                || o.starts_with("-XX:MinRAMPercentage=")
+        })
+    }
+
+    /// The collector the user selected (the last `-XX:+Use...GC`), if any.
+    pub fn gc(&self) -> Option<Gc> {
+        self.options
+            .iter()
+            .rev()
+            .find_map(|o| Gc::from_option(&o.option))
+    }
+
+    /// Any GC selection at all, `-XX:-Use...GC` included: then ctune adds none (two selected
+    /// collectors stop the JVM).
+    pub fn touches_gc(&self) -> bool {
+        self.options.iter().any(|o| {
+            let s = o.option.as_str();
+            (s.starts_with("-XX:+Use") || s.starts_with("-XX:-Use")) && s.ends_with("GC")
+        })
+    }
+
+    pub fn active_processor_count(&self) -> Option<u32> {
+        self.xx_value("ActiveProcessorCount")
+            .and_then(|v| v.parse().ok())
+    }
+
+    /// `-XX:-UseContainerSupport` switches off every container limit.
+    pub fn container_support_off(&self) -> bool {
+        self.xx_bool("UseContainerSupport") == Some(false)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum HeapSetting {
+    Bytes(u64, UserOption),
+    Percent(f64, UserOption),
+}
+
+/// `4g`, `512m`, `1024k`, `1073741824` (HotSpot's size syntax, binary units).
+pub fn parse_jvm_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, mult) = match s.chars().last()? {
+        'k' | 'K' => (&s[..s.len() - 1], 1u64 << 10),
+        'm' | 'M' => (&s[..s.len() - 1], 1 << 20),
+        'g' | 'G' => (&s[..s.len() - 1], 1 << 30),
+        't' | 'T' => (&s[..s.len() - 1], 1 << 40),
+        _ => (s, 1),
+    };
+    num.parse::<u64>().ok()?.checked_mul(mult)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    fn args(s: &[&str]) -> Vec<String> {
+        s.iter().map(|a| a.to_string()).collect()
+    }
+
+    #[test]
+    fn splitting_and_quotes() {
+        assert_eq!(
+            split_options("  -Xmx1g   -Dx='a b' \"-Dy=c d\" "),
+            ["-Xmx1g", "-Dx=a b", "-Dy=c d"]
+        );
+        assert!(split_options("").is_empty());
+    }
+
+    #[test]
+    fn command_line_options_stop_at_the_main_class() {
+        let a = args(&[
+            "-cp",
+            "/app/lib/*",
+            "-Xmx2g",
+            "-XX:+UseG1GC",
+            "-jar",
+            "app.jar",
+            "-Xmx9g",
+        ]);
+        assert_eq!(jvm_options_of_command(&a), ["-Xmx2g", "-XX:+UseG1GC"]);
+        assert_eq!(
+            jvm_options_of_command(&args(&["com.example.Main", "-Xmx1g"])),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn precedence_and_families() {
+        let e = env(&[
+            ("JAVA_TOOL_OPTIONS", "-Xmx1g -XX:+UseSerialGC"),
+            ("_JAVA_OPTIONS", "-Xmx3g"),
+        ]);
+        let u = UserOptions::gather(
+            &e,
+            &args(&[
+                "/usr/bin/java",
+                "-Xmx2g",
+                "-XX:MaxRAMPercentage=80",
+                "-jar",
+                "x.jar",
+            ]),
+        );
+        match u.max_heap() {
+            Some(HeapSetting::Bytes(b, o)) => {
+                assert_eq!(b, 3 << 30);
+                assert_eq!(o.source, "_JAVA_OPTIONS");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(u.gc(), Some(Gc::Serial));
+        assert!(u.sets_heap());
+        let u = UserOptions::gather(
+            &[],
+            &args(&["-XX:MaxRAMPercentage=75.0", "-XX:ActiveProcessorCount=3"]),
+        );
+        assert!(matches!(u.max_heap(), Some(HeapSetting::Percent(p, _)) if p == 75.0));
+        assert_eq!(u.active_processor_count(), Some(3));
+        let u = UserOptions::gather(&[], &args(&["-XX:-UseG1GC"]));
+        assert!(u.touches_gc() && u.gc().is_none());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_jvm_size("4g"), Some(4 << 30));
+        assert_eq!(parse_jvm_size("512M"), Some(512 << 20));
+        assert_eq!(parse_jvm_size("1073741824"), Some(1 << 30));
+        assert_eq!(parse_jvm_size("x"), None);
+        assert_eq!(parse_jvm_size(""), None);
+    }
+}
