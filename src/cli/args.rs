@@ -38,7 +38,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "KEY=VALUE")]
     pub assume: Vec<String>,
 
-    /// Output format (report: table, json)
+    /// Output format (report: table, json; jvm: table, json, flags, env, spark-conf)
     #[arg(long, global = true, value_name = "F")]
     pub format: Option<String>,
 }
@@ -47,6 +47,17 @@ pub struct GlobalArgs {
 pub enum Command {
     /// What this environment is: cgroups, CPU, memory, identity, namespaces, mounts, JVM
     Report,
+    /// Recommended JVM flags for this environment and a workload profile
+    ///
+    /// Arguments after `--` are your own JVM options or `java` command line; flags you set
+    /// there or in JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS, JAVA_OPTS or _JAVA_OPTIONS are never
+    /// recommended again.
+    Jvm(JvmArgs),
+    /// List the workload profiles, or show one with everything it inherits
+    Profiles {
+        #[command(subcommand)]
+        action: Option<ProfilesAction>,
+    },
     /// Copy every file the probe reads into DIR, for --root and bug reports
     ///
     /// Secret-looking environment variables have their values replaced. `ctune --root DIR
@@ -59,5 +70,36 @@ pub enum Command {
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct JvmArgs {
+    /// A built-in profile name or a path to a profile TOML file
+    #[arg(long, default_value = "default", value_name = "NAME|FILE")]
+    pub profile: String,
+
+    /// Override one profile setting, e.g. memory.threads=400 or gc.goal=latency (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+
+    /// The `java` binary or Java home to advise for (default: $JAVA_HOME, then PATH)
+    #[arg(long, value_name = "PATH")]
+    pub java: Option<String>,
+
+    /// Your own JVM options or `java ...` command line
+    #[arg(last = true, value_name = "JVM OPTIONS | java ...")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfilesAction {
+    /// Print one profile, resolved (extends and defaults applied), as TOML
+    Show {
+        /// A built-in profile name or a path to a profile TOML file
+        name: String,
+        /// Override one setting, as `ctune jvm --set`
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
     },
 }

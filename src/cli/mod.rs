@@ -2,6 +2,7 @@
 //! exit code from [`crate::exit`]. `anyhow` lives here and nowhere deeper.
 
 pub mod args;
+mod jvm;
 pub mod man;
 mod report;
 mod snapshot;
@@ -62,6 +63,8 @@ pub fn main() -> i32 {
 fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Report => report::run(&cli.global),
+        Command::Jvm(args) => jvm::run(&cli.global, &args),
+        Command::Profiles { action } => jvm::profiles(&cli.global, action),
         Command::Snapshot { dir } => snapshot::run(&cli.global, &dir),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -88,6 +88,7 @@ pub fn plan(limit: u64, m: &Memory, gc: Gc) -> BudgetPlan {
     let mut squeezed = Vec::new();
     // Squeeze order: what costs least to shrink first. Floors keep the JVM able to run.
     let floors: [(&str, u64, &str); 6] = [
+        // (part, floor, what squeezing it costs)
         (
             "code_cache",
             32 * MIB,
@@ -120,8 +121,9 @@ pub fn plan(limit: u64, m: &Memory, gc: Gc) -> BudgetPlan {
         ),
     ];
     for (name, floor, why) in floors {
-        let heap_now = limit.saturating_sub(b.non_heap());
-        if heap_now >= target {
+        // How far the heap is below its target (the non-heap parts may exceed the limit).
+        let deficit = (b.non_heap() + target).saturating_sub(limit);
+        if deficit == 0 {
             break;
         }
         let part = match name {
@@ -136,12 +138,7 @@ pub fn plan(limit: u64, m: &Memory, gc: Gc) -> BudgetPlan {
         if can_give == 0 {
             continue;
         }
-        let give = can_give.min(target - heap_now);
-        let give = if name == "code_cache" || name == "direct" {
-            round_up_mib(give).min(can_give)
-        } else {
-            give
-        };
+        let give = round_up_mib(deficit).min(can_give);
         let before = *part;
         *part -= give;
         squeezed.push(format!(
@@ -200,9 +197,20 @@ mod tests {
                 let limit = limit_mib * MIB;
                 let p = plan(limit, &mem(profile), Gc::G1);
                 let ctx = format!("{profile} at {limit_mib} MiB: {p:#?}");
+                let m = mem(profile);
                 if !p.over_committed {
                     assert!(p.budget.total() <= limit, "{ctx}");
-                    assert!(p.budget.heap >= mem(profile).min_heap_mib * MIB, "{ctx}");
+                    assert!(p.budget.heap >= m.min_heap_mib * MIB, "{ctx}");
+                    // The heap reaches its target share unless every other part is at its floor.
+                    let target =
+                        (m.min_heap_mib * MIB).max((limit as f64 * m.min_heap_fraction) as u64);
+                    let fully_squeezed =
+                        p.budget.code_cache == 32 * MIB && p.budget.direct <= 16 * MIB;
+                    assert!(
+                        p.budget.heap + 2 * MIB >= target.min(COMPRESSED_OOPS_LIMIT)
+                            || fully_squeezed,
+                        "{ctx}"
+                    );
                 }
                 assert!(p.budget.heap > 0, "{ctx}");
                 assert!(p.budget.heap <= COMPRESSED_OOPS_LIMIT, "{ctx}");

@@ -2,6 +2,7 @@
 //! can and cannot do ([`version`]), what the user already asked for ([`options`]). Pure
 //! functions over facts; no I/O.
 
+pub mod advise;
 pub mod budget;
 pub mod ergonomics;
 pub mod options;

@@ -140,7 +140,7 @@ impl Default for JvmSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct Profile {
     /// Set from the file name or built-in name, not from the file.
-    #[serde(skip_deserializing)]
+    #[serde(skip)]
     pub name: String,
     pub description: String,
     #[serde(skip_serializing)]

@@ -84,3 +84,30 @@ fn java_home(root: &Root, real: &str) -> Option<String> {
     }
     Some(home.to_owned())
 }
+
+/// The Java at `path` (a `java` binary or a Java home), for `ctune jvm --java`.
+pub fn at(root: &Root, path: &str) -> Result<JavaFacts, String> {
+    let trimmed = path.trim_end_matches('/');
+    let java = if root.is_file(trimmed) {
+        trimmed.to_owned()
+    } else {
+        format!("{trimmed}/bin/java")
+    };
+    if !root.is_file(&java) {
+        return Err(format!("{java}: no such file"));
+    }
+    let real = root.canonicalize(&java).unwrap_or_else(|_| java.clone());
+    let home =
+        java_home(root, &real).ok_or_else(|| format!("{real} is not in a bin/ directory"))?;
+    let text = root
+        .read_string(&format!("{home}/release"))
+        .map_err(|e| e.to_string())?;
+    Ok(JavaFacts {
+        path: Some(java),
+        home: Some(home),
+        version: release::get(&text, "JAVA_VERSION").map(str::to_owned),
+        vendor: release::get(&text, "IMPLEMENTOR").map(str::to_owned),
+        runtime_version: release::get(&text, "JAVA_RUNTIME_VERSION").map(str::to_owned),
+        version_source: "release file".into(),
+    })
+}

@@ -18,6 +18,8 @@ use crate::facts::*;
 use crate::parse::{self, keyed::Keyed};
 use reader::Root;
 
+pub use java::at as java_at;
+
 /// What the caller wants looked at beyond the defaults.
 #[derive(Debug, Clone, Default)]
 pub struct Options {

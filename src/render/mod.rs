@@ -2,6 +2,7 @@
 //! returned string; the command edge prints it.
 
 pub mod json;
+pub mod jvm;
 pub mod table;
 
 /// `1536 MiB`-style sizes for people (binary units, as the JVM and Kubernetes `Mi` use).

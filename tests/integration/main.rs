@@ -1,9 +1,10 @@
 //! The one integration-test binary (as cargo-nextest recommends): every module below drives
 //! the built `ctune` binary or the library from outside.
 
-mod common;
 mod cli;
+mod common;
 mod fixtures;
+mod jvm_real;
 mod man;
 mod props;
 mod real_kernel;

@@ -12,9 +12,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const V1: &str = "/sys/fs/cgroup";
+pub(crate) const V1: &str = "/sys/fs/cgroup";
 
-fn v1_writable() -> Result<(), String> {
+pub(crate) fn v1_writable() -> Result<(), String> {
     if !is_root() {
         return Err("needs root".into());
     }
@@ -24,20 +24,22 @@ fn v1_writable() -> Result<(), String> {
             return Err(format!("no cgroup v1 {c} hierarchy at {V1}/{c}"));
         }
     }
-    let probe = format!("{V1}/memory/ctune-probe-{}", std::process::id());
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let probe = format!("{V1}/memory/ctune-probe-{}-{n}", std::process::id());
     fs::create_dir(&probe).map_err(|e| format!("cgroup v1 hierarchy not writable: {e}"))?;
     let _ = fs::remove_dir(&probe);
     Ok(())
 }
 
 /// Cgroups made by one test, removed (deepest first) when dropped.
-struct Cgroups {
+pub(crate) struct Cgroups {
     dirs: Vec<PathBuf>,
 }
 
 impl Cgroups {
     /// `name` may be nested (`p/c`): every level is made in both the memory and cpu hierarchies.
-    fn new(name: &str) -> Cgroups {
+    pub(crate) fn new(name: &str) -> Cgroups {
         let mut dirs = Vec::new();
         let mut rel = String::new();
         for part in name.split('/') {
@@ -56,7 +58,7 @@ impl Cgroups {
         Cgroups { dirs }
     }
 
-    fn set(&self, controller: &str, rel: &str, file: &str, value: &str) {
+    pub(crate) fn set(&self, controller: &str, rel: &str, file: &str, value: &str) {
         let p = format!("{V1}/{controller}/{rel}/{file}");
         fs::write(&p, value).unwrap_or_else(|e| panic!("write {value} to {p}: {e}"));
     }
@@ -77,7 +79,7 @@ impl Drop for Cgroups {
 }
 
 /// A command that first joins the memory and cpu cgroups `rel`, then runs `argv`.
-fn in_cgroup(rel: &str, argv: &[&str]) -> Command {
+pub(crate) fn in_cgroup(rel: &str, argv: &[&str]) -> Command {
     let mut c = Command::new("sh");
     c.arg("-c")
         .arg(format!(

@@ -1,0 +1,72 @@
+//! `ctune jvm` and `ctune profiles`.
+
+use super::args::{GlobalArgs, JvmArgs, ProfilesAction};
+use crate::jvm::{advise, options::UserOptions, profile};
+use crate::{exit, probe, render};
+use std::io::Write;
+
+fn load_profile(name: &str, sets: &[String]) -> anyhow::Result<profile::Profile> {
+    profile::load(name, sets).map_err(|e| super::usage(e.to_string()))
+}
+
+pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
+    let format = super::format(g, &["table", "json", "flags", "env", "spark-conf"], "jvm")?;
+    let profile = load_profile(&a.profile, &a.sets)?;
+    let opts = super::probe_options(g)?;
+    let root = super::open_root(g)?;
+    let mut facts = probe::collect(&root, &opts);
+    if let Some(java) = &a.java {
+        if opts.assume.jdk.is_some() {
+            return Err(super::usage(
+                "--java and --assume jdk=... name two different JVMs; give one",
+            ));
+        }
+        facts.jvm = Some(
+            probe::java_at(&root, java).map_err(|e| super::usage(format!("--java {java}: {e}")))?,
+        );
+    }
+    let user = UserOptions::gather(&facts.env, &a.command);
+    let advice = advise::advise(&facts, &profile, &user);
+    let out = match format {
+        "json" => render::jvm::json(&advice),
+        "flags" => render::jvm::flags(&advice),
+        "env" => render::jvm::env(&advice, facts.env_var("JAVA_TOOL_OPTIONS")),
+        "spark-conf" => {
+            let limit = facts
+                .memory
+                .limit
+                .value()
+                .unwrap_or(advice.recommended.budget.total());
+            render::jvm::spark_conf(&advice, limit)
+        }
+        _ => render::jvm::table(&advice),
+    };
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    Ok(exit::OK)
+}
+
+pub fn profiles(g: &GlobalArgs, action: Option<ProfilesAction>) -> anyhow::Result<i32> {
+    let _ = super::format(g, &["table"], "profiles")?;
+    let mut out = String::new();
+    match action {
+        None => {
+            for name in profile::builtin_names() {
+                let p = load_profile(name, &[])?;
+                out.push_str(&format!("{name:<16} {}\n", p.description));
+            }
+            out.push_str("\n`ctune profiles show NAME` prints one; `ctune jvm --profile FILE.toml` takes your own.\n");
+        }
+        Some(ProfilesAction::Show { name, sets }) => {
+            let p = load_profile(&name, &sets)?;
+            out.push_str(&format!(
+                "# profile {} (resolved: extends and defaults applied)\n",
+                p.name
+            ));
+            out.push_str(
+                &toml::to_string(&p).map_err(|e| anyhow::anyhow!("cannot print profile: {e}"))?,
+            );
+        }
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    Ok(exit::OK)
+}
