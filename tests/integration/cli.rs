@@ -80,3 +80,187 @@ fn completions_are_generated() {
         );
     }
 }
+
+const ASSUMED: [&str; 6] = [
+    "--assume",
+    "memory=2GiB",
+    "--assume",
+    "cpus=1.5",
+    "--assume",
+    "jdk=17.0.15",
+];
+
+fn jvm(args: &[&str]) -> std::process::Output {
+    run_ok(ctune().args(ASSUMED).arg("jvm").args(args))
+}
+
+#[test]
+fn jvm_json_has_the_contract_fields() {
+    let v: serde_json::Value = serde_json::from_slice(&jvm(&["--format", "json"]).stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["profile"], "default");
+    assert_eq!(v["java"]["feature"], 17);
+    assert_eq!(v["java"]["version"], "17.0.15");
+    for k in [
+        "container_aware",
+        "active_processor_count",
+        "max_heap_bytes",
+        "gc",
+    ] {
+        assert!(!v["jvm_view"][k].is_null(), "jvm_view.{k}");
+    }
+    let r = &v["recommended"];
+    let flags: Vec<&str> = r["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    let xmx = flags
+        .iter()
+        .find(|f| f.starts_with("-Xmx"))
+        .expect("an -Xmx for a 2 GiB limit");
+    assert_eq!(
+        format!("-Xmx{}m", r["max_heap_bytes"].as_u64().unwrap() >> 20),
+        *xmx
+    );
+    let budget: u64 = [
+        "heap",
+        "metaspace",
+        "code_cache",
+        "thread_stacks",
+        "direct",
+        "page_cache_reserve",
+        "headroom",
+    ]
+    .iter()
+    .map(|k| {
+        r["budget"][k]
+            .as_u64()
+            .unwrap_or_else(|| panic!("budget.{k}"))
+    })
+    .sum();
+    assert!(budget <= 2 << 30, "budget {budget} over the 2 GiB limit");
+    assert_eq!(r["active_processor_count"], 2);
+    assert!(["serial", "parallel", "g1", "zgc", "shenandoah"].contains(&r["gc"].as_str().unwrap()));
+    let rationale = v["rationale"].as_array().unwrap();
+    assert_eq!(rationale.len(), flags.len(), "one why per flag");
+    assert!(rationale
+        .iter()
+        .all(|x| !x["why"].as_str().unwrap().is_empty()));
+}
+
+#[test]
+fn jvm_other_formats() {
+    let flags = String::from_utf8(jvm(&["--format", "flags"]).stdout).unwrap();
+    assert_eq!(flags.lines().count(), 1);
+    assert!(
+        flags.contains("-Xmx") && flags.contains("-XX:+ExitOnOutOfMemoryError"),
+        "{flags}"
+    );
+    let env = String::from_utf8(jvm(&["--format", "env"]).stdout).unwrap();
+    assert!(
+        env.starts_with("export JAVA_TOOL_OPTIONS='") && env.contains("-Xmx"),
+        "{env}"
+    );
+    let spark =
+        String::from_utf8(jvm(&["--profile", "spark-executor", "--format", "spark-conf"]).stdout)
+            .unwrap();
+    let get = |k: &str| -> u64 {
+        spark
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{k} ")))
+            .unwrap_or_else(|| panic!("no {k}:\n{spark}"))
+            .trim_end_matches('m')
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(
+        get("spark.executor.memory") + get("spark.executor.memoryOverhead"),
+        2048,
+        "{spark}"
+    );
+    assert!(get("spark.executor.memoryOverhead") >= 384);
+    assert_eq!(
+        get("spark.executor.cores"),
+        1,
+        "spark-executor rounds 1.5 CPUs down"
+    );
+    assert!(spark.contains("spark.driver.memory "));
+    assert!(
+        !spark
+            .lines()
+            .any(|l| l.contains("extraJavaOptions") && l.contains("-Xmx")),
+        "Spark rejects -Xmx there"
+    );
+    let table = String::from_utf8(jvm(&[]).stdout).unwrap();
+    assert!(
+        table.contains("memory budget") && table.contains("the JVM alone"),
+        "{table}"
+    );
+}
+
+#[test]
+fn jvm_respects_options_after_the_separator() {
+    let v: serde_json::Value = serde_json::from_slice(
+        &jvm(&[
+            "--format",
+            "json",
+            "--",
+            "java",
+            "-Xmx1900m",
+            "-XX:+UseParallelGC",
+            "-jar",
+            "app.jar",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let flags = v["recommended"]["flags"].as_array().unwrap();
+    assert!(!flags.iter().any(|f| f.as_str().unwrap().starts_with("-Xmx") || f.as_str().unwrap().ends_with("GC")), "{flags:?}");
+    assert_eq!(v["recommended"]["max_heap_bytes"], 1900u64 << 20);
+    assert_eq!(v["recommended"]["gc"], "parallel");
+    assert!(v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w.as_str().unwrap().contains("-Xmx1900m")));
+}
+
+#[test]
+fn profile_errors_and_listing() {
+    assert_eq!(code(&["jvm", "--profile", "no-such-profile"]), exit::USAGE);
+    assert_eq!(code(&["jvm", "--set", "memory.threads=lots"]), exit::USAGE);
+    assert_eq!(code(&["jvm", "--format", "sarif"]), exit::USAGE);
+    assert_eq!(code(&["profiles", "show", "nope"]), exit::USAGE);
+    let list = String::from_utf8(run_ok(ctune().arg("profiles")).stdout).unwrap();
+    for p in [
+        "default",
+        "throughput",
+        "latency",
+        "spark-executor",
+        "spark-driver",
+    ] {
+        assert!(
+            list.lines().any(|l| l.starts_with(p)),
+            "{p} missing:\n{list}"
+        );
+    }
+    // `profiles show` output loads back as a profile file.
+    let shown = run_ok(ctune().args([
+        "profiles",
+        "show",
+        "spark-executor",
+        "--set",
+        "memory.threads=300",
+    ]))
+    .stdout;
+    let f = std::env::temp_dir().join(format!("ctune-shown-{}.toml", std::process::id()));
+    fs::write(&f, shown).unwrap();
+    let v: serde_json::Value =
+        // 8 GiB (the later --assume wins) so nothing is squeezed and the 300 threads show.
+        serde_json::from_slice(&jvm(&["--assume", "memory=8GiB", "--profile", f.to_str().unwrap(), "--format", "json"]).stdout)
+            .unwrap();
+    fs::remove_file(&f).unwrap();
+    assert_eq!(v["recommended"]["budget"]["thread_stacks"], 300u64 << 20);
+}
