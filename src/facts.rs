@@ -212,6 +212,10 @@ impl Facts {
         lim("memory.oom_kills", m.oom_kills.unknown_reason());
         lim("identity.uid", self.identity.uid.unknown_reason());
         lim("identity.gid", self.identity.gid.unknown_reason());
+        lim("identity.host_uid", self.identity.host_uid.unknown_reason());
+        for (t, n) in &self.namespaces {
+            lim(&format!("namespaces.{t}.inode"), n.inode.unknown_reason());
+        }
         lim(
             "security.capabilities",
             self.security.capabilities.unknown_reason(),
@@ -432,4 +436,36 @@ pub struct JavaFacts {
     pub runtime_version: Option<String>,
     /// How the version was learned: `release file`, `--assume jdk=...`.
     pub version_source: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::probe::{collect, reader::Root, Options};
+    use std::fs;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn every_null_identity_and_namespace_value_has_a_diagnostic() {
+        let d = std::env::temp_dir().join(format!("ctune-facts-diag-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(d.join("proc/self/ns")).unwrap();
+        fs::write(
+            d.join("proc/self/status"),
+            "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
+        )
+        .unwrap();
+        fs::write(d.join("proc/self/uid_map"), "0 0 4294967295x\n").unwrap();
+        symlink("pid:garbage", d.join("proc/self/ns/pid")).unwrap();
+        let facts = collect(&Root::at(&d), &Options::default());
+        let diag = facts.unknowns();
+        let reason = |field: &str| {
+            diag.iter()
+                .find(|(f, _)| f == field)
+                .map(|(_, r)| r.clone())
+                .unwrap_or_else(|| panic!("no diagnostic for {field}: {diag:?}"))
+        };
+        assert!(reason("identity.host_uid").contains("uid_map"));
+        assert!(reason("namespaces.pid.inode").contains("pid:garbage"));
+        fs::remove_dir_all(&d).unwrap();
+    }
 }

@@ -54,7 +54,7 @@ mod tests {
         assert_eq!(v.len(), 3);
         let r = redact(raw);
         assert!(!r.windows(7).any(|w| w == b"hunter2"));
-        assert!(r.windows(9).any(|w| w == b"BIN=\xff\xfe\0="));
+        assert!(r.windows(8).any(|w| w == b"BIN=\xff\xfe\0="));
         assert_eq!(r.len(), raw.len() - 7 + REDACTED.len());
     }
 }

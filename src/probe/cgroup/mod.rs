@@ -220,15 +220,37 @@ fn walk<T: Copy + PartialOrd>(
         }
     }
     let top = levels.last().map(String::as_str).unwrap_or("");
+    // The process's own directory could not be located (domain guide, path cases 4 and 5):
+    // the levels read are the mount point's, so "no limit there" says nothing about the
+    // process's cgroup, which may set one.
+    let not_visible = match h.resolution {
+        Resolution::OutsideNamespace => Some(
+            "the cgroup file system was mounted outside this cgroup namespace ('..' in its root or the cgroup path)",
+        ),
+        Resolution::Untranslated if h.cgroup_path.is_none() => {
+            Some("/proc/self/cgroup has no line for it")
+        }
+        Resolution::Untranslated => Some("the cgroup path is not below the mount's root"),
+        Resolution::Direct | Resolution::UnderMountRoot => None,
+    };
     match (best, unknown, unlimited) {
         (Some((value, source, inherited)), unknown, _) => Limit::Limited {
             value,
             source,
             inherited,
             note: unknown
-                .map(|r| format!("another level could not be read and may be stricter: {r}")),
+                .map(|r| format!("another level could not be read and may be stricter: {r}"))
+                .or_else(|| {
+                    not_visible.map(|why| {
+                        format!("the process's own {controller} cgroup is not visible ({why}); it may be stricter")
+                    })
+                }),
         },
         (None, Some(reason), _) => Limit::Unknown { reason },
+        (None, None, _) if not_visible.is_some() => Limit::unknown(format!(
+            "the process's own {controller} cgroup is not visible: {}; {top}, read instead, sets no {what}",
+            not_visible.unwrap_or("")
+        )),
         (None, None, Some(why)) => {
             let above = if h.mount_root != "/" || h.resolution == Resolution::OutsideNamespace {
                 format!("; levels above {top} are not visible from here")
@@ -303,4 +325,78 @@ pub(crate) fn stat_file(root: &Root, leaf: &str, file: &str) -> Result<(String, 
     root.read_string(&path)
         .map(|t| (path, t))
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hierarchy(resolution: Resolution, mount_root: &str, path: Option<&str>) -> Hierarchy {
+        Hierarchy {
+            version: CgroupVersion::V2,
+            mount_point: "/sys/fs/cgroup".into(),
+            mount_root: mount_root.into(),
+            cgroup_path: path.map(str::to_owned),
+            leaf: "/sys/fs/cgroup".into(),
+            resolution,
+        }
+    }
+
+    #[test]
+    fn mount_point_read_instead_of_the_process_cgroup_never_gives_unlimited() {
+        // Podman's `/../../../../../..` root: the mount point is the host's root cgroup,
+        // which has no cpu.max or memory.max; the process's own cgroup is somewhere below.
+        let h = hierarchy(
+            Resolution::OutsideNamespace,
+            "/../../../../../..",
+            Some("/"),
+        );
+        let levels = h.levels();
+        let cpu: Limit<f64> = walk(&levels, |_| None, &h, "cpu", "CPU quota");
+        match &cpu {
+            Limit::Unknown { reason } => {
+                assert!(reason.contains("not visible"), "{reason}");
+                assert!(reason.contains("outside this cgroup namespace"), "{reason}");
+            }
+            other => panic!("expected unknown, got {other:?}"),
+        }
+        let mem: Limit<u64> = walk(
+            &levels,
+            |_| Some(Limit::unlimited("memory.max is 'max'")),
+            &h,
+            "memory",
+            "memory limit",
+        );
+        assert!(matches!(mem, Limit::Unknown { .. }), "{mem:?}");
+
+        // No /proc/self/cgroup line: the same.
+        let h = hierarchy(Resolution::Untranslated, "/", None);
+        let mem: Limit<u64> = walk(&h.levels(), |_| None, &h, "memory", "memory limit");
+        assert!(
+            matches!(&mem, Limit::Unknown { reason } if reason.contains("no line")),
+            "{mem:?}"
+        );
+
+        // A limit at the mount point still binds (it is an ancestor), with a note.
+        let h = hierarchy(Resolution::OutsideNamespace, "/../..", Some("/"));
+        let mem: Limit<u64> = walk(
+            &h.levels(),
+            |d| Some(Limit::limited(536870912, format!("{d}/memory.max"))),
+            &h,
+            "memory",
+            "memory limit",
+        );
+        match mem {
+            Limit::Limited { value, note, .. } => {
+                assert_eq!(value, 536870912);
+                assert!(note.is_some_and(|n| n.contains("not visible")));
+            }
+            other => panic!("expected limited, got {other:?}"),
+        }
+
+        // Resolved normally, a v2 cgroup without the files is still unlimited (controller off).
+        let h = hierarchy(Resolution::Direct, "/", Some("/"));
+        let cpu: Limit<f64> = walk(&h.levels(), |_| None, &h, "cpu", "CPU quota");
+        assert!(matches!(cpu, Limit::Unlimited { .. }), "{cpu:?}");
+    }
 }

@@ -9,6 +9,11 @@ use crate::probe::reader::Root;
 
 pub struct V1;
 
+/// `cpu.cfs_quota_us` holds a positive quota, so an error from [`cfs_quota`] is the period's.
+fn quota_is_positive(quota_text: &str) -> bool {
+    quota_text.trim().parse::<i64>().is_ok_and(|q| q > 0)
+}
+
 impl Files for V1 {
     const VERSION: CgroupVersion = CgroupVersion::V1;
 
@@ -24,6 +29,10 @@ impl Files for V1 {
                 Ok(q @ CpuQuota::Limited { .. }) => Limit::limited(q.cores().unwrap_or(0.0), path),
                 Err(e) => match &period {
                     Some(Err(pe)) => Limit::unknown(pe.to_string()),
+                    // A valid positive quota: what failed is the period, so name its file.
+                    Some(Ok((period_path, _))) if quota_is_positive(text) => {
+                        Limit::unknown(format!("{period_path}: {e}"))
+                    }
                     _ => Limit::unknown(format!("{path}: {e}")),
                 },
             }
@@ -159,5 +168,42 @@ impl Files for V1 {
                 Err(e) => Fact::Unknown(format!("{path}: {e}")),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn a_bad_period_is_blamed_on_the_period_file() {
+        let d = std::env::temp_dir().join(format!("ctune-v1-period-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(d.join("cg")).unwrap();
+        fs::write(d.join("cg/cpu.cfs_quota_us"), "50000\n").unwrap();
+        fs::write(d.join("cg/cpu.cfs_period_us"), "1e5\n").unwrap();
+        let root = Root::at(&d);
+        let reason = |l: Option<Limit<f64>>| match l {
+            Some(Limit::Unknown { reason }) => reason,
+            other => panic!("expected unknown, got {other:?}"),
+        };
+        let r = reason(V1::cpu_limit_at(&root, "/cg"));
+        assert!(r.starts_with("/cg/cpu.cfs_period_us: "), "{r}");
+        assert!(r.contains("'1e5'"), "{r}");
+
+        // A bad quota is the quota file's fault, whatever the period holds.
+        fs::write(d.join("cg/cpu.cfs_quota_us"), "lots\n").unwrap();
+        let r = reason(V1::cpu_limit_at(&root, "/cg"));
+        assert!(r.starts_with("/cg/cpu.cfs_quota_us: "), "{r}");
+        assert!(r.contains("'lots'"), "{r}");
+
+        fs::write(d.join("cg/cpu.cfs_quota_us"), "50000\n").unwrap();
+        fs::write(d.join("cg/cpu.cfs_period_us"), "100000\n").unwrap();
+        assert_eq!(
+            V1::cpu_limit_at(&root, "/cg").and_then(|l| l.value()),
+            Some(0.5)
+        );
+        fs::remove_dir_all(&d).unwrap();
     }
 }
