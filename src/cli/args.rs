@@ -38,7 +38,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "KEY=VALUE")]
     pub assume: Vec<String>,
 
-    /// Output format (report: table, json; jvm: table, json, flags, env, spark-conf)
+    /// Output format (report: table, json; jvm: table, json, flags, env, spark-conf;
+    /// doctor: table, json; lint: text, json, sarif, junit, github)
     #[arg(long, global = true, value_name = "F")]
     pub format: Option<String>,
 }
@@ -53,6 +54,16 @@ pub enum Command {
     /// there or in JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS, JAVA_OPTS or _JAVA_OPTIONS are never
     /// recommended again.
     Jvm(JvmArgs),
+    /// Findings with explanations and fixes, for a person at a terminal
+    Doctor(JvmArgs),
+    /// The same findings for CI: machine formats and a failing exit code
+    Lint(LintArgs),
+    /// Entrypoint wrapper: tune, then replace itself with the command
+    ///
+    /// Probes, advises and puts the flags where the command's JVM reads them, then executes
+    /// CMD in its place (same process id). If anything in the tuning fails, CMD still runs,
+    /// unchanged, and one line on standard error says why.
+    Exec(ExecArgs),
     /// List the workload profiles, or show one with everything it inherits
     Profiles {
         #[command(subcommand)]
@@ -102,4 +113,74 @@ pub enum ProfilesAction {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub jvm: JvmArgs,
+
+    /// Exit 1 when a finding has at least this severity
+    #[arg(long, value_enum, default_value = "warning")]
+    pub fail_on: FailOn,
+
+    /// Suppress one finding id (repeatable)
+    #[arg(long = "allow", value_name = "ID")]
+    pub allow: Vec<String>,
+
+    /// The file SARIF, JUnit and GitHub annotations point at (a Dockerfile or manifest)
+    #[arg(long, value_name = "PATH", default_value = "Dockerfile")]
+    pub artifact: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Inject {
+    /// Arguments right after a `java` command, JAVA_TOOL_OPTIONS otherwise
+    Auto,
+    Args,
+    JavaToolOptions,
+    JdkJavaOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// A built-in profile name or a path to a profile TOML file
+    #[arg(long, default_value = "default", value_name = "NAME|FILE")]
+    pub profile: String,
+
+    /// Override one profile setting (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+
+    /// Where the flags go
+    #[arg(long, value_enum, default_value = "auto")]
+    pub inject: Inject,
+
+    /// Without a passwd entry for the uid, generate one and preload libnss_wrapper
+    #[arg(long)]
+    pub nss_wrapper: bool,
+
+    /// Fail instead of running the command unchanged when tuning fails
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Say nothing on standard error unless something failed
+    #[arg(long)]
+    pub quiet: bool,
+
+    /// Print the command and environment changes, do not run
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The command and its arguments (bytes passed through untouched)
+    #[arg(last = true, required = true, value_name = "CMD [ARGS]...", value_parser = clap::value_parser!(std::ffi::OsString))]
+    pub command: Vec<std::ffi::OsString>,
 }

@@ -1,6 +1,7 @@
 //! `ctune jvm` and `ctune profiles`.
 
 use super::args::{GlobalArgs, JvmArgs, ProfilesAction};
+use crate::facts::Facts;
 use crate::jvm::{advise, options::UserOptions, profile};
 use crate::{exit, probe, render};
 use std::io::Write;
@@ -9,8 +10,12 @@ fn load_profile(name: &str, sets: &[String]) -> anyhow::Result<profile::Profile>
     profile::load(name, sets).map_err(|e| super::usage(e.to_string()))
 }
 
-pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
-    let format = super::format(g, &["table", "json", "flags", "env", "spark-conf"], "jvm")?;
+/// Probe, load the profile, read the user's options, advise: what `jvm`, `doctor` and `lint`
+/// all start from.
+pub(super) fn facts_and_advice(
+    g: &GlobalArgs,
+    a: &JvmArgs,
+) -> anyhow::Result<(Facts, advise::Advice)> {
     let profile = load_profile(&a.profile, &a.sets)?;
     let opts = super::probe_options(g)?;
     let root = super::open_root(g)?;
@@ -27,6 +32,12 @@ pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
     }
     let user = UserOptions::gather(&facts.env, &a.command);
     let advice = advise::advise(&facts, &profile, &user);
+    Ok((facts, advice))
+}
+
+pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
+    let format = super::format(g, &["table", "json", "flags", "env", "spark-conf"], "jvm")?;
+    let (facts, advice) = facts_and_advice(g, a)?;
     let out = match format {
         "json" => render::jvm::json(&advice),
         "flags" => render::jvm::flags(&advice),

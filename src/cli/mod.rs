@@ -2,7 +2,10 @@
 //! exit code from [`crate::exit`]. `anyhow` lives here and nowhere deeper.
 
 pub mod args;
-mod jvm;
+mod doctor;
+mod exec;
+pub(crate) mod jvm;
+mod lint;
 pub mod man;
 mod report;
 mod snapshot;
@@ -65,6 +68,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Report => report::run(&cli.global),
         Command::Jvm(args) => jvm::run(&cli.global, &args),
         Command::Profiles { action } => jvm::profiles(&cli.global, action),
+        Command::Doctor(args) => doctor::run(&cli.global, &args),
+        Command::Lint(args) => lint::run(&cli.global, &args),
+        Command::Exec(args) => exec::run(&cli.global, args),
         Command::Snapshot { dir } => snapshot::run(&cli.global, &dir),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
