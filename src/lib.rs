@@ -6,6 +6,7 @@
 
 pub mod assume;
 pub mod cli;
+pub mod exec;
 pub mod exit;
 pub mod facts;
 pub mod jvm;

@@ -1,7 +1,325 @@
-//! `ctune exec` (being written).
+//! `ctune exec`: tune, then become the command (same process id, signals straight to it).
+//!
+//! It must never be the reason an app did not start: whatever the tuning hits (an unreadable
+//! `/sys`, a bad profile, a panic), the command runs unchanged and one line on standard error
+//! says why. `--strict` turns that into an error exit instead.
 
-use super::args::*;
+use super::args::{ExecArgs, GlobalArgs, Inject};
+use crate::exec::{self, Place, Plan};
+use crate::facts::{env_lookup, Fact, Facts, Limit};
+use crate::jvm::{advise, options::UserOptions, profile};
+use crate::{exit, probe, render};
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 
-pub fn run(_g: &GlobalArgs, _a: ExecArgs) -> anyhow::Result<i32> {
-    Err(super::usage("ctune exec is not available yet"))
+/// Where nss_wrapper's library is installed by Debian/Ubuntu (`libnss-wrapper`) and
+/// RHEL/UBI (`nss_wrapper`).
+const NSS_WRAPPER_LIBS: &[&str] = &[
+    "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so",
+    "/usr/lib/aarch64-linux-gnu/libnss_wrapper.so",
+    "/usr/lib64/libnss_wrapper.so",
+    "/usr/lib/libnss_wrapper.so",
+    "/usr/local/lib/libnss_wrapper.so",
+];
+
+struct Tuned {
+    plan: Plan,
+    /// The one line said on standard error.
+    summary: String,
+    /// Things skipped or missing (said even with --quiet).
+    problems: Vec<String>,
+}
+
+pub fn run(g: &GlobalArgs, a: ExecArgs) -> anyhow::Result<i32> {
+    let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    // A panic while tuning must not stop the command: catch it, quietly.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let tuned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tune(g, &a, &env)));
+    std::panic::set_hook(hook);
+    let tuned = match tuned {
+        Ok(Ok(t)) => t,
+        other => {
+            let err = match other {
+                Ok(Err(e)) => e,
+                _ => super::cannot_inspect("internal error while tuning"),
+            };
+            if a.strict {
+                return Err(err.context("--strict: tuning failed"));
+            }
+            skipped(&a, format!("{err:#}"))
+        }
+    };
+    finish(a, tuned)
+}
+
+fn skipped(a: &ExecArgs, why: String) -> Tuned {
+    Tuned {
+        plan: Plan::unchanged(&a.command),
+        summary: String::new(),
+        problems: vec![format!(
+            "tuning skipped ({why}); running the command unchanged"
+        )],
+    }
+}
+
+fn finish(a: ExecArgs, t: Tuned) -> anyhow::Result<i32> {
+    let mut err = std::io::stderr();
+    for p in &t.problems {
+        let _ = writeln!(err, "ctune: {p}");
+    }
+    if a.dry_run {
+        let mut out = format!("{}\n", exec::display_command(&t.plan.program, &t.plan.args));
+        for (k, v) in &t.plan.set_env {
+            out.push_str(&format!("{}={}\n", k.to_string_lossy(), exec::quote_os(v)));
+        }
+        let _ = std::io::stdout().write_all(out.as_bytes());
+        return Ok(exit::OK);
+    }
+    if !a.quiet && !t.summary.is_empty() {
+        let _ = writeln!(err, "ctune: {}", t.summary);
+    }
+    Ok(become_command(&t.plan))
+}
+
+/// Replace this process with the plan's command. Returns only on failure, with the exit code a
+/// shell would give.
+pub fn become_command(plan: &Plan) -> i32 {
+    reset_signals();
+    let e = std::process::Command::new(&plan.program)
+        .args(&plan.args)
+        .envs(plan.set_env.iter().map(|(k, v)| (k, v)))
+        .exec();
+    eprintln!("ctune: cannot run {}: {e}", exec::quote_os(&plan.program));
+    if e.kind() == std::io::ErrorKind::NotFound {
+        exit::NOT_FOUND
+    } else {
+        exit::NOT_EXECUTABLE
+    }
+}
+
+/// exec(2) resets caught signals but keeps ignored ones ignored and keeps the mask: give the
+/// command every signal at its default, unblocked, as if started by init.
+fn reset_signals() {
+    use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow};
+    // The raw system call, not sigaction(3): glibc refuses signals 32 and 33 (reserved for its
+    // threads), yet a parent can leave them ignored and exec passes that on. A zeroed kernel
+    // sigaction is SIG_DFL with no flags and an empty mask (4 words covers every layout).
+    let default_action = [0u64; 4];
+    for sig in 1..=64 {
+        if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+            continue;
+        }
+        // SAFETY: installs the default disposition (no handler code runs); the old action is
+        // not read; the sigset size is the kernel's (8 bytes). Failures leave the signal as is.
+        unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigaction,
+                sig,
+                default_action.as_ptr(),
+                std::ptr::null_mut::<u64>(),
+                8usize,
+            );
+        }
+    }
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+}
+
+fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::Result<Tuned> {
+    let profile = profile::load(&a.profile, &a.sets).map_err(|e| super::usage(e.to_string()))?;
+    let opts = super::probe_options(g)?;
+    let root = super::open_root(g)?;
+    let facts = probe::collect(&root, &opts);
+    // Flags sized from a guess would be worse than none: an unknown limit stops the tuning.
+    if let Limit::Unknown { reason } = &facts.memory.limit {
+        return Err(super::cannot_inspect(format!(
+            "memory limit unknown: {reason}"
+        )));
+    }
+    if let Limit::Unknown { reason } = &facts.cpu.limit {
+        return Err(super::cannot_inspect(format!(
+            "CPU limit unknown: {reason}"
+        )));
+    }
+    // The command sees this process's environment, whatever --root says.
+    let live_env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    let command: Vec<String> = a
+        .command
+        .iter()
+        .map(|c| c.to_string_lossy().into_owned())
+        .collect();
+    let user = UserOptions::gather(&live_env, &command);
+    let advice = advise::advise(&facts, &profile, &user);
+    let mut flags = advice.recommended.flags.clone();
+    let mut extra_env = Vec::new();
+    let mut problems = Vec::new();
+
+    // HOME: unset or `/` breaks tools that write dot-files; give a private writable one.
+    let home = env_lookup(&live_env, "HOME")
+        .filter(|h| !h.is_empty() && *h != "/")
+        .map(str::to_owned);
+    let home = match home {
+        Some(h) => h,
+        None => match private_dir("home", &facts) {
+            Ok(d) => {
+                let d = d.to_string_lossy().into_owned();
+                extra_env.push((OsString::from("HOME"), OsString::from(&d)));
+                d
+            }
+            Err(e) => {
+                problems.push(format!(
+                    "HOME is unset or '/' and no private directory could be made: {e}"
+                ));
+                "/".to_owned()
+            }
+        },
+    };
+
+    let mut nss_active = false;
+    if let (false, Fact::Known(uid)) = (facts.identity.passwd_entry, &facts.identity.uid) {
+        if a.nss_wrapper || profile.exec.nss_wrapper {
+            match nss_wrapper(&facts, *uid, &home, &live_env) {
+                Ok(vars) => {
+                    extra_env.extend(vars);
+                    nss_active = true;
+                }
+                Err(e) => problems.push(e),
+            }
+        }
+        let java_cmd = command
+            .first()
+            .is_some_and(|c| crate::jvm::options::is_java_command(c));
+        if !nss_active && java_cmd && !user.has_prefix("-Duser.home=") {
+            // With no entry the JVM's user.home is '?': point it at HOME.
+            flags.push(format!("-Duser.home={home}"));
+        }
+    }
+    let forced = match a.inject {
+        Inject::Auto => None,
+        Inject::Args => Some(Place::Args),
+        Inject::JavaToolOptions => Some(Place::JavaToolOptions),
+        Inject::JdkJavaOptions => Some(Place::JdkJavaOptions),
+    };
+    let plan = exec::plan(&a.command, env, &flags, forced, extra_env);
+    let summary = summary(&plan, &advice, &facts, nss_active);
+    Ok(Tuned {
+        plan,
+        summary,
+        problems,
+    })
+}
+
+fn summary(plan: &Plan, advice: &advise::Advice, facts: &Facts, nss: bool) -> String {
+    let mut s = match plan.place {
+        Some(p) => format!("{} {}", plan.applied.join(" "), p.describe()),
+        None => "no JVM flags needed".to_owned(),
+    };
+    let cpu = facts
+        .cpu
+        .limit
+        .value()
+        .map(|c| format!("{} CPUs", render::cores(c)))
+        .unwrap_or_else(|| "no CPU limit".into());
+    let mem = facts
+        .memory
+        .limit
+        .value()
+        .map(render::bytes)
+        .unwrap_or_else(|| "no memory limit".into());
+    s.push_str(&format!(" (profile {}; {mem}, {cpu})", advice.profile));
+    if nss {
+        s.push_str("; nss_wrapper passwd entry");
+    }
+    if !advice.warnings.is_empty() {
+        s.push_str(&format!(
+            "; {} warning(s): see `ctune jvm`",
+            advice.warnings.len()
+        ));
+    }
+    s
+}
+
+/// A directory only this uid can use, under `$TMPDIR` or `/tmp`.
+fn private_dir(kind: &str, facts: &Facts) -> std::io::Result<PathBuf> {
+    let tmp = std::env::var_os("TMPDIR")
+        .filter(|t| !t.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    let uid = facts.identity.uid.known().copied().unwrap_or(u32::MAX);
+    let dir = tmp.join(format!("ctune-{kind}-{uid}-{}", std::process::id()));
+    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+    Ok(dir)
+}
+
+/// Write a passwd and a group file holding an entry for `uid` and return the variables that
+/// make nss_wrapper serve them.
+fn nss_wrapper(
+    facts: &Facts,
+    uid: u32,
+    home: &str,
+    env: &[(String, String)],
+) -> Result<Vec<(OsString, OsString)>, String> {
+    let lib = NSS_WRAPPER_LIBS.iter().find(|l| std::path::Path::new(l).is_file()).ok_or_else(|| {
+        format!("uid {uid} has no passwd entry and libnss_wrapper.so is not installed (Debian/Ubuntu: libnss-wrapper, RHEL/UBI: nss_wrapper); continuing without one")
+    })?;
+    let gid = facts.identity.gid.known().copied().unwrap_or(0);
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let group = std::fs::read_to_string("/etc/group").unwrap_or_default();
+    let taken = |n: &str| crate::parse::passwd::entries(&passwd).any(|e| e.name == n);
+    let name = env_lookup(env, "USER")
+        .filter(|u| {
+            !u.is_empty()
+                && u.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+                && !taken(u)
+        })
+        .unwrap_or(if taken("app") { "ctune-user" } else { "app" })
+        .to_owned();
+    let (p, g) = exec::nss_files(&passwd, &group, uid, gid, &name, home);
+    let dir =
+        private_dir("nss", facts).map_err(|e| format!("nss_wrapper files not written: {e}"))?;
+    let (pf, gf) = (dir.join("passwd"), dir.join("group"));
+    std::fs::write(&pf, p).map_err(|e| format!("{}: {e}", pf.display()))?;
+    std::fs::write(&gf, g).map_err(|e| format!("{}: {e}", gf.display()))?;
+    let preload = match env_lookup(env, "LD_PRELOAD").filter(|p| !p.is_empty()) {
+        Some(p) => format!("{lib}:{p}"),
+        None => (*lib).to_owned(),
+    };
+    Ok(vec![
+        (OsString::from("NSS_WRAPPER_PASSWD"), pf.into_os_string()),
+        (OsString::from("NSS_WRAPPER_GROUP"), gf.into_os_string()),
+        (OsString::from("LD_PRELOAD"), OsString::from(preload)),
+    ])
+}
+
+/// When ctune's own arguments do not parse, `exec` still runs what follows `--` (unless
+/// `--strict` is among them). Returns None when this is not such a command line.
+pub fn fallback_on_usage_error(args: &[OsString], error: &str) -> Option<i32> {
+    let sep = args.iter().position(|a| a == "--")?;
+    let before = &args[1..sep];
+    if !before.iter().any(|a| a == "exec") || before.iter().any(|a| a == "--strict") {
+        return None;
+    }
+    let command = &args[sep + 1..];
+    if command.is_empty() {
+        return None;
+    }
+    let first = error
+        .lines()
+        .next()
+        .unwrap_or(error)
+        .trim_start_matches("error: ");
+    eprintln!("ctune: {first}; running the command unchanged");
+    Some(become_command(&Plan::unchanged(command)))
 }

@@ -45,6 +45,13 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
+            // `ctune exec` must not keep an app from starting over a mistyped ctune option.
+            if e.use_stderr() {
+                let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+                if let Some(code) = exec::fallback_on_usage_error(&args, &e.to_string()) {
+                    return code;
+                }
+            }
             let _ = e.print();
             return if e.use_stderr() {
                 exit::USAGE

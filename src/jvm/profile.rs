@@ -135,6 +135,13 @@ impl Default for JvmSettings {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExecSettings {
+    /// `ctune exec`: without a passwd entry for the uid, generate one and preload nss_wrapper.
+    pub nss_wrapper: bool,
+}
+
 /// A resolved profile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -149,6 +156,7 @@ pub struct Profile {
     pub cpu: Cpu,
     pub gc: GcSettings,
     pub jvm: JvmSettings,
+    pub exec: ExecSettings,
 }
 
 /// Find a profile's text: a built-in name, or a path to a TOML file.

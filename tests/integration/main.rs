@@ -3,6 +3,7 @@
 
 mod cli;
 mod common;
+mod exec;
 mod fixtures;
 mod jvm_real;
 mod man;

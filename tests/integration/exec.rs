@@ -1,0 +1,429 @@
+//! `ctune exec`: nothing lost (argument and environment bytes, process id, signal
+//! dispositions, exit status), fail open, nss_wrapper, and the real JVM seeing the flags.
+
+use crate::common::*;
+use crate::real_kernel::{in_cgroup, v1_writable, Cgroups};
+use std::ffi::OsString;
+use std::fs;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::process::Command;
+
+fn exec() -> Command {
+    let mut c = ctune();
+    c.arg("exec").env("HOME", "/root-test-home");
+    c
+}
+
+#[test]
+fn arguments_pass_through_byte_for_byte() {
+    let args: Vec<OsString> = vec![
+        OsString::from_vec(vec![b'n', 0xff, 0xfe, b'x']),
+        OsString::from(""),
+        OsString::from("--help"),
+        OsString::from("-Xmx1g"),
+        OsString::from("--"),
+        OsString::from("two words"),
+        OsString::from("-jar"),
+    ];
+    // sh passes its arguments by without reading them; the script prints sh's command line.
+    let script = "cat /proc/$$/cmdline";
+    let out = exec()
+        .args(["--quiet", "--", "sh", "-c", script, "argv0"])
+        .args(&args)
+        .output()
+        .unwrap();
+    let mut want = format!("sh\0-c\0{script}\0argv0\0").into_bytes();
+    for a in &args {
+        want.extend_from_slice(a.as_bytes());
+        want.push(0);
+    }
+    assert_eq!(
+        out.stdout,
+        want,
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn environment_passes_through_with_only_the_tuning_added() {
+    let odd = OsString::from_vec(vec![b'v', 0xff, b'=', b'\n', b'w']);
+    let out = exec()
+        .env("CTUNE_TEST_ODD", &odd)
+        .env("CTUNE_TEST_EMPTY", "")
+        .env("JAVA_TOOL_OPTIONS", "-Dkept=1")
+        .args(["--quiet", "--", "cat", "/proc/self/environ"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let child: Vec<&[u8]> = out
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let mut want = b"CTUNE_TEST_ODD=".to_vec();
+    want.extend_from_slice(odd.as_bytes());
+    assert!(child.contains(&want.as_slice()), "non-UTF-8 value changed");
+    assert!(child.contains(&&b"CTUNE_TEST_EMPTY="[..]));
+    let jto = child
+        .iter()
+        .find(|e| e.starts_with(b"JAVA_TOOL_OPTIONS="))
+        .expect("JAVA_TOOL_OPTIONS");
+    assert!(
+        jto.starts_with(b"JAVA_TOOL_OPTIONS=-Dkept=1 -X"),
+        "user's options first, ours after: {}",
+        String::from_utf8_lossy(jto)
+    );
+    // Every variable of ours is there, unchanged, except the one ctune tunes.
+    for (k, v) in std::env::vars_os() {
+        if k == "JAVA_TOOL_OPTIONS" || k == "HOME" {
+            continue;
+        }
+        let mut e = k.as_bytes().to_vec();
+        e.push(b'=');
+        e.extend_from_slice(v.as_bytes());
+        assert!(child.contains(&e.as_slice()), "{k:?} lost or changed");
+    }
+}
+
+#[test]
+fn same_process_id_and_parent() {
+    let script = format!(
+        "echo $$ $PPID; exec {} exec --quiet -- sh -c 'echo $$ $PPID'",
+        bin_path().display()
+    );
+    let out = run_ok(Command::new("sh").args(["-c", &script]));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(
+        lines[0], lines[1],
+        "pid or parent changed across ctune exec"
+    );
+}
+
+#[test]
+fn signal_dispositions_are_defaults_in_the_command() {
+    let status = |via_ctune: bool| {
+        let inner = "grep -E '^(SigIgn|SigBlk)' /proc/self/status";
+        let run = if via_ctune {
+            format!("exec {} exec --quiet -- {inner}", bin_path().display())
+        } else {
+            format!("exec {inner}")
+        };
+        let out =
+            run_ok(Command::new("sh").args(["-c", &format!("trap '' TERM PIPE INT HUP; {run}")]));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let without = status(false);
+    assert!(
+        !without.contains("SigIgn:\t0000000000000000"),
+        "the shell should pass ignored signals on: {without}"
+    );
+    let with = status(true);
+    assert!(with.contains("SigIgn:\t0000000000000000"), "{with}");
+    assert!(with.contains("SigBlk:\t0000000000000000"), "{with}");
+}
+
+#[test]
+fn exit_status_passes_through_and_missing_commands_fail_like_a_shell() {
+    let code = |args: &[&str]| exec().args(args).output().unwrap().status.code();
+    assert_eq!(code(&["--quiet", "--", "sh", "-c", "exit 42"]), Some(42));
+    assert_eq!(
+        code(&["--quiet", "--", "/nonexistent/cmd"]),
+        Some(ctune::exit::NOT_FOUND)
+    );
+    assert_eq!(
+        code(&["--quiet", "--", "no-such-command-anywhere"]),
+        Some(ctune::exit::NOT_FOUND)
+    );
+    let plain = std::env::temp_dir().join(format!("ctune-not-executable-{}", std::process::id()));
+    fs::write(&plain, "not a program").unwrap();
+    assert_eq!(
+        code(&["--quiet", "--", plain.to_str().unwrap()]),
+        Some(ctune::exit::NOT_EXECUTABLE)
+    );
+    fs::remove_file(&plain).unwrap();
+}
+
+#[test]
+fn fails_open_and_strict_fails() {
+    let fixture = |n: &str| {
+        repo()
+            .join("tests/fixtures")
+            .join(n)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let cases: Vec<(Vec<String>, i32)> = vec![
+        (
+            vec!["--root".into(), fixture("malformed-files-v2")],
+            ctune::exit::CANNOT_INSPECT,
+        ),
+        (
+            vec!["--root".into(), fixture("missing-files")],
+            ctune::exit::CANNOT_INSPECT,
+        ),
+        (
+            vec!["--root".into(), "/nonexistent".into()],
+            ctune::exit::CANNOT_INSPECT,
+        ),
+        (
+            vec!["--assume".into(), "cpus=lots".into()],
+            ctune::exit::USAGE,
+        ),
+        (
+            vec!["--profile".into(), "no-such-profile".into()],
+            ctune::exit::USAGE,
+        ),
+    ];
+    for (opts, strict_code) in cases {
+        let out = exec()
+            .args(&opts)
+            .args(["--", "echo", "ran"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.stdout,
+            b"ran\n",
+            "{opts:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("running the command unchanged"),
+            "{opts:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        let out = exec()
+            .args(&opts)
+            .args(["--strict", "--", "echo", "ran"])
+            .output()
+            .unwrap();
+        assert!(out.stdout.is_empty(), "{opts:?}");
+        assert_eq!(
+            out.status.code(),
+            Some(strict_code),
+            "{opts:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A broken passwd file (garbage bytes) in an otherwise good root: still runs, tuned.
+    let root = std::env::temp_dir().join(format!("ctune-badpasswd-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&root);
+    run_ok(
+        Command::new("cp")
+            .args(["-a"])
+            .arg(fixture("v2-parent-limit"))
+            .arg(&root),
+    );
+    fs::write(root.join("etc/passwd"), [0xff, b':', b'\n', 0, 1, 2]).unwrap();
+    let out = exec()
+        .arg("--root")
+        .arg(&root)
+        .args(["--", "sh", "-c", "echo \"$JAVA_TOOL_OPTIONS\""])
+        .output()
+        .unwrap();
+    fs::remove_dir_all(&root).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("-Xmx"),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A mistyped ctune option does not keep the command from starting, unless --strict.
+    let out = ctune()
+        .args(["exec", "--profle", "x", "--", "echo", "ran"])
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout, b"ran\n");
+    let out = ctune()
+        .args(["exec", "--strict", "--profle", "x", "--", "echo", "ran"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(ctune::exit::USAGE));
+}
+
+#[test]
+fn dry_run_prints_the_command_and_environment() {
+    let out = run_ok(exec().args([
+        "--assume",
+        "memory=1GiB",
+        "--assume",
+        "cpus=2",
+        "--assume",
+        "jdk=17.0.15",
+        "--dry-run",
+        "--",
+        "java",
+        "-jar",
+        "a b.jar",
+    ]));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.starts_with("java -") && first.contains(" -Xmx") && first.ends_with("-jar 'a b.jar'"),
+        "{text}"
+    );
+    let out = run_ok(exec().args([
+        "--assume",
+        "memory=1GiB",
+        "--dry-run",
+        "--inject",
+        "jdk-java-options",
+        "--",
+        "java",
+        "-jar",
+        "a.jar",
+    ]));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("java -jar a.jar\n") && text.contains("JDK_JAVA_OPTIONS='"),
+        "{text}"
+    );
+}
+
+#[test]
+fn nss_wrapper_gives_an_arbitrary_uid_a_name() {
+    if !is_root() {
+        return skipped("needs root to change uid");
+    }
+    if !have("setpriv") {
+        return skipped("setpriv not installed");
+    }
+    if !std::path::Path::new("/usr/lib/x86_64-linux-gnu/libnss_wrapper.so").exists() {
+        return skipped("libnss_wrapper.so not installed (apt-get install libnss-wrapper)");
+    }
+    let as_uid = |args: &[&str]| {
+        Command::new("setpriv")
+            .args(["--reuid=1000680000", "--regid=0", "--clear-groups"])
+            .arg(bin_path())
+            .args(args)
+            .env("HOME", "/")
+            .env_remove("USER")
+            .current_dir("/")
+            .output()
+            .unwrap()
+    };
+    let plain = as_uid(&["exec", "--quiet", "--", "id", "-un"]);
+    assert!(
+        !plain.status.success(),
+        "id -un should fail without an entry: {plain:?}"
+    );
+    let out = as_uid(&[
+        "exec",
+        "--nss-wrapper",
+        "--",
+        "sh",
+        "-c",
+        "id -un; echo $HOME",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("app"),
+        "stdout {text} stderr {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let home = lines.next().unwrap_or("");
+    assert!(
+        home.starts_with("/tmp/ctune-home-1000680000-"),
+        "HOME {home}"
+    );
+    let _ = fs::remove_dir_all(home);
+    for d in fs::read_dir("/tmp").unwrap().flatten() {
+        if d.file_name()
+            .to_string_lossy()
+            .starts_with("ctune-nss-1000680000-")
+        {
+            let _ = fs::remove_dir_all(d.path());
+        }
+    }
+}
+
+#[test]
+fn the_real_jvm_gets_the_flags_and_the_users_win() {
+    if let Err(why) = v1_writable() {
+        return skipped(&why);
+    }
+    if !have("java") {
+        return skipped("no java on PATH");
+    }
+    let base = format!("ctune-exec-{}", std::process::id());
+    let cg = Cgroups::new(&base);
+    cg.set("memory", &base, "memory.limit_in_bytes", "1073741824");
+    cg.set("cpu", &base, "cpu.cfs_quota_us", "150000");
+    let bin = bin_path();
+    let bin = bin.to_str().unwrap();
+    let advice: serde_json::Value = serde_json::from_slice(
+        &run_ok(&mut in_cgroup(&base, &[bin, "jvm", "--format", "json"])).stdout,
+    )
+    .unwrap();
+    let flag = |out: &std::process::Output, name: &str| -> String {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                (f.len() >= 4 && f[1] == name).then(|| f[3].to_owned())
+            })
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let out = run_ok(&mut in_cgroup(
+        &base,
+        &[
+            bin,
+            "exec",
+            "--",
+            "java",
+            "-XX:+PrintFlagsFinal",
+            "-version",
+        ],
+    ));
+    let r = &advice["recommended"];
+    assert_eq!(flag(&out, "MaxHeapSize"), r["max_heap_bytes"].to_string());
+    let gc_flag = match r["gc"].as_str().unwrap() {
+        "g1" => "UseG1GC",
+        "parallel" => "UseParallelGC",
+        "serial" => "UseSerialGC",
+        other => panic!("{other}"),
+    };
+    assert_eq!(flag(&out, gc_flag), "true");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.lines().next().unwrap_or("").starts_with("ctune: -"),
+        "one line saying what was applied: {said}"
+    );
+    // The user's -Xmx on the command line wins.
+    let out = run_ok(&mut in_cgroup(
+        &base,
+        &[
+            bin,
+            "exec",
+            "--quiet",
+            "--",
+            "java",
+            "-Xmx300m",
+            "-XX:+PrintFlagsFinal",
+            "-version",
+        ],
+    ));
+    assert_eq!(flag(&out, "MaxHeapSize"), (300u64 << 20).to_string());
+    // And in JAVA_TOOL_OPTIONS.
+    let mut c = in_cgroup(
+        &base,
+        &[
+            bin,
+            "exec",
+            "--quiet",
+            "--",
+            "java",
+            "-XX:+PrintFlagsFinal",
+            "-version",
+        ],
+    );
+    c.env("JAVA_TOOL_OPTIONS", "-Xmx200m");
+    let out = run_ok(&mut c);
+    assert_eq!(flag(&out, "MaxHeapSize"), (200u64 << 20).to_string());
+    assert_eq!(out.status.code(), Some(0));
+}
