@@ -4,6 +4,7 @@
 //! (plain serialisable structs) → analysis (pure functions) → [`render`] (table, JSON). The
 //! command-line front end in [`cli`] wires them together and owns every exit code.
 
+pub mod arena;
 pub mod assume;
 pub mod cli;
 pub mod exec;

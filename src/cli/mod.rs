@@ -137,5 +137,6 @@ pub fn probe_options(g: &GlobalArgs) -> anyhow::Result<crate::probe::Options> {
     Ok(crate::probe::Options {
         extra_paths: g.paths.clone(),
         assume,
+        lean: false,
     })
 }

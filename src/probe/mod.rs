@@ -26,6 +26,10 @@ pub struct Options {
     /// `--path` directories, inspected besides the defaults.
     pub extra_paths: Vec<String>,
     pub assume: Assumptions,
+    /// Only what the JVM advice needs (cgroup limits, CPU counts, identity, Java): what
+    /// `ctune exec` runs on every container start. Mounts, namespaces, container evidence,
+    /// security and the hypervisor are left out (empty or not applicable).
+    pub lean: bool,
 }
 
 /// Text of the files several sections share, read once.
@@ -51,11 +55,35 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
     let cpu = cpu_section(root, &shared, &layout, &opts.assume);
     let memory = memory_section(root, &layout, host_total, &opts.assume);
     let identity = identity::collect(root, &shared);
-    let namespaces = container::namespaces(root);
-    let container = container::detect(root, &shared);
-    let mounts = mounts::collect(root, &shared, &opts.extra_paths, &mut notes);
-    let security = security::collect(root, &shared);
-    let host = host::collect(root);
+    let (namespaces, container, mounts, security, host) = if opts.lean {
+        let not_probed = "not probed (lean probe for exec)";
+        (
+            Default::default(),
+            ContainerFacts {
+                detected: false,
+                runtime: None,
+                evidence: Vec::new(),
+            },
+            Vec::new(),
+            SecurityFacts {
+                capabilities: Fact::Unknown(not_probed.into()),
+                seccomp: None,
+                no_new_privs: None,
+                lsm: None,
+            },
+            HostFacts {
+                hypervisor: Fact::Unknown(not_probed.into()),
+            },
+        )
+    } else {
+        (
+            container::namespaces(root),
+            container::detect(root, &shared),
+            mounts::collect(root, &shared, &opts.extra_paths, &mut notes),
+            security::collect(root, &shared),
+            host::collect(root),
+        )
+    };
     let jvm = java::find(root, &shared.env, opts.assume.jdk.as_deref(), &mut notes);
     if let Some(c) = opts.assume.cpus {
         notes.push(format!("cpu.limit assumed: {c} cores (--assume cpus)"));

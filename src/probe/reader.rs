@@ -196,7 +196,9 @@ impl Root {
     pub fn read_bytes(&self, path: &str) -> Result<Vec<u8>, ReadError> {
         let (resolved, host) = self.open_path(path)?;
         let f = fs::File::open(&host).map_err(|e| ReadError::from_io(path, e))?;
-        let mut buf = Vec::new();
+        // Start with room for a typical kernel file: `Take` hides the file's size, and without
+        // spare capacity `read_to_end` begins with 32-byte reads (one system call each).
+        let mut buf = Vec::with_capacity(16 << 10);
         f.take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut buf)
             .map_err(|e| ReadError::from_io(path, e))?;
