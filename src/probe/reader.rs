@@ -207,6 +207,8 @@ impl Root {
                 path: path.to_owned(),
             });
         }
+        // Give the unused capacity back (the binary's arena reuses it for the next file).
+        buf.shrink_to_fit();
         self.record(&resolved, Recorded::File(buf.clone()));
         Ok(buf)
     }

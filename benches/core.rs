@@ -1,0 +1,134 @@
+//! `cargo bench`: the parsers, the probe and the advisor on realistic inputs (the shared
+//! samples and the fixture roots). A plain harness: each case runs for ~0.3 s and prints the
+//! median time per iteration over 15 batches, so the figures are comparable run to run.
+
+use ctune::jvm::{advise, options::UserOptions, profile};
+use ctune::parse::{cpulist, keyed::Keyed, mountinfo, proc_cgroup};
+use ctune::probe::{self, cgroup::layout, reader::Root};
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn bench(name: &str, mut f: impl FnMut()) {
+    // Find a batch size that takes ~20 ms, then time 15 batches.
+    let mut n = 1u64;
+    loop {
+        let t = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        if t.elapsed() > Duration::from_millis(20) || n > 1 << 24 {
+            break;
+        }
+        n *= 2;
+    }
+    let mut per: Vec<f64> = (0..15)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..n {
+                f();
+            }
+            t.elapsed().as_nanos() as f64 / n as f64
+        })
+        .collect();
+    per.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let med = per[per.len() / 2];
+    let (v, unit) = if med > 1e6 {
+        (med / 1e6, "ms")
+    } else if med > 1e3 {
+        (med / 1e3, "µs")
+    } else {
+        (med, "ns")
+    };
+    println!("{name:<44} {v:>9.2} {unit}/iter");
+}
+
+fn sample(name: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/samples")
+        .join(name);
+    let t = std::fs::read_to_string(&p).unwrap_or_default();
+    // Drop the `# source:` header line.
+    t.split_once('\n')
+        .map(|(_, rest)| rest.to_owned())
+        .unwrap_or_default()
+}
+
+fn main() {
+    let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
+    let want = |n: &str| filter.as_deref().is_none_or(|f| n.contains(f));
+
+    let fedora = sample("mountinfo.fedora-host-v1-devicemapper-cifs-escape.opencontainers-cgroups");
+    let bedrock = sample("mountinfo.bedrock-duplicate-cgroup-mounts.opencontainers-cgroups");
+    let stat_v2 = sample("memory.stat.v2.opencontainers-cgroups");
+    let cg_lines = sample("proc-self-cgroup.hybrid-user-slice.hotspot");
+    if want("parse") {
+        bench(
+            &format!("parse mountinfo fedora ({} lines)", fedora.lines().count()),
+            || {
+                black_box(mountinfo::parse(black_box(&fedora)));
+            },
+        );
+        bench("parse memory.stat v2 (6 keys looked up)", || {
+            let k = Keyed::space_separated(black_box(&stat_v2));
+            for key in [
+                "anon",
+                "file",
+                "active_file",
+                "inactive_file",
+                "shmem",
+                "file_dirty",
+            ] {
+                black_box(k.u64(key).ok());
+            }
+        });
+        bench("parse cpu list 0-3,8,10-11,64-127", || {
+            black_box(cpulist::count(black_box("0-3,8,10-11,64-127")).ok());
+        });
+        let (mounts, _) = mountinfo::parse(&bedrock);
+        let lines = proc_cgroup::parse(&cg_lines).unwrap_or_default();
+        bench(
+            &format!("cgroup layout, bedrock ({} mounts)", mounts.len()),
+            || {
+                black_box(layout::layout(black_box(&mounts), black_box(&lines), None));
+            },
+        );
+    }
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for fx in ["v2-k8s-cgroupns", "v1-docker-no-cgroupns"] {
+        let root = Root::at(fixtures.join(fx));
+        if want("probe") {
+            bench(&format!("probe collect, fixture {fx}"), || {
+                black_box(probe::collect(&root, &probe::Options::default()));
+            });
+            bench(&format!("probe collect lean (exec), fixture {fx}"), || {
+                black_box(probe::collect(
+                    &root,
+                    &probe::Options {
+                        lean: true,
+                        ..Default::default()
+                    },
+                ));
+            });
+        }
+        if want("advise") {
+            let facts = probe::collect(&root, &probe::Options::default());
+            let p = profile::load("default", &[]).unwrap();
+            let user = UserOptions::gather(&facts.env, &[]);
+            bench(&format!("advise default, fixture {fx}"), || {
+                black_box(advise::advise(black_box(&facts), &p, &user));
+            });
+        }
+    }
+    if want("profile") {
+        bench("profile load spark-executor (3-file chain)", || {
+            black_box(profile::load("spark-executor", &[]).ok());
+        });
+    }
+    if want("probe") {
+        let live = Root::live();
+        bench("probe collect, live system", || {
+            black_box(probe::collect(&live, &probe::Options::default()));
+        });
+    }
+}
