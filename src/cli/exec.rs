@@ -244,7 +244,7 @@ fn summary(plan: &Plan, advice: &advise::Advice, facts: &Facts, nss: bool) -> St
         .cpu
         .limit
         .value()
-        .map(|c| format!("{} CPUs", render::cores(c)))
+        .map(render::cores_label)
         .unwrap_or_else(|| "no CPU limit".into());
     let mem = facts
         .memory

@@ -30,6 +30,16 @@ pub fn cores(c: f64) -> String {
     s.to_owned()
 }
 
+/// `1 core`, `1.5 cores`, `2 cores`.
+pub fn cores_label(c: f64) -> String {
+    let n = cores(c);
+    if n == "1" {
+        "1 core".to_owned()
+    } else {
+        format!("{n} cores")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

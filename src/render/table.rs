@@ -1,7 +1,7 @@
 //! `--format table`: the report for a person, one section after another, every limit with the
 //! file it came from and every unknown with its reason.
 
-use super::{bytes, cores};
+use super::bytes;
 use crate::facts::{Fact, Facts, Limit};
 use comfy_table::{
     presets::UTF8_BORDERS_ONLY, Cell, ColumnConstraint, ContentArrangement, Table, Width,
@@ -113,7 +113,7 @@ pub fn report(f: &Facts) -> String {
 
     let mut s = Section::new();
     let cpu = &f.cpu;
-    s.limit("limit", &cpu.limit, |v| format!("{} cores", cores(v)));
+    s.limit("limit", &cpu.limit, super::cores_label);
     s.fact(
         "host CPUs",
         &cpu.host_count,
