@@ -10,6 +10,7 @@ pub mod v1;
 pub mod v2;
 
 use crate::facts::{CgroupVersion, Fact, Limit, Throttling};
+use crate::parse::{cpulist, keyed::Keyed, parse_u64};
 use crate::probe::reader::{ReadError, Root};
 pub use layout::{Hierarchy, Layout, Resolution};
 
@@ -325,6 +326,47 @@ pub(crate) fn stat_file(root: &Root, leaf: &str, file: &str) -> Result<(String, 
     root.read_string(&path)
         .map(|t| (path, t))
         .map_err(|e| e.to_string())
+}
+
+/// `cpu.stat` throttling counters of the leaf. The period keys are the same on v1 and v2; the
+/// time is `throttled_time` in nanoseconds on v1 and `throttled_usec` in microseconds on v2.
+pub(crate) fn throttling(
+    root: &Root,
+    leaf: &str,
+    time_key: &str,
+    per_second: f64,
+) -> Fact<Throttling> {
+    let (path, text) = match stat_file(root, leaf, "cpu.stat") {
+        Ok(x) => x,
+        Err(e) => return Fact::Unknown(e),
+    };
+    let k = Keyed::space_separated(&text);
+    let r = (|| {
+        Ok::<_, crate::parse::ParseError>(Throttling {
+            periods: k.require_u64("nr_periods")?,
+            throttled_periods: k.require_u64("nr_throttled")?,
+            throttled_seconds: k.require_u64(time_key)? as f64 / per_second,
+        })
+    })();
+    r.map_err(|e| format!("{path}: {e}")).into()
+}
+
+/// The number of CPUs in a CPU-list file of the leaf.
+pub(crate) fn cpu_list_count(root: &Root, leaf: &str, file: &str) -> Fact<u32> {
+    match stat_file(root, leaf, file) {
+        Err(e) => Fact::Unknown(e),
+        Ok((path, t)) => cpulist::count(&t)
+            .map_err(|e| format!("{path}: {e}"))
+            .into(),
+    }
+}
+
+/// A file of the leaf that holds one number (`memory.current`, `cpu.shares`, ...).
+pub(crate) fn number(root: &Root, leaf: &str, file: &str) -> Fact<u64> {
+    match stat_file(root, leaf, file) {
+        Err(e) => Fact::Unknown(e),
+        Ok((path, t)) => parse_u64(&t).map_err(|e| format!("{path}: {e}")).into(),
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@ use super::{byte_limit, limit_at, read_at, stat_file, Files, MemoryStats};
 use crate::facts::{CgroupVersion, Fact, Limit, Throttling};
 use crate::parse::cgroup_values::{cfs_quota, CpuQuota};
 use crate::parse::keyed::Keyed;
-use crate::parse::{cpulist, parse_u64};
 use crate::probe::reader::Root;
 
 pub struct V1;
@@ -73,44 +72,19 @@ impl Files for V1 {
     }
 
     fn cpu_share(root: &Root, leaf: &str) -> (Fact<u64>, Fact<u64>) {
-        let shares = match read_at(root, leaf, "cpu.shares") {
-            None => Fact::Unknown(format!("{leaf}/cpu.shares: no such file")),
-            Some(Err(e)) => Fact::Unknown(e.to_string()),
-            Some(Ok((path, t))) => parse_u64(&t).map_err(|e| format!("{path}: {e}")).into(),
-        };
-        (shares, Fact::NotApplicable)
+        (super::number(root, leaf, "cpu.shares"), Fact::NotApplicable)
     }
 
     fn throttling(root: &Root, leaf: &str) -> Fact<Throttling> {
-        let (path, text) = match stat_file(root, leaf, "cpu.stat") {
-            Ok(x) => x,
-            Err(e) => return Fact::Unknown(e),
-        };
-        let k = Keyed::space_separated(&text);
-        let r = (|| {
-            Ok::<_, crate::parse::ParseError>(Throttling {
-                periods: k.require_u64("nr_periods")?,
-                throttled_periods: k.require_u64("nr_throttled")?,
-                throttled_seconds: k.require_u64("throttled_time")? as f64 / 1e9,
-            })
-        })();
-        r.map_err(|e| format!("{path}: {e}")).into()
+        super::throttling(root, leaf, "throttled_time", 1e9)
     }
 
     fn cpuset_count(root: &Root, leaf: &str) -> Fact<u32> {
-        match stat_file(root, leaf, "cpuset.effective_cpus") {
-            Err(e) => Fact::Unknown(e),
-            Ok((path, t)) => cpulist::count(&t)
-                .map_err(|e| format!("{path}: {e}"))
-                .into(),
-        }
+        super::cpu_list_count(root, leaf, "cpuset.effective_cpus")
     }
 
     fn memory_stats(root: &Root, leaf: &str, host_total: Option<u64>) -> MemoryStats {
-        let usage: Fact<u64> = match stat_file(root, leaf, "memory.usage_in_bytes") {
-            Err(e) => Fact::Unknown(e),
-            Ok((path, t)) => parse_u64(&t).map_err(|e| format!("{path}: {e}")).into(),
-        };
+        let usage = super::number(root, leaf, "memory.usage_in_bytes");
         let stat = stat_file(root, leaf, "memory.stat");
         // `total_*` counts the whole subtree; a leaf's own counter is the fallback.
         let key = |k: &str| -> Fact<u64> {

@@ -1,10 +1,9 @@
 //! cgroup v2 files (Documentation/admin-guide/cgroup-v2.rst). Same shape as [`super::v1`].
 
-use super::{byte_limit, limit_at, read_at, stat_file, Files, MemoryStats};
+use super::{byte_limit, limit_at, stat_file, Files, MemoryStats};
 use crate::facts::{CgroupVersion, Fact, Limit, Throttling};
 use crate::parse::cgroup_values::{cpu_max, CpuQuota};
 use crate::parse::keyed::Keyed;
-use crate::parse::{cpulist, parse_u64};
 use crate::probe::reader::Root;
 
 pub struct V2;
@@ -36,44 +35,19 @@ impl Files for V2 {
     }
 
     fn cpu_share(root: &Root, leaf: &str) -> (Fact<u64>, Fact<u64>) {
-        let weight = match read_at(root, leaf, "cpu.weight") {
-            None => Fact::Unknown(format!("{leaf}/cpu.weight: no such file")),
-            Some(Err(e)) => Fact::Unknown(e.to_string()),
-            Some(Ok((path, t))) => parse_u64(&t).map_err(|e| format!("{path}: {e}")).into(),
-        };
-        (Fact::NotApplicable, weight)
+        (Fact::NotApplicable, super::number(root, leaf, "cpu.weight"))
     }
 
     fn throttling(root: &Root, leaf: &str) -> Fact<Throttling> {
-        let (path, text) = match stat_file(root, leaf, "cpu.stat") {
-            Ok(x) => x,
-            Err(e) => return Fact::Unknown(e),
-        };
-        let k = Keyed::space_separated(&text);
-        let r = (|| {
-            Ok::<_, crate::parse::ParseError>(Throttling {
-                periods: k.require_u64("nr_periods")?,
-                throttled_periods: k.require_u64("nr_throttled")?,
-                throttled_seconds: k.require_u64("throttled_usec")? as f64 / 1e6,
-            })
-        })();
-        r.map_err(|e| format!("{path}: {e}")).into()
+        super::throttling(root, leaf, "throttled_usec", 1e6)
     }
 
     fn cpuset_count(root: &Root, leaf: &str) -> Fact<u32> {
-        match stat_file(root, leaf, "cpuset.cpus.effective") {
-            Err(e) => Fact::Unknown(e),
-            Ok((path, t)) => cpulist::count(&t)
-                .map_err(|e| format!("{path}: {e}"))
-                .into(),
-        }
+        super::cpu_list_count(root, leaf, "cpuset.cpus.effective")
     }
 
     fn memory_stats(root: &Root, leaf: &str, _host_total: Option<u64>) -> MemoryStats {
-        let usage: Fact<u64> = match stat_file(root, leaf, "memory.current") {
-            Err(e) => Fact::Unknown(e),
-            Ok((path, t)) => parse_u64(&t).map_err(|e| format!("{path}: {e}")).into(),
-        };
+        let usage = super::number(root, leaf, "memory.current");
         let stat = stat_file(root, leaf, "memory.stat");
         let key = |k: &str| -> Fact<u64> {
             match &stat {
