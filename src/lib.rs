@@ -10,6 +10,7 @@ pub mod cli;
 pub mod exec;
 pub mod exit;
 pub mod facts;
+pub mod findings;
 pub mod jvm;
 pub mod parse;
 pub mod probe;

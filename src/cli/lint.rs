@@ -1,7 +1,56 @@
-//! `ctune lint` (being written).
+//! `ctune lint`: the findings for CI, in a machine format, with an exit code that fails the
+//! build at `--fail-on`.
 
 use super::args::*;
+use crate::exit;
+use crate::findings::{self, Severity};
+use crate::render::findings::{self as out, Policy};
+use std::io::Write;
 
-pub fn run(_g: &GlobalArgs, _a: &LintArgs) -> anyhow::Result<i32> {
-    Err(super::usage("ctune lint is not available yet"))
+fn threshold(f: FailOn) -> Option<Severity> {
+    match f {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    }
+}
+
+pub fn run(g: &GlobalArgs, a: &LintArgs) -> anyhow::Result<i32> {
+    let format = super::format(g, &["text", "json", "sarif", "junit", "github"], "lint")?;
+    // A misspelt --allow would silently allow nothing: refuse it.
+    for id in &a.allow {
+        if findings::rule(id).is_none() {
+            return Err(super::usage(format!(
+                "--allow {id}: no such finding id (ids: {})",
+                findings::RULES
+                    .iter()
+                    .map(|r| r.id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    let (facts, advice) = super::jvm::facts_and_advice(g, &a.jvm)?;
+    let found: Vec<_> = findings::check(&facts, &advice)
+        .into_iter()
+        .filter(|f| !a.allow.iter().any(|id| id == f.id))
+        .collect();
+    let mut allowed = a.allow.clone();
+    allowed.sort();
+    allowed.dedup();
+    let policy = Policy {
+        fail_on: threshold(a.fail_on),
+        allowed,
+    };
+    let text = match format {
+        "json" => out::lint_json(&found),
+        "sarif" => out::sarif(&found, &a.artifact),
+        "junit" => out::junit(&found, &policy, &a.artifact),
+        "github" => out::github(&found, &policy, &a.artifact),
+        _ => out::lint_text(&found, &policy),
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    let failing = found.iter().any(|f| policy.fails(f.severity));
+    Ok(if failing { exit::FINDINGS } else { exit::OK })
 }

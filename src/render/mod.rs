@@ -1,6 +1,7 @@
 //! Output: the facts as the contract's JSON, or as a table for a person. No I/O beyond the
 //! returned string; the command edge prints it.
 
+pub mod findings;
 pub mod json;
 pub mod jvm;
 pub mod table;

@@ -209,6 +209,7 @@ snapshots! {
     snapshot_user_namespace => "user-namespace",
     snapshot_v1_docker_no_cgroupns => "v1-docker-no-cgroupns",
     snapshot_v1_joined_controllers => "v1-joined-controllers",
+    snapshot_v1_k8s_cpu_request => "v1-k8s-cpu-request",
     snapshot_v1_parent_limit => "v1-parent-limit",
     snapshot_v1_untranslatable_root => "v1-untranslatable-root",
     snapshot_v2_cgroupns_outside_dotdot => "v2-cgroupns-outside-dotdot",

@@ -4,6 +4,7 @@
 mod cli;
 mod common;
 mod exec;
+mod findings;
 mod fixtures;
 mod jvm_real;
 mod man;

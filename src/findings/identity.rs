@@ -1,0 +1,460 @@
+//! Checks on who the process is and how it is confined: uid, passwd entry, HOME, secrets in
+//! the environment, capabilities, seccomp and the LSM.
+
+use super::{list, Ctx, Finding, Severity};
+use crate::facts::{Fact, Seccomp};
+use crate::secrets::is_secret_name;
+
+/// Docker's default effective set (`00000000a80425fb`): containerd, CRI-O and Podman default to
+/// this set or a subset of it.
+pub const RUNTIME_DEFAULT_CAPS: [&str; 14] = [
+    "cap_chown",
+    "cap_dac_override",
+    "cap_fowner",
+    "cap_fsetid",
+    "cap_kill",
+    "cap_setgid",
+    "cap_setuid",
+    "cap_setpcap",
+    "cap_net_bind_service",
+    "cap_net_raw",
+    "cap_sys_chroot",
+    "cap_mknod",
+    "cap_audit_write",
+    "cap_setfcap",
+];
+
+/// Capabilities that reach past the container: reading any file, the network stack, kernel
+/// modules, raw I/O, other processes, mounts and namespaces, the clock, the LSM, eBPF.
+pub const DANGEROUS_CAPS: [&str; 12] = [
+    "cap_dac_read_search",
+    "cap_net_admin",
+    "cap_sys_module",
+    "cap_sys_rawio",
+    "cap_sys_ptrace",
+    "cap_sys_admin",
+    "cap_sys_boot",
+    "cap_sys_time",
+    "cap_mac_admin",
+    "cap_syslog",
+    "cap_perfmon",
+    "cap_bpf",
+];
+
+/// What a dangerous capability lets a process do, in a few words.
+fn power(cap: &str) -> Option<&'static str> {
+    Some(match cap {
+        "cap_dac_read_search" => "read any file on the host by handle, the \"Shocker\" escape",
+        "cap_net_admin" => "reconfigure interfaces, routes and firewalls",
+        "cap_sys_module" => "load kernel modules",
+        "cap_sys_rawio" => "raw access to devices and I/O ports",
+        "cap_sys_ptrace" => "trace other processes and read their memory",
+        "cap_sys_admin" => "mount file systems and most other administration",
+        "cap_sys_boot" => "reboot the machine",
+        "cap_sys_time" => "set the host's clock",
+        "cap_mac_admin" => "change the LSM policy",
+        "cap_syslog" => "read the kernel log and kernel addresses",
+        "cap_perfmon" => "profile the whole system",
+        "cap_bpf" => "load eBPF programs",
+        _ => return None,
+    })
+}
+
+pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
+    running_as_root(cx, out);
+    uid_without_passwd_entry(cx, out);
+    home_unset(cx, out);
+    secret_in_environment(cx, out);
+    dangerous_capabilities(cx, out);
+    no_lsm_confinement(cx, out);
+    seccomp_unconfined(cx, out);
+}
+
+fn running_as_root(cx: &Ctx, out: &mut Vec<Finding>) {
+    let id = &cx.facts.identity;
+    if id.uid.known() != Some(&0) {
+        return;
+    }
+    let host_uid = id.host_uid.known().copied();
+    let mapped = id.user_namespace && host_uid != Some(0);
+    let mut evidence = vec!["/proc/self/status: Uid: 0 (real)".to_owned()];
+    let finding = if mapped {
+        let host = host_uid.map_or("an unknown host uid".to_owned(), |h| {
+            format!("host uid {h}")
+        });
+        evidence.push(format!("/proc/self/uid_map: uid 0 maps to {host}"));
+        Finding {
+            id: "running-as-root",
+            severity: Severity::Info,
+            title: format!("Running as root inside a user namespace (mapped to {host})"),
+            detail: format!(
+                "uid 0 here is mapped by a user namespace to {host}: it is root only inside the namespace (rootless Podman or Docker), and to the host kernel and to files on volumes it is {host}. Inside, it can still change everything the container owns, and a kernel bug reachable from a user namespace is a bigger surface than an unprivileged uid."
+            ),
+            fix: "Usual and fine for rootless containers. To drop privileges inside as well, run as a non-root user: `USER 10001` in the Dockerfile or `podman run --user 10001`.".into(),
+            evidence,
+        }
+    } else {
+        evidence.push(if id.user_namespace {
+            "/proc/self/uid_map: uid 0 maps to host uid 0".to_owned()
+        } else {
+            "/proc/self/uid_map: the identity map (no user namespace)".to_owned()
+        });
+        Finding {
+            id: "running-as-root",
+            severity: Severity::Warning,
+            title: "Running as root (host root: no user namespace maps it)".into(),
+            detail: "The process runs as uid 0 and that is uid 0 on the host kernel too: a container escape, a writable host mount or one extra capability turns into control of the host, and files it writes to volumes belong to root.".into(),
+            fix: "Run as a non-root user: `USER 10001` in the Dockerfile (or `docker run --user 10001:0`), Kubernetes `securityContext: {runAsNonRoot: true, runAsUser: 10001}`; or use rootless Docker/Podman or user namespaces (Kubernetes `hostUsers: false`) so root maps to an unprivileged host uid.".into(),
+            evidence,
+        }
+    };
+    out.push(finding);
+}
+
+fn env_mentions(cx: &Ctx, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .filter_map(|n| cx.facts.env_var(n).map(|v| format!("{n}={v}")))
+        .collect()
+}
+
+fn uid_without_passwd_entry(cx: &Ctx, out: &mut Vec<Finding>) {
+    let id = &cx.facts.identity;
+    let Fact::Known(uid) = id.uid else { return };
+    if id.passwd_entry {
+        return;
+    }
+    let mut evidence = vec![
+        format!("/proc/self/status: Uid: {uid} (real)"),
+        format!("/etc/passwd: no entry with uid {uid}"),
+    ];
+    let wrapper = env_mentions(
+        cx,
+        &["LD_PRELOAD", "NSS_WRAPPER_PASSWD", "NSS_WRAPPER_GROUP"],
+    );
+    let has_wrapper_vars = !wrapper.is_empty();
+    if has_wrapper_vars {
+        evidence.push(format!(
+            "environment: {} (nss_wrapper is not active, or its file has no entry for uid {uid})",
+            wrapper.join(" ")
+        ));
+    }
+    out.push(Finding {
+        id: "uid-without-passwd-entry",
+        severity: Severity::Warning,
+        title: format!("uid {uid} has no passwd entry"),
+        detail: format!(
+            "getpwuid({uid}) fails, so everything that asks \"who am I\" breaks: Java's user.name and user.home become '?' (code that writes under the home directory fails), Hadoop's and Spark's UserGroupInformation cannot find the login user, ssh refuses to run (\"No user exists for uid {uid}\"), and git, whoami and pip stumble. OpenShift's restricted SCC runs images as such a random uid (with gid 0), ignoring the image's USER."
+        ),
+        fix: format!(
+            "Give the uid an entry when the container starts. Either make /etc/passwd group-writable for gid 0 in the image (`chgrp 0 /etc/passwd && chmod g=u /etc/passwd`) and have the entrypoint run `id -un >/dev/null 2>&1 || echo \"app:x:$(id -u):0:app:${{HOME:-/tmp}}:/sbin/nologin\" >> /etc/passwd`; or use nss_wrapper without touching /etc: write a passwd file with that line to /tmp/passwd and run the command with `LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD=/tmp/passwd NSS_WRAPPER_GROUP=/etc/group` (`ctune exec --nss-wrapper -- CMD` does exactly this). For Java alone, `-Duser.name=app -Duser.home=/tmp` covers the JVM's side.{}",
+            if has_wrapper_vars {
+                " The nss_wrapper variables are set here but the entry is not found: check that the library exists and the file has a line for this uid."
+            } else {
+                ""
+            }
+        ),
+        evidence,
+    });
+}
+
+fn home_unset(cx: &Ctx, out: &mut Vec<Finding>) {
+    let id = &cx.facts.identity;
+    let Fact::Known(uid) = id.uid else { return };
+    if id.passwd_entry {
+        return;
+    }
+    let (what, ev) = match id.home.as_deref() {
+        None => ("unset", "/proc/self/environ: HOME is not set".to_owned()),
+        Some("/") => ("'/'", "/proc/self/environ: HOME=/".to_owned()),
+        Some(_) => return,
+    };
+    out.push(Finding {
+        id: "home-unset-for-arbitrary-uid",
+        severity: Severity::Warning,
+        title: format!("HOME is {what} for uid {uid}, which has no passwd entry"),
+        detail: format!(
+            "With no passwd entry to fall back on, HOME is the only home directory uid {uid} has, and it is {what}: tools that keep state under it (Maven ~/.m2, Gradle ~/.gradle, pip and npm caches, ~/.ssh, ~/.gitconfig, Java's user.home on newer JDKs) try to write to / (not writable for an arbitrary uid) or find nothing."
+        ),
+        fix: "Set HOME to a writable directory: `ENV HOME=/tmp` (or a volume) in the image, Kubernetes `env: [{name: HOME, value: /tmp}]`, and pass `-Duser.home=$HOME` to Java.".into(),
+        evidence: vec![ev, format!("/etc/passwd: no entry with uid {uid}")],
+    });
+}
+
+/// Names that say secret but hold where one lives, not the secret: a socket (`SSH_AUTH_SOCK`,
+/// the agent's) or a directory (`PASSWORD_STORE_DIR`). (`*_FILE` and `*_PATH` are already
+/// excluded by `is_secret_name`.)
+fn names_a_place(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["_SOCK", "_SOCKET", "_DIR"]
+        .iter()
+        .any(|s| upper.ends_with(s))
+}
+
+fn secret_in_environment(cx: &Ctx, out: &mut Vec<Finding>) {
+    let mut names: Vec<String> = cx
+        .facts
+        .env
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|k| is_secret_name(k) && !names_a_place(k))
+        .cloned()
+        .collect();
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        return;
+    }
+    let n = names.len();
+    out.push(Finding {
+        id: "secret-in-environment",
+        severity: Severity::Warning,
+        title: format!(
+            "Secret-looking variable{} in the environment: {}",
+            if n == 1 { "" } else { "s" },
+            list(&names)
+        ),
+        detail: format!(
+            "{} {} a name that says secret (ctune never prints the value{}). Environment variables leak: /proc/PID/environ is readable by the same uid, `docker inspect` and the pod spec show them, crash reports and debug shells print them, and every child process inherits them.",
+            list(&names),
+            if n == 1 { "has" } else { "have" },
+            if n == 1 { "" } else { "s" }
+        ),
+        fix: "Mount secrets as files (a Kubernetes secret volume, Docker or Compose secrets under /run/secrets) and pass the path instead (the *_FILE convention, e.g. DB_PASSWORD_FILE), or fetch them from a secret manager at start.".into(),
+        evidence: names
+            .iter()
+            .map(|k| format!("/proc/self/environ: {k} is set (value not shown)"))
+            .collect(),
+    });
+}
+
+fn dangerous_capabilities(cx: &Ctx, out: &mut Vec<Finding>) {
+    let Fact::Known(caps) = &cx.facts.security.capabilities else {
+        return;
+    };
+    let extra: Vec<String> = caps
+        .iter()
+        .filter(|c| !RUNTIME_DEFAULT_CAPS.contains(&c.as_str()))
+        .cloned()
+        .collect();
+    if extra.is_empty() {
+        return;
+    }
+    let dangerous: Vec<String> = extra
+        .iter()
+        .filter(|c| DANGEROUS_CAPS.contains(&c.as_str()))
+        .cloned()
+        .collect();
+    let in_container = cx.facts.container.detected;
+    let privileged = caps.iter().any(|c| c == "cap_sys_admin") && caps.len() >= 38;
+    let mut detail = format!(
+        "The process holds {} effective {} beyond a container runtime's default set of 14",
+        extra.len(),
+        if extra.len() == 1 {
+            "capability"
+        } else {
+            "capabilities"
+        }
+    );
+    if dangerous.is_empty() {
+        detail.push('.');
+    } else {
+        let what: Vec<String> = dangerous
+            .iter()
+            .map(|c| match power(c) {
+                Some(p) => format!("{c} ({p})"),
+                None => c.clone(),
+            })
+            .collect();
+        detail.push_str(&format!(
+            ", among them {}: a compromised process can use {} against the host and its neighbours.",
+            list(&what),
+            if dangerous.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    if privileged {
+        detail.push_str(" The full set looks like a privileged container (--privileged, privileged: true) or root on the host.");
+    }
+    if !in_container {
+        detail.push_str(" No container was detected: a root process on a host has every capability (severity info).");
+    }
+    out.push(Finding {
+        id: "dangerous-capabilities",
+        severity: if in_container {
+            Severity::Warning
+        } else {
+            Severity::Info
+        },
+        title: format!(
+            "{} {} beyond the runtime default{}",
+            extra.len(),
+            if extra.len() == 1 {
+                "capability"
+            } else {
+                "capabilities"
+            },
+            if dangerous.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({}{})",
+                    dangerous.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+                    if dangerous.len() > 3 { ", ..." } else { "" }
+                )
+            }
+        ),
+        detail,
+        fix: "Drop every capability the workload does not need: `docker run --cap-drop ALL --cap-add NET_BIND_SERVICE` (only what is needed), Kubernetes `securityContext: {capabilities: {drop: [ALL]}, allowPrivilegeEscalation: false}`; never run an application with --privileged.".into(),
+        evidence: vec![format!(
+            "/proc/self/status CapEff: {} (beyond the default: {})",
+            caps.len(),
+            extra.join(", ")
+        )],
+    });
+}
+
+fn no_lsm_confinement(cx: &Ctx, out: &mut Vec<Finding>) {
+    let f = cx.facts;
+    if !f.container.detected {
+        return;
+    }
+    let label = f.security.lsm.as_deref();
+    let (what, ev) = match label {
+        None => (
+            "no LSM is active",
+            "/proc/self/attr/current: no label (no LSM active, or not readable)".to_owned(),
+        ),
+        Some(l)
+            if l == "unconfined"
+                || l.starts_with("unconfined ")
+                || l.contains(":unconfined_t:")
+                || l.contains(":spc_t:") =>
+        {
+            (
+                "the process is unconfined",
+                format!("/proc/self/attr/current: {l}"),
+            )
+        }
+        Some(_) => return,
+    };
+    out.push(Finding {
+        id: "no-lsm-confinement",
+        severity: Severity::Info,
+        title: format!("No SELinux or AppArmor confinement ({what})"),
+        detail: "A mandatory access control profile (Docker's docker-default AppArmor profile, SELinux's container_t) is a second wall behind namespaces and capabilities: it stops a compromised process from writing to /proc and /sys files or mounting, even as root. Without one, only namespaces, capabilities and seccomp stand in the way.".into(),
+        fix: "Run with the runtime's default profile: do not pass `--security-opt apparmor=unconfined` or `label=disable`; on Kubernetes set `securityContext.appArmorProfile: {type: RuntimeDefault}` or `seLinuxOptions`. On a host without AppArmor or SELinux, enabling one is a node-level change.".into(),
+        evidence: vec![ev],
+    });
+}
+
+fn seccomp_unconfined(cx: &Ctx, out: &mut Vec<Finding>) {
+    let f = cx.facts;
+    if !f.container.detected || f.security.seccomp != Some(Seccomp::Disabled) {
+        return;
+    }
+    out.push(Finding {
+        id: "seccomp-unconfined",
+        severity: Severity::Info,
+        title: "No seccomp filter (Seccomp: 0)".into(),
+        detail: "The container runs without a seccomp filter, so every system call is open to it, including the rarely used ones (keyctl, bpf, userfaultfd, unshare) that most kernel exploits need. Docker applies a default filter; Kubernetes does not unless the pod asks for RuntimeDefault or the kubelet runs with --seccomp-default.".into(),
+        fix: "Kubernetes: `securityContext: {seccompProfile: {type: RuntimeDefault}}` (or kubelet `--seccomp-default`); Docker: do not pass `--security-opt seccomp=unconfined`.".into(),
+        evidence: vec!["/proc/self/status: Seccomp: 0".into()],
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_facts::*;
+    use super::super::{check, Severity};
+    use crate::facts::*;
+
+    #[test]
+    fn root_on_the_host_and_in_a_user_namespace() {
+        let mut f = container();
+        f.identity.uid = Fact::Known(0);
+        f.identity.host_uid = Fact::Known(0);
+        let x = finding(&f, &[], "running-as-root");
+        assert_eq!(x.severity, Severity::Warning);
+        assert!(x.title.contains("host root"));
+        f.identity.user_namespace = true;
+        f.identity.host_uid = Fact::Known(100000);
+        let x = finding(&f, &[], "running-as-root");
+        assert_eq!(x.severity, Severity::Info);
+        assert!(x.title.contains("host uid 100000"), "{}", x.title);
+    }
+
+    #[test]
+    fn arbitrary_uid() {
+        let mut f = container();
+        f.identity.uid = Fact::Known(1000680000);
+        f.identity.passwd_entry = false;
+        f.identity.home = Some("/".into());
+        let x = finding(&f, &[], "uid-without-passwd-entry");
+        for needle in [
+            "user.name",
+            "user.home",
+            "Hadoop",
+            "ssh",
+            "git",
+            "NSS_WRAPPER_PASSWD",
+            "LD_PRELOAD",
+            "ctune exec --nss-wrapper",
+        ] {
+            assert!(
+                x.detail.contains(needle) || x.fix.contains(needle),
+                "{needle}"
+            );
+        }
+        assert!(ids(&f, &[]).contains(&"home-unset-for-arbitrary-uid"));
+        f.identity.home = Some("/tmp".into());
+        assert!(!ids(&f, &[]).contains(&"home-unset-for-arbitrary-uid"));
+        f.identity.home = None;
+        let x = finding(&f, &[], "home-unset-for-arbitrary-uid");
+        assert!(x.title.contains("unset"));
+    }
+
+    #[test]
+    fn secrets_are_named_never_shown() {
+        let mut f = container();
+        f.env.push(("DB_PASSWORD".into(), "hunter2-value".into()));
+        f.env
+            .push(("DB_PASSWORD_FILE".into(), "/run/secrets/db".into()));
+        let all = check(&f, &advice(&f, &[]));
+        let x = all
+            .iter()
+            .find(|x| x.id == "secret-in-environment")
+            .unwrap();
+        assert!(x.title.contains("DB_PASSWORD"));
+        assert!(!x.title.contains("DB_PASSWORD_FILE") && !x.title.contains("SSH_AUTH_SOCK"));
+        let text = serde_json::to_string(&all).unwrap();
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn capabilities_lsm_seccomp() {
+        let mut f = container();
+        if let Fact::Known(c) = &mut f.security.capabilities {
+            c.push("cap_sys_ptrace".into());
+        }
+        let x = finding(&f, &[], "dangerous-capabilities");
+        assert_eq!(x.severity, Severity::Warning);
+        assert!(x.title.contains("cap_sys_ptrace"), "{}", x.title);
+        f.security.lsm = None;
+        f.security.seccomp = Some(Seccomp::Disabled);
+        let got = ids(&f, &[]);
+        assert!(
+            got.contains(&"no-lsm-confinement") && got.contains(&"seccomp-unconfined"),
+            "{got:?}"
+        );
+        f.container.detected = false;
+        let got = ids(&f, &[]);
+        assert!(
+            !got.contains(&"no-lsm-confinement") && !got.contains(&"seccomp-unconfined"),
+            "{got:?}"
+        );
+        assert_eq!(
+            finding(&f, &[], "dangerous-capabilities").severity,
+            Severity::Info
+        );
+    }
+}

@@ -1,0 +1,437 @@
+//! Checks on the Java found (or assumed with `--assume jdk=`) and the user's own JVM options.
+//! The version-dependent ones say nothing when no Java version is known.
+
+use super::{advised, cpus, size, Ctx, Finding, Severity};
+use crate::facts::{CgroupVersion, Limit};
+use crate::jvm::ergonomics::{default_max_heap, shares_from_weight, MAX_RAM};
+use crate::jvm::options::HeapSetting;
+use crate::jvm::version::Gc;
+
+pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
+    jvm_blind_to_cgroup(cx, out);
+    jvm_without_container_support(cx, out);
+    cpu_count_from_shares(cx, out);
+    heap_exceeds_memory_limit(cx, out);
+}
+
+/// Where the version came from, for the evidence.
+fn java_evidence(cx: &Ctx) -> String {
+    match cx.facts.jvm.as_ref() {
+        Some(j) => {
+            let v = j.version.as_deref().unwrap_or("?");
+            match (&j.home, j.version_source.as_str()) {
+                (Some(home), "release file") => format!("{home}/release: JAVA_VERSION=\"{v}\""),
+                (_, src) => format!("Java {v} ({src})"),
+            }
+        }
+        None => "no Java".into(),
+    }
+}
+
+/// The first version of this feature line that reads this cgroup version.
+fn upgrade_for(cg: CgroupVersion) -> &'static str {
+    match cg {
+        CgroupVersion::V2 => "8u372, 11.0.16, or 15 and later (cgroup v2 support, JDK-8230305)",
+        _ => "8u191, or 10 and later (UseContainerSupport, JDK-8146115)",
+    }
+}
+
+fn has_limit(cx: &Ctx) -> bool {
+    matches!(cx.facts.memory.limit, Limit::Limited { .. })
+        || matches!(cx.facts.cpu.limit, Limit::Limited { .. })
+}
+
+fn jvm_blind_to_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
+    let f = cx.facts;
+    let Some(v) = cx.java else { return };
+    let cg = f.cgroup.version;
+    if cg == CgroupVersion::None || !has_limit(cx) {
+        return;
+    }
+    let off = cx.user.container_support_off();
+    let aware = cx.advice.jvm_view.container_aware && !off;
+    if aware {
+        return;
+    }
+    let host_ram = *f.memory.host_total_bytes.known().unwrap_or(&0);
+    let host_cpus = f
+        .cpu
+        .cpuset_count
+        .known()
+        .or(f.cpu.host_count.known())
+        .copied();
+    // What a blind JVM picks: a quarter of host RAM, every CPU it may run on.
+    let blind_heap = if off {
+        default_max_heap(host_ram.min(MAX_RAM), Gc::Serial)
+    } else {
+        cx.advice.jvm_view.max_heap_bytes
+    };
+    let mut effects = Vec::new();
+    let mut severity = Severity::Warning;
+    let mut evidence = vec![java_evidence(cx)];
+    if let Limit::Limited { value, source, .. } = &f.memory.limit {
+        severity = Severity::Error;
+        effects.push(format!(
+            "sizes its heap from host RAM ({}), a {} default heap under a {} limit, so the kernel OOM-kills it instead of the GC collecting",
+            size(host_ram),
+            size(blind_heap),
+            size(*value)
+        ));
+        evidence.push(format!("{source}: {value}"));
+    }
+    if let Limit::Limited { value, source, .. } = &f.cpu.limit {
+        if let Some(n) = host_cpus {
+            effects.push(format!(
+                "runs GC and JIT threads for {n} CPUs under a {} quota, so it is throttled in bursts",
+                cpus(*value)
+            ));
+        }
+        evidence.push(format!("{source}: {}", cpus(*value)));
+    }
+    let why = if off {
+        let o = cx
+            .user
+            .options
+            .iter()
+            .rev()
+            .find(|o| o.option == "-XX:-UseContainerSupport");
+        if let Some(o) = o {
+            evidence.push(format!("{} ({})", o.option, o.source));
+        }
+        "-XX:-UseContainerSupport switches its container support off".to_owned()
+    } else if !v.reads_cgroup_v1() {
+        "it predates container support".to_owned()
+    } else {
+        format!("it reads cgroup v1 only and this is cgroup {}", cg.as_str())
+    };
+    let flags = advised(
+        cx.advice,
+        &[
+            "-Xmx",
+            "-XX:ActiveProcessorCount",
+            "-XX:ParallelGCThreads",
+            "-XX:CICompilerCount",
+        ],
+    );
+    let mut fix = if off {
+        "Remove -XX:-UseContainerSupport from the options".to_owned()
+    } else {
+        format!("Upgrade the JDK to {}", upgrade_for(cg))
+    };
+    if flags.is_empty() {
+        fix.push_str(", or state the limits with flags (`ctune jvm` prints them for this JDK).");
+    } else {
+        fix.push_str(&format!(
+            ". Until then state the limits: `{}` (`ctune jvm` prints them, `ctune exec` applies them).",
+            flags.join(" ")
+        ));
+    }
+    out.push(Finding {
+        id: "jvm-blind-to-cgroup",
+        severity,
+        title: format!("JDK {v} does not read the cgroup {} limits", cg.as_str()),
+        detail: format!(
+            "JDK {v} sees the host, not the container: {why}. It {}.",
+            super::list(&effects)
+        ),
+        fix,
+        evidence,
+    });
+}
+
+fn jvm_without_container_support(cx: &Ctx, out: &mut Vec<Finding>) {
+    let f = cx.facts;
+    let Some(v) = cx.java else { return };
+    let off = cx.user.container_support_off();
+    if v.reads_cgroup_v1() && !off {
+        return;
+    }
+    if !f.container.detected && !has_limit(cx) {
+        return;
+    }
+    let mut evidence = vec![java_evidence(cx)];
+    let (title, detail, fix) = if !v.reads_cgroup_v1() {
+        (
+            format!("JDK {v} has no container support at all"),
+            format!(
+                "JDK {v} predates UseContainerSupport (8u191): it reads no cgroup limit in any cgroup version, and it lacks the flags that correct it simply (-XX:ActiveProcessorCount, -XX:MaxRAMPercentage). Heap and every thread pool (ParallelGCThreads, CICompilerCount, the ForkJoin common pool) must be sized by hand and re-sized whenever the limits change{}.",
+                if v.has_cgroup_memory_limit_for_heap() {
+                    "; the experimental -XX:+UseCGroupMemoryLimitForHeap reads only the v1 memory limit"
+                } else {
+                    ""
+                }
+            ),
+            "Upgrade to 8u372, 11.0.16, 17 or later: they read cgroup v1 and v2. Until then `ctune jvm` prints explicit heap and thread flags for this JDK.".to_owned(),
+        )
+    } else {
+        if let Some(o) = cx
+            .user
+            .options
+            .iter()
+            .rev()
+            .find(|o| o.option == "-XX:-UseContainerSupport")
+        {
+            evidence.push(format!("{} ({})", o.option, o.source));
+        }
+        (
+            "Container support is switched off (-XX:-UseContainerSupport)".to_owned(),
+            format!(
+                "JDK {v} could read the cgroup limits, but -XX:-UseContainerSupport tells it to ignore them: it sizes heap and threads from the host, and -XX:ActiveProcessorCount and the RAM percentages are all that is left to correct it."
+            ),
+            "Remove -XX:-UseContainerSupport from the JVM options.".to_owned(),
+        )
+    };
+    out.push(Finding {
+        id: "jvm-without-container-support",
+        severity: Severity::Warning,
+        title,
+        detail,
+        fix,
+        evidence,
+    });
+}
+
+fn cpu_count_from_shares(cx: &Ctx, out: &mut Vec<Finding>) {
+    let f = cx.facts;
+    let Some(v) = cx.java else { return };
+    let view = &cx.advice.jvm_view;
+    if !view.container_aware
+        || cx.user.container_support_off()
+        || !v.counts_cpu_shares()
+        || view.cpu_limit_seen.is_some()
+        || cx.user.active_processor_count().is_some()
+    {
+        return;
+    }
+    let (shares, evidence_line) = match f.cgroup.version {
+        CgroupVersion::V1 => match f.cpu.shares.known() {
+            Some(&s) if s != 1024 => (
+                s,
+                format!(
+                    "{}/cpu.shares: {s}",
+                    f.cgroup.cpu_dir.as_deref().unwrap_or("(cpu cgroup)")
+                ),
+            ),
+            _ => return,
+        },
+        CgroupVersion::V2 => match f
+            .cpu
+            .weight
+            .known()
+            .and_then(|&w| shares_from_weight(w).map(|s| (w, s)))
+        {
+            Some((w, s)) => (
+                s,
+                format!(
+                    "{}/cpu.weight: {w} (HotSpot maps it to {s} shares)",
+                    f.cgroup.cpu_dir.as_deref().unwrap_or("(cpu cgroup)")
+                ),
+            ),
+            None => return,
+        },
+        CgroupVersion::None => return,
+    };
+    let allowed = f
+        .cpu
+        .cpuset_count
+        .known()
+        .or(f.cpu.host_count.known())
+        .copied()
+        .unwrap_or(1);
+    let jvm_cpus = view.active_processor_count;
+    if jvm_cpus == allowed {
+        return;
+    }
+    let n = cx.advice.recommended.active_processor_count;
+    out.push(Finding {
+        id: "cpu-count-from-shares",
+        severity: Severity::Warning,
+        title: format!(
+            "JDK {v} will use {jvm_cpus} CPU{} from cpu shares {shares}, not the {allowed} it may run on",
+            if jvm_cpus == 1 { "" } else { "s" }
+        ),
+        detail: format!(
+            "With no CPU quota, JDK {v} takes ceil(shares / 1024) = {jvm_cpus} as its processor count (fixed in 17.0.5, 18.0.2 and 19 by JDK-8281181). Shares are a relative weight (Kubernetes derives them from the CPU request), not a limit: the process may use {allowed} CPUs, yet the JVM sizes GC threads, JIT compiler threads and the ForkJoin common pool for {jvm_cpus}, which slows start-up and collections."
+        ),
+        fix: format!(
+            "Pass `-XX:ActiveProcessorCount={n}`, or set a CPU limit so the JVM sizes itself from the quota, or upgrade to 17.0.5 / 19 or later."
+        ),
+        evidence: vec![
+            evidence_line,
+            match &f.cpu.limit {
+                Limit::Unlimited { why } => why.clone(),
+                _ => "no CPU quota".to_owned(),
+            },
+            java_evidence(cx),
+        ],
+    });
+}
+
+fn heap_exceeds_memory_limit(cx: &Ctx, out: &mut Vec<Finding>) {
+    let f = cx.facts;
+    let Limit::Limited {
+        value: limit,
+        source,
+        ..
+    } = &f.memory.limit
+    else {
+        return;
+    };
+    let limit = *limit;
+    let Some(setting) = cx.user.max_heap() else {
+        return;
+    };
+    let view = &cx.advice.jvm_view;
+    let (heap, opt, how) = match &setting {
+        HeapSetting::Bytes(b, o) => (*b, o, String::new()),
+        HeapSetting::Percent(p, o) => {
+            let phys = if cx.user.container_support_off() {
+                f.memory
+                    .host_total_bytes
+                    .known()
+                    .copied()
+                    .unwrap_or(view.physical_memory_bytes)
+            } else {
+                view.physical_memory_bytes
+            };
+            let heap = (phys as f64 * p / 100.0) as u64;
+            (
+                heap,
+                o,
+                format!(" ({p}% of the {} the JVM sizes itself from)", size(phys)),
+            )
+        }
+    };
+    let b = &cx.advice.recommended.budget;
+    let needed = b.non_heap().min(limit / 4);
+    if heap + needed <= limit {
+        return;
+    }
+    let left = limit.saturating_sub(heap);
+    let budget_heap = b.heap;
+    out.push(Finding {
+        id: "heap-exceeds-memory-limit",
+        severity: Severity::Error,
+        title: format!(
+            "{} asks for a {} heap under a {} limit",
+            opt.option,
+            size(heap),
+            size(limit)
+        ),
+        detail: format!(
+            "{} (from {}) gives the heap {}{how}, which leaves {} of the {} limit for everything that is not heap: metaspace, the code cache, thread stacks, direct buffers and GC structures need at least {} here. The kernel OOM-kills the JVM (exit 137) before the heap fills and before it can throw OutOfMemoryError.",
+            opt.option,
+            opt.source,
+            size(heap),
+            size(left),
+            size(limit),
+            size(needed)
+        ),
+        fix: format!(
+            "Lower the heap to what the limit leaves: `-Xmx{}m` for this limit and profile (`ctune jvm` shows the budget), or raise the memory limit to at least {}.",
+            budget_heap >> 20,
+            size(heap + needed)
+        ),
+        evidence: vec![
+            format!("{} ({})", opt.option, opt.source),
+            format!("{source}: {limit}"),
+        ],
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_facts::*;
+    use super::super::Severity;
+    use crate::facts::*;
+
+    #[test]
+    fn blind_jvms_by_cgroup_version() {
+        let mut f = container();
+        set_java(&mut f, "11.0.13");
+        let x = finding(&f, &[], "jvm-blind-to-cgroup");
+        assert_eq!(x.severity, Severity::Error);
+        assert!(x.title.contains("cgroup v2"), "{}", x.title);
+        assert!(x.fix.contains("11.0.16"), "{}", x.fix);
+        assert!(x.fix.contains("-Xmx"), "{}", x.fix);
+        assert!(!ids(&f, &[]).contains(&"jvm-without-container-support"));
+        f.cgroup.version = CgroupVersion::V1;
+        assert!(!ids(&f, &[]).contains(&"jvm-blind-to-cgroup"));
+        // JDK 8 before 8u191: blind on v1 too, and without container support at all.
+        set_java(&mut f, "1.8.0_121");
+        let got = ids(&f, &[]);
+        assert!(got.contains(&"jvm-blind-to-cgroup"), "{got:?}");
+        assert!(got.contains(&"jvm-without-container-support"), "{got:?}");
+        // No Java: nothing version-dependent.
+        f.jvm = None;
+        let got = ids(&f, &[]);
+        assert!(!got.contains(&"jvm-blind-to-cgroup"), "{got:?}");
+    }
+
+    #[test]
+    fn container_support_switched_off() {
+        let mut f = container();
+        f.env.push((
+            "JAVA_TOOL_OPTIONS".into(),
+            "-XX:-UseContainerSupport".into(),
+        ));
+        let x = finding(&f, &[], "jvm-without-container-support");
+        assert!(x
+            .evidence
+            .contains(&"-XX:-UseContainerSupport (JAVA_TOOL_OPTIONS)".to_owned()));
+        let x = finding(&f, &[], "jvm-blind-to-cgroup");
+        assert!(
+            x.fix.starts_with("Remove -XX:-UseContainerSupport"),
+            "{}",
+            x.fix
+        );
+    }
+
+    #[test]
+    fn shares_only_count_on_old_jdks_without_a_quota() {
+        let mut f = container();
+        f.cgroup.version = CgroupVersion::V1;
+        f.cpu.limit = Limit::unlimited("no quota");
+        f.cpu.shares = Fact::Known(256);
+        f.cpu.weight = Fact::NotApplicable;
+        set_java(&mut f, "11.0.13");
+        let x = finding(&f, &[], "cpu-count-from-shares");
+        assert!(x.title.contains("1 CPU from cpu shares 256"), "{}", x.title);
+        assert!(x.fix.contains("-XX:ActiveProcessorCount=8"), "{}", x.fix);
+        // The user already set the count.
+        assert!(!ids(&f, &["-XX:ActiveProcessorCount=8"]).contains(&"cpu-count-from-shares"));
+        // 17.0.5 ignores shares.
+        set_java(&mut f, "17.0.5");
+        assert!(!ids(&f, &[]).contains(&"cpu-count-from-shares"));
+        // A quota wins over shares.
+        set_java(&mut f, "11.0.13");
+        f.cpu.limit = Limit::limited(2.0, "/sys/fs/cgroup/cpu/cpu.cfs_quota_us");
+        assert!(!ids(&f, &[]).contains(&"cpu-count-from-shares"));
+        // v2 weight 39 (shares 1024 through the old OCI mapping) is not "unset" to HotSpot.
+        let mut f = container();
+        f.cpu.limit = Limit::unlimited("max");
+        f.cpu.weight = Fact::Known(10);
+        set_java(&mut f, "11.0.16");
+        assert!(ids(&f, &[]).contains(&"cpu-count-from-shares"));
+    }
+
+    #[test]
+    fn heap_against_the_limit() {
+        let f = container();
+        let x = finding(
+            &f,
+            &["java", "-Xmx2g", "-jar", "a.jar"],
+            "heap-exceeds-memory-limit",
+        );
+        assert_eq!(x.severity, Severity::Error);
+        assert_eq!(x.evidence[0], "-Xmx2g (command line)");
+        assert!(x.detail.contains("leaves 0 B"), "{}", x.detail);
+        assert!(!ids(&f, &["-Xmx1g"]).contains(&"heap-exceeds-memory-limit"));
+        assert!(ids(&f, &["-XX:MaxRAMPercentage=95"]).contains(&"heap-exceeds-memory-limit"));
+        assert!(!ids(&f, &["-XX:MaxRAMPercentage=70"]).contains(&"heap-exceeds-memory-limit"));
+        // No limit: nothing to exceed (memory-limit-unset says the rest).
+        let mut f = container();
+        f.memory.limit = Limit::unlimited("max");
+        assert!(!ids(&f, &["-Xmx64g"]).contains(&"heap-exceeds-memory-limit"));
+    }
+}
