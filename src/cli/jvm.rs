@@ -41,7 +41,7 @@ pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
     let out = match format {
         "json" => render::jvm::json(&advice),
         "flags" => render::jvm::flags(&advice),
-        "env" => render::jvm::env(&advice, facts.env_var("JAVA_TOOL_OPTIONS")),
+        "env" => render::jvm::env(&advice),
         "spark-conf" => {
             let limit = facts
                 .memory

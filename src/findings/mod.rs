@@ -17,7 +17,7 @@ pub mod storage;
 
 use crate::facts::Facts;
 use crate::jvm::advise::Advice;
-use crate::jvm::options::{UserOption, UserOptions};
+use crate::jvm::options::UserOptions;
 use crate::jvm::version::JavaVersion;
 use serde::Serialize;
 
@@ -304,26 +304,9 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// The user's options as the advisor took them: `Advice::user_options` holds
-/// `"OPTION (SOURCE)"` strings, in the JVM's order.
+/// The user's options as the advisor took them, in the JVM's order.
 pub fn user_options(advice: &Advice) -> UserOptions {
-    let options = advice
-        .user_options
-        .iter()
-        .map(
-            |s| match s.strip_suffix(')').and_then(|s| s.rsplit_once(" (")) {
-                Some((option, source)) => UserOption {
-                    option: option.to_owned(),
-                    source: source.to_owned(),
-                },
-                None => UserOption {
-                    option: s.clone(),
-                    source: "unknown".into(),
-                },
-            },
-        )
-        .collect();
-    UserOptions { options }
+    advice.user_options.clone()
 }
 
 /// Run every check. Findings come out most severe first, then in [`RULES`] order, at most one

@@ -51,8 +51,9 @@ pub struct Advice {
     pub squeezed: Vec<String>,
     /// Conflicts and risks: a user heap above the limit, an unknown JDK, no limit.
     pub warnings: Vec<String>,
-    /// The user's own options that were taken into account, with where they came from.
-    pub user_options: Vec<String>,
+    /// The user's own options that were taken into account, with where they came from
+    /// (secret-looking property values hidden when shown).
+    pub user_options: UserOptions,
 }
 
 /// The facts the JVM's ergonomics look at. A limit set on an ancestor only is not seen by a
@@ -408,11 +409,7 @@ pub fn advise(f: &Facts, profile: &Profile, user: &UserOptions) -> Advice {
         memory_basis,
         squeezed: plan.squeezed,
         warnings,
-        user_options: user
-            .options
-            .iter()
-            .map(|o| format!("{} ({})", o.option, o.source))
-            .collect(),
+        user_options: user.clone(),
     }
 }
 

@@ -13,7 +13,35 @@ pub struct UserOption {
     pub option: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+impl UserOption {
+    /// The option as it may be shown: the value of a secret-looking system property
+    /// (`-Ddb.password=...`) is hidden.
+    pub fn display(&self) -> String {
+        if let Some((name, _)) = self
+            .option
+            .strip_prefix("-D")
+            .and_then(|p| p.split_once('='))
+        {
+            if crate::secrets::is_secret_name(&name.replace(['.', '-'], "_")) {
+                return format!("-D{name}=<redacted>");
+            }
+        }
+        self.option.clone()
+    }
+}
+
+impl serde::Serialize for UserOption {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("UserOption", 2)?;
+        st.serialize_field("option", &self.display())?;
+        st.serialize_field("source", &self.source)?;
+        st.end()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
 pub struct UserOptions {
     /// In the order the JVM applies them.
     pub options: Vec<UserOption>,
@@ -310,6 +338,29 @@ mod tests {
         assert_eq!(u.active_processor_count(), Some(3));
         let u = UserOptions::gather(&[], &args(&["-XX:-UseG1GC"]));
         assert!(u.touches_gc() && u.gc().is_none());
+    }
+
+    #[test]
+    fn secret_properties_are_hidden_when_shown() {
+        let o = |s: &str| UserOption {
+            source: "x".into(),
+            option: s.into(),
+        };
+        assert_eq!(
+            o("-Ddb.password=hunter2").display(),
+            "-Ddb.password=<redacted>"
+        );
+        assert_eq!(o("-Dapi-key=k").display(), "-Dapi-key=<redacted>");
+        assert_eq!(o("-Duser.home=/h").display(), "-Duser.home=/h");
+        assert_eq!(o("-Xmx1g").display(), "-Xmx1g");
+        let json = serde_json::to_string(&UserOptions {
+            options: vec![o("-Dsecret.token=abc")],
+        })
+        .unwrap();
+        assert!(
+            !json.contains("abc") && json.contains("<redacted>"),
+            "{json}"
+        );
     }
 
     #[test]

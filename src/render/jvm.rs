@@ -32,11 +32,20 @@ pub fn flags(a: &Advice) -> String {
     s
 }
 
-/// `export JAVA_TOOL_OPTIONS='...'` for `eval`, appended to what is already set.
-pub fn env(a: &Advice, existing: Option<&str>) -> String {
-    let mut all: Vec<String> = existing.map(|e| vec![e.to_owned()]).unwrap_or_default();
-    all.extend(a.recommended.flags.iter().cloned());
-    format!("export JAVA_TOOL_OPTIONS={}\n", shell_quote(&all.join(" ")))
+/// `export JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:+$JAVA_TOOL_OPTIONS }..."` for `eval`: the
+/// current value is kept by reference, never printed (it may hold secrets).
+pub fn env(a: &Advice) -> String {
+    let ours: String = a
+        .recommended
+        .flags
+        .join(" ")
+        .chars()
+        .flat_map(|c| match c {
+            '"' | '$' | '`' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("export JAVA_TOOL_OPTIONS=\"${{JAVA_TOOL_OPTIONS:+$JAVA_TOOL_OPTIONS }}{ours}\"\n")
 }
 
 /// Spark's minimum memory overhead for a JVM executor or driver.
@@ -178,10 +187,16 @@ pub fn table(a: &Advice) -> String {
         out.push_str(&t.to_string());
         out.push('\n');
     }
+    let yours: Vec<String> = a
+        .user_options
+        .options
+        .iter()
+        .map(|o| format!("{} ({})", o.display(), o.source))
+        .collect();
     for (title, list) in [
         ("squeezed", &a.squeezed),
         ("warnings", &a.warnings),
-        ("your options", &a.user_options),
+        ("your options", &yours),
     ] {
         if !list.is_empty() {
             out.push_str(&format!("\n{title}\n"));

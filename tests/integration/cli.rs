@@ -3,6 +3,7 @@
 use crate::common::*;
 use ctune::exit;
 use std::fs;
+use std::process::Command;
 
 fn code(args: &[&str]) -> i32 {
     ctune()
@@ -160,9 +161,18 @@ fn jvm_other_formats() {
     );
     let env = String::from_utf8(jvm(&["--format", "env"]).stdout).unwrap();
     assert!(
-        env.starts_with("export JAVA_TOOL_OPTIONS='") && env.contains("-Xmx"),
+        env.starts_with("export JAVA_TOOL_OPTIONS=\"${JAVA_TOOL_OPTIONS:+$JAVA_TOOL_OPTIONS }-")
+            && env.contains("-Xmx"),
         "{env}"
     );
+    // eval'd by a shell, it keeps what was there and adds ours.
+    let out = run_ok(
+        Command::new("sh")
+            .args(["-c", &format!("{env}\nprintf %s \"$JAVA_TOOL_OPTIONS\"")])
+            .env("JAVA_TOOL_OPTIONS", "-Dkeep=1"),
+    );
+    let v = String::from_utf8(out.stdout).unwrap();
+    assert!(v.starts_with("-Dkeep=1 -") && v.contains("-Xmx"), "{v}");
     let spark =
         String::from_utf8(jvm(&["--profile", "spark-executor", "--format", "spark-conf"]).stdout)
             .unwrap();
@@ -263,4 +273,30 @@ fn profile_errors_and_listing() {
             .unwrap();
     fs::remove_file(&f).unwrap();
     assert_eq!(v["recommended"]["budget"]["thread_stacks"], 300u64 << 20);
+}
+
+#[test]
+fn jvm_never_prints_secret_property_values() {
+    for format in ["table", "json", "flags", "env", "spark-conf"] {
+        let out = run_ok(
+            ctune()
+                .args(ASSUMED)
+                .args([
+                    "jvm",
+                    "--format",
+                    format,
+                    "--",
+                    "java",
+                    "-Dapi.token=tok-999",
+                    "-jar",
+                    "a.jar",
+                ])
+                .env("JAVA_TOOL_OPTIONS", "-Ddb.password=hunter2-secret"),
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !text.contains("hunter2-secret") && !text.contains("tok-999"),
+            "{format}: {text}"
+        );
+    }
 }
