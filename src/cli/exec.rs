@@ -154,11 +154,8 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
             "memory limit unknown: {reason}"
         )));
     }
-    if let Limit::Unknown { reason } = &facts.cpu.limit {
-        return Err(super::cannot_inspect(format!(
-            "CPU limit unknown: {reason}"
-        )));
-    }
+    // An unknown CPU limit puts no guess into the flags: the advice then sizes for the CPUs
+    // allowed, as the JVM itself would.
     // The command sees this process's environment, whatever --root says.
     let live_env: Vec<(String, String)> = env
         .iter()

@@ -252,7 +252,7 @@ fn cpu_section(
     let cg = match &layout.cpu {
         Some(h) => cgroup::read_cpu(root, h),
         None => cgroup::CgroupCpu {
-            limit: Limit::unlimited("no cpu controller is mounted"),
+            limit: Limit::unknown(not_visible("cpu", layout)),
             shares: Fact::NotApplicable,
             weight: Fact::NotApplicable,
             throttling: Fact::NotApplicable,
@@ -275,6 +275,16 @@ fn cpu_section(
     }
 }
 
+/// Why a controller's limits cannot be read when no hierarchy holds it. Never "unlimited": a
+/// limit may be set where this process cannot see it.
+fn not_visible(controller: &str, layout: &cgroup::Layout) -> String {
+    if layout.version == CgroupVersion::None && layout.cpu.is_none() && layout.memory.is_none() {
+        "no cgroup file system is mounted here (or /proc/self/mountinfo could not be read): a limit cannot be seen".to_owned()
+    } else {
+        format!("the {controller} controller is in no cgroup hierarchy visible here (not enabled, or not delegated to this cgroup): a limit set above cannot be seen")
+    }
+}
+
 /// `min(cpuset, ceil(limit))` (HotSpot, Go, num_cpus) and `min(cpuset, max(1, floor(limit)))`
 /// (automaxprocs, Rust's std). The cpuset count alone when there is no limit.
 pub fn effective_counts(limit: &Limit<f64>, cpuset: &Fact<u32>) -> (Fact<u32>, Fact<u32>) {
@@ -285,6 +295,10 @@ pub fn effective_counts(limit: &Limit<f64>, cpuset: &Fact<u32>) -> (Fact<u32>, F
             .to_owned();
         return (Fact::Unknown(r.clone()), Fact::Unknown(r));
     };
+    if let Limit::Unknown { reason } = limit {
+        let r = format!("the CPU limit is unknown ({reason}); at most {c}, the CPUs allowed");
+        return (Fact::Unknown(r.clone()), Fact::Unknown(r));
+    }
     match limit.value() {
         Some(l) => {
             let ceil = (l.ceil().max(1.0) as u32).min(*c);
@@ -310,9 +324,9 @@ fn memory_section(
     let (mut limit, high, swap_limit, stats, oom_kills) = match cg {
         Some(c) => (c.limit, c.high, c.swap_limit, Some(c.stats), c.oom_kills),
         None => (
-            Limit::unlimited("no memory controller is mounted"),
-            Limit::unlimited("no memory controller is mounted"),
-            Limit::unlimited("no memory controller is mounted"),
+            Limit::unknown(not_visible("memory", layout)),
+            Limit::unknown(not_visible("memory", layout)),
+            Limit::unknown(not_visible("memory", layout)),
             None,
             na(),
         ),

@@ -538,10 +538,15 @@ fn exit_codes_for_each_threshold() {
         code("dm-on-loop", &["lint", "--fail-on", "error"]),
         exit::FINDINGS
     );
-    // user-namespace: only infos.
-    assert_eq!(code("user-namespace", &["lint"]), exit::OK);
+    // user-namespace: the cpu controller is not delegated (a warning); allowed, only infos.
+    assert_eq!(code("user-namespace", &["lint"]), exit::FINDINGS);
+    let allow = ["lint", "--allow", "cgroup-limit-unknown"];
+    assert_eq!(code("user-namespace", &allow), exit::OK);
     assert_eq!(
-        code("user-namespace", &["lint", "--fail-on", "info"]),
+        code(
+            "user-namespace",
+            &[&allow[..], &["--fail-on", "info"]].concat()
+        ),
         exit::FINDINGS
     );
     // No findings at all.

@@ -312,7 +312,14 @@ fn every_fixture_gives_a_well_formed_honest_document() {
 
         // effective = min(cpuset, ceil(limit)), floor = min(cpuset, max(1, floor(limit))).
         let c = at(&doc, "cpu");
-        if let Some(cpuset) = c["cpuset_count"].as_u64() {
+        if c["limit"]["state"] == "unknown" {
+            // No count is claimed from an unknown limit.
+            assert!(
+                c["effective_count"].is_null() && c["effective_count_floor"].is_null(),
+                "{}",
+                ctx("effective")
+            );
+        } else if let Some(cpuset) = c["cpuset_count"].as_u64() {
             let (ceil, floor) = match c["limit"]["value"].as_f64() {
                 Some(l) => (
                     (l.ceil().max(1.0) as u64).min(cpuset),

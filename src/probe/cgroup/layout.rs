@@ -24,7 +24,7 @@ impl Resolution {
     pub fn describe(self) -> &'static str {
         match self {
             Resolution::Direct => "direct: mount point + cgroup path",
-            Resolution::UnderMountRoot => "cgroup path below the mount's root",
+            Resolution::UnderMountRoot => "cgroup path at or below the mount's root (a bind-mounted subtree)",
             Resolution::Untranslated => {
                 "untranslated: the cgroup path is not below the mount's root; reading the mount point"
             }
