@@ -101,7 +101,7 @@ pub fn parse_bytes(s: &str) -> Option<u64> {
     };
     let n: f64 = num.parse().ok()?;
     let bytes = n * (1u64 << shift) as f64;
-    (bytes.is_finite() && bytes >= 1.0 && bytes < 1.8e19).then_some(bytes as u64)
+    (1.0..1.8e19).contains(&bytes).then_some(bytes as u64)
 }
 
 #[cfg(test)]

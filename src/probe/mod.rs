@@ -316,10 +316,10 @@ fn memory_section(
     assume: &Assumptions,
 ) -> MemoryFacts {
     let ram = host_total.known().copied();
-    let cg = match &layout.memory {
-        Some(h) => Some(cgroup::read_memory(root, h, ram)),
-        None => None,
-    };
+    let cg = layout
+        .memory
+        .as_ref()
+        .map(|h| cgroup::read_memory(root, h, ram));
     let na = || Fact::NotApplicable;
     let (mut limit, high, swap_limit, stats, oom_kills) = match cg {
         Some(c) => (c.limit, c.high, c.swap_limit, Some(c.stats), c.oom_kills),

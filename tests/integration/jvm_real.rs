@@ -43,7 +43,6 @@ fn printed(out: &std::process::Output) -> Printed {
         g.trim_start_matches("Use")
             .trim_end_matches("GC")
             .to_lowercase()
-            .replace("shenandoah", "shenandoah")
     })
     .unwrap_or_else(|| panic!("no collector in:\n{text}"));
     let gc = if gc == "z" { "zgc".to_owned() } else { gc };

@@ -107,17 +107,17 @@ impl Files for V1 {
                 }
             }
         };
-        let hierarchical_limit = match &stat {
-            Ok((path, t)) => match Keyed::space_separated(t).get("hierarchical_memory_limit") {
-                None => None,
-                Some(v) => Some(byte_limit(
-                    &format!("{path} (hierarchical_memory_limit)"),
-                    v,
-                    host_total,
-                )),
-            },
-            Err(_) => None,
-        };
+        let hierarchical_limit = stat.as_ref().ok().and_then(|(path, t)| {
+            Keyed::space_separated(t)
+                .get("hierarchical_memory_limit")
+                .map(|v| {
+                    byte_limit(
+                        &format!("{path} (hierarchical_memory_limit)"),
+                        v,
+                        host_total,
+                    )
+                })
+        });
         MemoryStats {
             usage,
             anon: key("rss"),
