@@ -17,6 +17,7 @@ if [ -z "$CTUNE" ]; then
   else cargo build --release -q; CTUNE=target/release/ctune; fi
 fi
 command -v hyperfine >/dev/null || { echo "benches/startup.sh needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
+export CTUNE
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cmds=("/bin/true" "$CTUNE exec --quiet -- /bin/true" "$CTUNE report --format json" "$CTUNE jvm --format flags")
@@ -49,7 +50,7 @@ print(f"{'command':<48} {'median ms':>9} {'added ms':>9} {'peak RSS':>9}")
 for r, m in zip(res, rss):
     c = r["command"]
     added = med[c] - floor if floor is not None else float("nan")
-    name = c.replace(os.environ.get("CTUNE", ""), "ctune") if os.environ.get("CTUNE") else c
+    name = c.replace(os.environ["CTUNE"], "ctune") if os.environ.get("CTUNE") else c
     print(f"{name[-48:]:<48} {med[c]:>9.2f} {added:>9.2f} {m/1024:>7.1f} MiB")
 java = [c for c in med if c.startswith("java ")]
 flags = [c for c in med if c.endswith("jvm --format flags")]

@@ -48,7 +48,9 @@ fn nss_wrapper_passwd(root: &Root, env: &[(String, String)]) -> Option<String> {
     (present && env_lookup(env, "NSS_WRAPPER_GROUP").is_some()).then(|| file.to_owned())
 }
 
-pub(super) fn collect(root: &Root, shared: &Shared) -> IdentityFacts {
+/// `lean` (exec) skips the group name and the user-namespace mapping, which the advice does
+/// not use.
+pub(super) fn collect(root: &Root, shared: &Shared, lean: bool) -> IdentityFacts {
     let uid = real_id(shared, "Uid");
     let gid = real_id(shared, "Gid");
     let mut user = None;
@@ -71,16 +73,20 @@ pub(super) fn collect(root: &Root, shared: &Shared) -> IdentityFacts {
         }
     }
     let group = match gid {
+        Fact::Known(_) if lean => None,
         Fact::Known(g) => root
             .read_string("/etc/group")
             .ok()
             .and_then(|t| passwd::find_gid(&t, g)),
         _ => None,
     };
-    let map = root
-        .read_string("/proc/self/uid_map")
-        .map_err(|e| e.to_string())
-        .and_then(|t| idmap::parse(&t).map_err(|e| format!("/proc/self/uid_map: {e}")));
+    let map = if lean {
+        Err("not probed (lean probe for exec)".to_owned())
+    } else {
+        root.read_string("/proc/self/uid_map")
+            .map_err(|e| e.to_string())
+            .and_then(|t| idmap::parse(&t).map_err(|e| format!("/proc/self/uid_map: {e}")))
+    };
     let (user_namespace, host_uid) = match (&map, &uid) {
         (Ok(m), Fact::Known(u)) => (
             !idmap::is_identity(m),

@@ -52,9 +52,9 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
     let shared = read_shared(root, &mut notes);
     let host_total = host_memory(root);
     let (cgroup_facts, layout) = cgroup_section(root, &shared, &mut notes);
-    let cpu = cpu_section(root, &shared, &layout, &opts.assume);
-    let memory = memory_section(root, &layout, host_total, &opts.assume);
-    let identity = identity::collect(root, &shared);
+    let cpu = cpu_section(root, &shared, &layout, opts);
+    let memory = memory_section(root, &layout, host_total, opts);
+    let identity = identity::collect(root, &shared, opts.lean);
     let (namespaces, container, mounts, security, host) = if opts.lean {
         let not_probed = "not probed (lean probe for exec)";
         (
@@ -233,12 +233,7 @@ fn cpuset_count(root: &Root, shared: &Shared, layout: &cgroup::Layout) -> Fact<u
     }
 }
 
-fn cpu_section(
-    root: &Root,
-    shared: &Shared,
-    layout: &cgroup::Layout,
-    assume: &Assumptions,
-) -> CpuFacts {
+fn cpu_section(root: &Root, shared: &Shared, layout: &cgroup::Layout, opts: &Options) -> CpuFacts {
     let host_count: Fact<u32> = match root.read_string("/sys/devices/system/cpu/online") {
         Err(e) => Fact::Unknown(e.to_string()),
         Ok(t) => parse::cpulist::count(&t)
@@ -250,7 +245,7 @@ fn cpu_section(
         cpuset = Fact::Known(*h);
     }
     let cg = match &layout.cpu {
-        Some(h) => cgroup::read_cpu(root, h),
+        Some(h) => cgroup::read_cpu(root, h, opts.lean),
         None => cgroup::CgroupCpu {
             limit: Limit::unknown(not_visible("cpu", layout)),
             shares: Fact::NotApplicable,
@@ -258,7 +253,7 @@ fn cpu_section(
             throttling: Fact::NotApplicable,
         },
     };
-    let limit = match assume.cpus {
+    let limit = match opts.assume.cpus {
         Some(c) => Limit::limited(c, "--assume cpus"),
         None => cg.limit,
     };
@@ -313,13 +308,13 @@ fn memory_section(
     root: &Root,
     layout: &cgroup::Layout,
     host_total: Fact<u64>,
-    assume: &Assumptions,
+    opts: &Options,
 ) -> MemoryFacts {
     let ram = host_total.known().copied();
     let cg = layout
         .memory
         .as_ref()
-        .map(|h| cgroup::read_memory(root, h, ram));
+        .map(|h| cgroup::read_memory(root, h, ram, opts.lean));
     let na = || Fact::NotApplicable;
     let (mut limit, high, swap_limit, stats, oom_kills) = match cg {
         Some(c) => (c.limit, c.high, c.swap_limit, Some(c.stats), c.oom_kills),
@@ -331,7 +326,7 @@ fn memory_section(
             na(),
         ),
     };
-    if let Some(m) = assume.memory {
+    if let Some(m) = opts.assume.memory {
         limit = Limit::limited(m, "--assume memory");
     }
     let s = stats.unwrap_or(cgroup::MemoryStats {

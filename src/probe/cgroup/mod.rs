@@ -30,6 +30,26 @@ pub struct MemoryStats {
     pub hierarchical_limit: Option<Limit<u64>>,
 }
 
+impl MemoryStats {
+    /// Every counter the same (unknown for a reason, or not applicable), no hierarchical limit.
+    fn all(f: impl Fn() -> Fact<u64>) -> MemoryStats {
+        MemoryStats {
+            usage: f(),
+            anon: f(),
+            file: f(),
+            active_file: f(),
+            inactive_file: f(),
+            shmem: f(),
+            dirty: f(),
+            writeback: f(),
+            hierarchical_limit: None,
+        }
+    }
+}
+
+/// What a lean probe (`ctune exec`) does not read.
+const NOT_PROBED: &str = "not probed (lean probe for exec)";
+
 /// The files of one cgroup version. Each `*_at` reads one level and returns `None` when that
 /// level has no such file (a v2 level whose parent did not enable the controller, or the root).
 pub trait Files {
@@ -65,17 +85,24 @@ pub struct CgroupMemory {
     pub oom_kills: Fact<u64>,
 }
 
-pub fn read_cpu(root: &Root, h: &Hierarchy) -> CgroupCpu {
+/// CPU limit, shares/weight and (unless `lean`) throttling counters.
+pub fn read_cpu(root: &Root, h: &Hierarchy, lean: bool) -> CgroupCpu {
     match h.version {
-        CgroupVersion::V1 => cpu::<v1::V1>(root, h),
-        _ => cpu::<v2::V2>(root, h),
+        CgroupVersion::V1 => cpu::<v1::V1>(root, h, lean),
+        _ => cpu::<v2::V2>(root, h, lean),
     }
 }
 
-pub fn read_memory(root: &Root, h: &Hierarchy, host_total: Option<u64>) -> CgroupMemory {
+/// Memory limit and (unless `lean`) `memory.high`, swap, usage counters and OOM kills.
+pub fn read_memory(
+    root: &Root,
+    h: &Hierarchy,
+    host_total: Option<u64>,
+    lean: bool,
+) -> CgroupMemory {
     match h.version {
-        CgroupVersion::V1 => memory::<v1::V1>(root, h, host_total),
-        _ => memory::<v2::V2>(root, h, host_total),
+        CgroupVersion::V1 => memory::<v1::V1>(root, h, host_total, lean),
+        _ => memory::<v2::V2>(root, h, host_total, lean),
     }
 }
 
@@ -97,7 +124,7 @@ fn missing_leaf(root: &Root, h: &Hierarchy) -> Option<String> {
     })
 }
 
-fn cpu<F: Files>(root: &Root, h: &Hierarchy) -> CgroupCpu {
+fn cpu<F: Files>(root: &Root, h: &Hierarchy, lean: bool) -> CgroupCpu {
     if let Some(r) = missing_leaf(root, h) {
         return CgroupCpu {
             limit: Limit::unknown(r.clone()),
@@ -113,33 +140,37 @@ fn cpu<F: Files>(root: &Root, h: &Hierarchy) -> CgroupCpu {
         limit,
         shares,
         weight,
-        throttling: F::throttling(root, &h.leaf),
+        throttling: if lean {
+            Fact::Unknown(NOT_PROBED.into())
+        } else {
+            F::throttling(root, &h.leaf)
+        },
     }
 }
 
-fn memory<F: Files>(root: &Root, h: &Hierarchy, host_total: Option<u64>) -> CgroupMemory {
+fn memory<F: Files>(
+    root: &Root,
+    h: &Hierarchy,
+    host_total: Option<u64>,
+    lean: bool,
+) -> CgroupMemory {
     if let Some(r) = missing_leaf(root, h) {
-        let u = || Fact::Unknown(r.clone());
         return CgroupMemory {
             limit: Limit::unknown(r.clone()),
             high: Limit::unknown(r.clone()),
             swap_limit: Limit::unknown(r.clone()),
-            stats: MemoryStats {
-                usage: u(),
-                anon: u(),
-                file: u(),
-                active_file: u(),
-                inactive_file: u(),
-                shmem: u(),
-                dirty: u(),
-                writeback: u(),
-                hierarchical_limit: None,
-            },
-            oom_kills: u(),
+            stats: MemoryStats::all(|| Fact::Unknown(r.clone())),
+            oom_kills: Fact::Unknown(r),
         };
     }
     let levels = h.levels();
-    let stats = F::memory_stats(root, &h.leaf, host_total);
+    // A lean probe still reads v1's memory.stat: its hierarchical_memory_limit is the kernel's
+    // minimum over ancestors the walk cannot see.
+    let stats = if lean && F::VERSION != CgroupVersion::V1 {
+        MemoryStats::all(|| Fact::Unknown(NOT_PROBED.into()))
+    } else {
+        F::memory_stats(root, &h.leaf, host_total)
+    };
     let mut limit = walk(
         &levels,
         |d| F::memory_limit_at(root, d, host_total),
@@ -162,6 +193,15 @@ fn memory<F: Files>(root: &Root, h: &Hierarchy, host_total: Option<u64>) -> Cgro
                 other => other,
             };
         }
+    }
+    if lean {
+        return CgroupMemory {
+            high: Limit::unknown(NOT_PROBED),
+            swap_limit: Limit::unknown(NOT_PROBED),
+            limit,
+            oom_kills: Fact::Unknown(NOT_PROBED.into()),
+            stats,
+        };
     }
     CgroupMemory {
         high: if F::VERSION == CgroupVersion::V1 {
