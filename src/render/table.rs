@@ -248,7 +248,11 @@ pub fn report(f: &Facts) -> String {
     s.row(
         "user namespace",
         yes_no(i.user_namespace),
-        "/proc/self/uid_map is not the identity map",
+        if i.user_namespace {
+            "/proc/self/uid_map is not the identity map"
+        } else {
+            "/proc/self/uid_map is the identity map (or unreadable)"
+        },
     );
     s.fact(
         "host uid",
