@@ -262,6 +262,26 @@ fn apply_set(table: &mut toml::Table, item: &str) -> Result<(), ProfileError> {
 
 /// Load a profile by name or path, with its `extends` chain and the `--set` overrides.
 pub fn load(name: &str, sets: &[String]) -> Result<Profile, ProfileError> {
+    if name == "default" && sets.is_empty() {
+        // What `ctune exec` uses on every container start: no TOML to parse. The unit test
+        // `the_default_fast_path_is_default_toml` keeps it equal to profiles/default.toml.
+        return Ok(builtin_default());
+    }
+    load_toml(name, sets)
+}
+
+/// The built-in `default` profile: the `Default` values of every section.
+fn builtin_default() -> Profile {
+    Profile {
+        name: "default".into(),
+        description: DEFAULT_DESCRIPTION.into(),
+        ..Profile::default()
+    }
+}
+
+const DEFAULT_DESCRIPTION: &str = "A long-running service: a heap that fits the limit with room for off-heap memory, G1 when there are CPUs for it, exit on OutOfMemoryError";
+
+fn load_toml(name: &str, sets: &[String]) -> Result<Profile, ProfileError> {
     let mut chain = Vec::new();
     let mut cur = name.to_owned();
     loop {
@@ -347,6 +367,19 @@ mod tests {
         assert_eq!(se.gc.goal, Goal::Throughput, "inherited from throughput");
         assert_eq!(se.memory.page_cache_fraction, 0.20);
         assert_eq!(se.memory.loaded_classes, 12000, "inherited from default");
+    }
+
+    #[test]
+    fn the_default_fast_path_is_default_toml() {
+        assert_eq!(
+            load("default", &[]).unwrap(),
+            load_toml("default", &[]).unwrap()
+        );
+        // And it is really the fast path (a --set goes through TOML).
+        assert_eq!(
+            load("default", &["memory.threads=150".into()]).unwrap(),
+            builtin_default()
+        );
     }
 
     #[test]

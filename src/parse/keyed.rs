@@ -38,6 +38,11 @@ impl<'a> Keyed<'a> {
         Keyed { entries }
     }
 
+    /// Every `(key, value)` pair, in file order.
+    pub fn entries(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
+        self.entries.iter().copied()
+    }
+
     /// The raw value of the first line with this key.
     pub fn get(&self, key: &str) -> Option<&'a str> {
         self.entries

@@ -9,7 +9,7 @@ use crate::parse::{idmap, passwd};
 /// The real id (first field) of a `Uid:` or `Gid:` line.
 fn real_id(shared: &Shared, key: &str) -> Fact<u32> {
     let Some(k) = shared.status() else {
-        return Fact::Unknown(shared.status.clone().err().unwrap_or_default());
+        return Fact::Unknown(shared.status.as_ref().err().cloned().unwrap_or_default());
     };
     match k.get(key) {
         None => Fact::Unknown(format!("/proc/self/status: no '{key}:' line")),

@@ -32,17 +32,30 @@ pub struct Options {
     pub lean: bool,
 }
 
-/// Text of the files several sections share, read once.
+/// The files several sections share, read and parsed once.
 pub(crate) struct Shared {
-    pub status: Result<String, String>,
+    /// `/proc/self/status` as `Key: value` pairs, or why it could not be read.
+    pub status: Result<StatusFields, String>,
     pub env: Vec<(String, String)>,
     pub mounts: Vec<parse::mountinfo::Mount>,
     pub cgroup_lines: Vec<parse::proc_cgroup::CgroupLine>,
 }
 
+/// The fields of `/proc/self/status`.
+pub(crate) struct StatusFields(Vec<(String, String)>);
+
+impl StatusFields {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 impl Shared {
-    pub fn status(&self) -> Option<Keyed<'_>> {
-        self.status.as_ref().ok().map(|s| Keyed::colon_separated(s))
+    pub fn status(&self) -> Option<&StatusFields> {
+        self.status.as_ref().ok()
     }
 }
 
@@ -151,7 +164,15 @@ fn read_shared(root: &Root, notes: &mut Vec<String>) -> Shared {
     };
     let status = root
         .read_string("/proc/self/status")
-        .map_err(|e| e.to_string());
+        .map_err(|e| e.to_string())
+        .map(|t| {
+            StatusFields(
+                Keyed::colon_separated(&t)
+                    .entries()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect(),
+            )
+        });
     Shared {
         status,
         env,

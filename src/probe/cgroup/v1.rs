@@ -86,12 +86,14 @@ impl Files for V1 {
     fn memory_stats(root: &Root, leaf: &str, host_total: Option<u64>) -> MemoryStats {
         let usage = super::number(root, leaf, "memory.usage_in_bytes");
         let stat = stat_file(root, leaf, "memory.stat");
+        let parsed = stat
+            .as_ref()
+            .map(|(path, t)| (path, Keyed::space_separated(t)));
         // `total_*` counts the whole subtree; a leaf's own counter is the fallback.
         let key = |k: &str| -> Fact<u64> {
-            match &stat {
-                Err(e) => Fact::Unknown(e.clone()),
-                Ok((path, t)) => {
-                    let s = Keyed::space_separated(t);
+            match &parsed {
+                Err(e) => Fact::Unknown((*e).clone()),
+                Ok((path, s)) => {
                     let total = format!("total_{k}");
                     match s.u64(&total) {
                         Ok(Some(v)) => Fact::Known(v),
@@ -107,16 +109,14 @@ impl Files for V1 {
                 }
             }
         };
-        let hierarchical_limit = stat.as_ref().ok().and_then(|(path, t)| {
-            Keyed::space_separated(t)
-                .get("hierarchical_memory_limit")
-                .map(|v| {
-                    byte_limit(
-                        &format!("{path} (hierarchical_memory_limit)"),
-                        v,
-                        host_total,
-                    )
-                })
+        let hierarchical_limit = parsed.as_ref().ok().and_then(|(path, s)| {
+            s.get("hierarchical_memory_limit").map(|v| {
+                byte_limit(
+                    &format!("{path} (hierarchical_memory_limit)"),
+                    v,
+                    host_total,
+                )
+            })
         });
         MemoryStats {
             usage,

@@ -49,10 +49,13 @@ impl Files for V2 {
     fn memory_stats(root: &Root, leaf: &str, _host_total: Option<u64>) -> MemoryStats {
         let usage = super::number(root, leaf, "memory.current");
         let stat = stat_file(root, leaf, "memory.stat");
+        let parsed = stat
+            .as_ref()
+            .map(|(path, t)| (path, Keyed::space_separated(t)));
         let key = |k: &str| -> Fact<u64> {
-            match &stat {
-                Err(e) => Fact::Unknown(e.clone()),
-                Ok((path, t)) => match Keyed::space_separated(t).u64(k) {
+            match &parsed {
+                Err(e) => Fact::Unknown((*e).clone()),
+                Ok((path, s)) => match s.u64(k) {
                     Ok(Some(v)) => Fact::Known(v),
                     Ok(None) => Fact::Unknown(format!("{path}: no '{k}' line")),
                     Err(e) => Fact::Unknown(format!("{path}: {e}")),
