@@ -17,3 +17,4 @@ pub mod probe;
 pub mod render;
 pub mod secrets;
 pub mod snapshot;
+pub mod units;

@@ -374,22 +374,7 @@ pub(crate) fn list(items: &[String]) -> String {
 }
 
 /// `1.50 GiB`-style sizes (binary units, as the JVM and Kubernetes `Mi` use).
-pub(crate) fn size(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else if v.fract() == 0.0 {
-        format!("{v:.0} {}", UNITS[u])
-    } else {
-        format!("{v:.2} {}", UNITS[u])
-    }
-}
+pub(crate) use crate::units::bytes as size;
 
 /// A number of cores without trailing zeros: `1.5`, `2`, `0.333`.
 pub(crate) fn cores(c: f64) -> String {

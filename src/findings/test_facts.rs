@@ -85,24 +85,9 @@ pub fn container() -> Facts {
         }],
         security: SecurityFacts {
             capabilities: Fact::Known(
-                [
-                    "cap_chown",
-                    "cap_dac_override",
-                    "cap_fowner",
-                    "cap_fsetid",
-                    "cap_kill",
-                    "cap_setgid",
-                    "cap_setuid",
-                    "cap_setpcap",
-                    "cap_net_bind_service",
-                    "cap_net_raw",
-                    "cap_sys_chroot",
-                    "cap_mknod",
-                    "cap_audit_write",
-                    "cap_setfcap",
-                ]
-                .map(String::from)
-                .to_vec(),
+                super::identity::RUNTIME_DEFAULT_CAPS
+                    .map(String::from)
+                    .to_vec(),
             ),
             seccomp: Some(Seccomp::Filter),
             no_new_privs: Some(true),
