@@ -1030,16 +1030,7 @@ fn real_uid_without_passwd_entry() {
     assert!(finding(&doc, "running-as-root").is_none());
 }
 
-/// Run `ctune <args>` in a private mount namespace after `setup` (undone by `teardown`).
-fn in_private_mounts(setup: &str, teardown: &str, args: &[&str]) -> Command {
-    let script =
-        format!("set -e\nmount --make-rprivate /\n{setup}\ntrap '{teardown}' EXIT\n\"$@\"");
-    let mut c = Command::new("unshare");
-    c.args(["-m", "sh", "-c", &script, "sh"])
-        .arg(bin_path())
-        .args(args);
-    c
-}
+use crate::real_kernel::{private_mounts as in_private_mounts, LoopImage};
 
 #[test]
 fn real_tmpfs_data_dir() {
@@ -1074,25 +1065,6 @@ impl Drop for RemoveDir {
 }
 
 /// An image file and a mount point; detaches any loop device still bound to the image.
-struct LoopImage {
-    img: PathBuf,
-    mnt: PathBuf,
-}
-
-impl Drop for LoopImage {
-    fn drop(&mut self) {
-        if let Ok(out) = Command::new("losetup").arg("-j").arg(&self.img).output() {
-            for line in String::from_utf8_lossy(&out.stdout).lines() {
-                if let Some(dev) = line.split(':').next() {
-                    let _ = Command::new("losetup").args(["-d", dev]).status();
-                }
-            }
-        }
-        let _ = fs::remove_file(&self.img);
-        let _ = fs::remove_dir(&self.mnt);
-    }
-}
-
 #[test]
 fn real_loop_device_data_dir() {
     if !is_root() {

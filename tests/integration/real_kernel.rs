@@ -334,9 +334,9 @@ fn snapshot_round_trip_in_a_limited_cgroup() {
 }
 
 /// A loop device that detaches itself when dropped (even if the test fails before `umount`).
-struct LoopImage {
-    img: PathBuf,
-    mnt: PathBuf,
+pub(crate) struct LoopImage {
+    pub(crate) img: PathBuf,
+    pub(crate) mnt: PathBuf,
 }
 
 impl Drop for LoopImage {
@@ -354,15 +354,19 @@ impl Drop for LoopImage {
 }
 
 /// Run ctune in a private mount namespace with `setup` done first (and undone after).
-fn in_private_mounts(setup: &str, teardown: &str, ctune_args: &[&str]) -> Value {
+/// `ctune <args>` in a private mount namespace, after `setup` (undone by `teardown`).
+pub(crate) fn private_mounts(setup: &str, teardown: &str, ctune_args: &[&str]) -> Command {
     let script =
         format!("set -e\nmount --make-rprivate /\n{setup}\ntrap '{teardown}' EXIT\n\"$@\"");
-    let out = run_ok(
-        Command::new("unshare")
-            .args(["-m", "sh", "-c", &script, "sh"])
-            .arg(bin_path())
-            .args(ctune_args),
-    );
+    let mut c = Command::new("unshare");
+    c.args(["-m", "sh", "-c", &script, "sh"])
+        .arg(bin_path())
+        .args(ctune_args);
+    c
+}
+
+fn in_private_mounts(setup: &str, teardown: &str, ctune_args: &[&str]) -> Value {
+    let out = run_ok(&mut private_mounts(setup, teardown, ctune_args));
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
