@@ -318,7 +318,8 @@ fn nss_wrapper(
 /// When ctune's own arguments do not parse, `exec` still runs what follows `--` (unless
 /// `--strict` is among them). Returns None when this is not such a command line.
 pub fn fallback_on_usage_error(args: &[OsString], error: &str) -> Option<i32> {
-    let sep = args.iter().position(|a| a == "--")?;
+    // argv[0] is the program's name, whatever it is (even `--`, through `exec -a`).
+    let sep = args.iter().skip(1).position(|a| a == "--")? + 1;
     let before = &args[1..sep];
     if !before.iter().any(|a| a == "exec") || before.iter().any(|a| a == "--strict") {
         return None;
