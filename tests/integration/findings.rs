@@ -1064,39 +1064,16 @@ impl Drop for RemoveDir {
     }
 }
 
-/// An image file and a mount point; detaches any loop device still bound to the image.
 #[test]
 fn real_loop_device_data_dir() {
-    if !is_root() {
-        return skipped("needs root for losetup and mount");
-    }
-    for tool in ["unshare", "losetup", "mkfs.ext4"] {
-        if !have(tool) {
-            return skipped(&format!("{tool} not installed"));
-        }
-    }
-    let tmp = std::env::temp_dir();
-    let li = LoopImage {
-        img: tmp.join(format!("ctune-lint-loop-{}.img", std::process::id())),
-        mnt: tmp.join(format!("ctune-lint-loop-{}", std::process::id())),
+    let Some(li) = LoopImage::ext4("lint-loop") else {
+        return;
     };
-    fs::create_dir_all(&li.mnt).unwrap();
-    fs::File::create(&li.img)
-        .unwrap()
-        .set_len(16 << 20)
-        .unwrap();
-    run_ok(Command::new("mkfs.ext4").args(["-q", "-F"]).arg(&li.img));
     let m = li.mnt.to_str().unwrap();
     let mut args = vec!["--path", m];
     args.extend(lint_args());
-    let doc = live_lint(in_private_mounts(
-        &format!(
-            "dev=$(losetup --find --show {})\nmount \"$dev\" {m}",
-            li.img.display()
-        ),
-        &format!("umount {m}; losetup -d $dev"),
-        &args,
-    ));
+    let (setup, teardown) = li.mount_script();
+    let doc = live_lint(in_private_mounts(&setup, &teardown, &args));
     let f = finding(&doc, "data-dir-on-loop-device").expect("data-dir-on-loop-device");
     let ev = f["evidence"].to_string();
     assert!(

@@ -339,6 +339,44 @@ pub(crate) struct LoopImage {
     pub(crate) mnt: PathBuf,
 }
 
+impl LoopImage {
+    /// A 16 MiB ext4 image and an empty mount point under the temporary directory. None (with
+    /// the reason given to `skipped`) when the machine cannot do it.
+    pub(crate) fn ext4(tag: &str) -> Option<LoopImage> {
+        if !is_root() {
+            skipped("needs root for losetup and mount");
+            return None;
+        }
+        for tool in ["unshare", "losetup", "mkfs.ext4"] {
+            if !have(tool) {
+                skipped(&format!("{tool} not installed"));
+                return None;
+            }
+        }
+        let tmp = std::env::temp_dir();
+        let li = LoopImage {
+            img: tmp.join(format!("ctune-{tag}-{}.img", std::process::id())),
+            mnt: tmp.join(format!("ctune-{tag}-{}", std::process::id())),
+        };
+        fs::create_dir_all(&li.mnt).unwrap();
+        fs::File::create(&li.img)
+            .unwrap()
+            .set_len(16 << 20)
+            .unwrap();
+        run_ok(Command::new("mkfs.ext4").args(["-q", "-F"]).arg(&li.img));
+        Some(li)
+    }
+
+    /// Shell lines for `private_mounts`: bind the image to a loop device and mount it; undo.
+    pub(crate) fn mount_script(&self) -> (String, String) {
+        let (img, mnt) = (self.img.display(), self.mnt.display());
+        (
+            format!("dev=$(losetup --find --show {img})\nmount \"$dev\" {mnt}"),
+            format!("umount {mnt}; losetup -d $dev"),
+        )
+    }
+}
+
 impl Drop for LoopImage {
     fn drop(&mut self) {
         if let Ok(out) = Command::new("losetup").arg("-j").arg(&self.img).output() {
@@ -379,31 +417,10 @@ fn mount_entry<'a>(report: &'a Value, path: &Path) -> &'a Value {
 
 #[test]
 fn loop_mounted_data_dir() {
-    if !is_root() {
-        return skipped("needs root for losetup and mount");
-    }
-    for tool in ["unshare", "losetup", "mkfs.ext4"] {
-        if !have(tool) {
-            return skipped(&format!("{tool} not installed"));
-        }
-    }
-    let tmp = std::env::temp_dir();
-    let li = LoopImage {
-        img: tmp.join(format!("ctune-loop-{}.img", std::process::id())),
-        mnt: tmp.join(format!("ctune-loop-{}", std::process::id())),
+    let Some(li) = LoopImage::ext4("loop") else {
+        return;
     };
-    fs::create_dir_all(&li.mnt).unwrap();
-    fs::File::create(&li.img)
-        .unwrap()
-        .set_len(16 << 20)
-        .unwrap();
-    run_ok(Command::new("mkfs.ext4").args(["-q", "-F"]).arg(&li.img));
-    let setup = format!(
-        "dev=$(losetup --find --show {img})\nmount \"$dev\" {mnt}",
-        img = li.img.display(),
-        mnt = li.mnt.display()
-    );
-    let teardown = format!("umount {mnt}; losetup -d $dev", mnt = li.mnt.display());
+    let (setup, teardown) = li.mount_script();
     let report = in_private_mounts(
         &setup,
         &teardown,
