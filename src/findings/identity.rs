@@ -247,14 +247,10 @@ fn dangerous_capabilities(cx: &Ctx, out: &mut Vec<Finding>) {
         .collect();
     let in_container = cx.facts.container.detected;
     let privileged = caps.iter().any(|c| c == "cap_sys_admin") && caps.len() >= 38;
+    let n = extra.len();
+    let word = if n == 1 { "capability" } else { "capabilities" };
     let mut detail = format!(
-        "The process holds {} effective {} beyond a container runtime's default set of 14",
-        extra.len(),
-        if extra.len() == 1 {
-            "capability"
-        } else {
-            "capabilities"
-        }
+        "The process holds {n} effective {word} beyond a container runtime's default set of 14"
     );
     if dangerous.is_empty() {
         detail.push('.');
@@ -286,13 +282,7 @@ fn dangerous_capabilities(cx: &Ctx, out: &mut Vec<Finding>) {
             Severity::Info
         },
         title: format!(
-            "{} {} beyond the runtime default{}",
-            extra.len(),
-            if extra.len() == 1 {
-                "capability"
-            } else {
-                "capabilities"
-            },
+            "{n} {word} beyond the runtime default{}",
             if dangerous.is_empty() {
                 String::new()
             } else {

@@ -111,12 +111,7 @@ fn jvm_json_has_the_contract_fields() {
         assert!(!v["jvm_view"][k].is_null(), "jvm_view.{k}");
     }
     let r = &v["recommended"];
-    let flags: Vec<&str> = r["flags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap())
-        .collect();
+    let flags = recommended_flags(&v);
     let xmx = flags
         .iter()
         .find(|f| f.starts_with("-Xmx"))
@@ -125,22 +120,7 @@ fn jvm_json_has_the_contract_fields() {
         format!("-Xmx{}m", r["max_heap_bytes"].as_u64().unwrap() >> 20),
         *xmx
     );
-    let budget: u64 = [
-        "heap",
-        "metaspace",
-        "code_cache",
-        "thread_stacks",
-        "direct",
-        "page_cache_reserve",
-        "headroom",
-    ]
-    .iter()
-    .map(|k| {
-        r["budget"][k]
-            .as_u64()
-            .unwrap_or_else(|| panic!("budget.{k}"))
-    })
-    .sum();
+    let budget = budget_total(&v);
     assert!(budget <= 2 << 30, "budget {budget} over the 2 GiB limit");
     assert_eq!(r["active_processor_count"], 2);
     assert!(["serial", "parallel", "g1", "zgc", "shenandoah"].contains(&r["gc"].as_str().unwrap()));

@@ -73,3 +73,58 @@ pub fn have(cmd: &str) -> bool {
         .map(|s| s.success())
         .unwrap_or(false)
 }
+
+/// `recommended.flags` of a `ctune jvm --format json` document.
+pub fn recommended_flags(advice: &serde_json::Value) -> Vec<String> {
+    advice["recommended"]["flags"]
+        .as_array()
+        .expect("recommended.flags")
+        .iter()
+        .map(|f| f.as_str().expect("a flag is a string").to_owned())
+        .collect()
+}
+
+/// The sum of `recommended.budget`'s parts (every contract key must be there).
+pub fn budget_total(advice: &serde_json::Value) -> u64 {
+    [
+        "heap",
+        "metaspace",
+        "code_cache",
+        "thread_stacks",
+        "direct",
+        "page_cache_reserve",
+        "headroom",
+    ]
+    .iter()
+    .map(|k| {
+        advice["recommended"]["budget"][k]
+            .as_u64()
+            .unwrap_or_else(|| panic!("budget.{k}"))
+    })
+    .sum()
+}
+
+/// `setpriv` running `ctune` as `uid` (gid 0, no groups), a uid with no passwd entry here:
+/// OpenShift's arbitrary uids. None, after `skipped`, when the machine cannot do it.
+pub fn as_uid_without_passwd(uid: u32) -> Option<Command> {
+    if !is_root() {
+        skipped("needs root to change uid");
+        return None;
+    }
+    if !have("setpriv") {
+        skipped("setpriv not installed");
+        return None;
+    }
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    assert!(
+        !passwd
+            .lines()
+            .any(|l| l.split(':').nth(2) == Some(&uid.to_string())),
+        "uid {uid} exists here"
+    );
+    let mut c = Command::new("setpriv");
+    c.args([&format!("--reuid={uid}"), "--regid=0", "--clear-groups"])
+        .arg(bin_path())
+        .current_dir("/");
+    Some(c)
+}

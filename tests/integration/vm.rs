@@ -920,12 +920,7 @@ fn check_jvm(b: &Boot, cg: &str, n: usize, java: &str) -> (Value, JvmSaw, JvmSaw
         "predicted processors: {ctx}"
     );
     let r = &a["recommended"];
-    let flags: Vec<&str> = r["flags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap())
-        .collect();
+    let flags = recommended_flags(&a);
     assert_eq!(
         b.ok(&format!("{tag}.flags")).trim(),
         flags.join(" "),
