@@ -4,6 +4,7 @@
 pub mod args;
 mod doctor;
 mod exec;
+mod fast_exec;
 pub(crate) mod jvm;
 mod lint;
 pub mod man;
@@ -42,12 +43,16 @@ pub fn cannot_inspect(message: impl Into<String>) -> anyhow::Error {
 
 /// Run with the process's arguments; returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The entrypoint's plain `exec` line skips clap (see fast_exec.rs for why).
+    if let Some((global, exec_args)) = fast_exec::parse(&args) {
+        return exit_code(exec::run(&global, exec_args));
+    }
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
             // `ctune exec` must not keep an app from starting over a mistyped ctune option.
             if e.use_stderr() {
-                let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
                 if let Some(code) = exec::fallback_on_usage_error(&args, &e.to_string()) {
                     return code;
                 }
@@ -60,7 +65,12 @@ pub fn main() -> i32 {
             };
         }
     };
-    match run(cli) {
+    exit_code(run(cli))
+}
+
+/// Say a command's error on standard error and give its exit code.
+fn exit_code(result: anyhow::Result<i32>) -> i32 {
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("ctune: {e:#}");
