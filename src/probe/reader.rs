@@ -209,7 +209,9 @@ impl Root {
         }
         // Give the unused capacity back (the binary's arena reuses it for the next file).
         buf.shrink_to_fit();
-        self.record(&resolved, Recorded::File(buf.clone()));
+        if self.recording.is_some() {
+            self.record(&resolved, Recorded::File(buf.clone()));
+        }
         Ok(buf)
     }
 
