@@ -104,22 +104,48 @@ fn same_process_id_and_parent() {
 
 #[test]
 fn signal_dispositions_are_defaults_in_the_command() {
+    use std::os::unix::process::CommandExt;
+    // The parent leaves TERM, PIPE, INT, HUP and glibc's reserved 32 and 33 ignored, and USR1
+    // and USR2 blocked: exec passes all of that on unless ctune resets it.
     let status = |via_ctune: bool| {
-        let inner = "grep -E '^(SigIgn|SigBlk)' /proc/self/status";
-        let run = if via_ctune {
-            format!("exec {} exec --quiet -- {inner}", bin_path().display())
+        let inner = ["grep", "-E", "^(SigIgn|SigBlk)", "/proc/self/status"];
+        let mut cmd = if via_ctune {
+            let mut c = exec();
+            c.args(["--quiet", "--"]).args(inner);
+            c
         } else {
-            format!("exec {inner}")
+            let mut c = Command::new(inner[0]);
+            c.args(&inner[1..]);
+            c
         };
-        let out =
-            run_ok(Command::new("sh").args(["-c", &format!("trap '' TERM PIPE INT HUP; {run}")]));
-        String::from_utf8(out.stdout).unwrap()
+        // SAFETY: only async-signal-safe system calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                let ignore = [1u64, 0, 0, 0]; // SIG_IGN, no flags, empty mask
+                for sig in [
+                    libc::SIGTERM,
+                    libc::SIGPIPE,
+                    libc::SIGINT,
+                    libc::SIGHUP,
+                    32,
+                    33,
+                ] {
+                    libc::syscall(libc::SYS_rt_sigaction, sig, ignore.as_ptr(), 0usize, 8usize);
+                }
+                let mut set: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut set);
+                libc::sigaddset(&mut set, libc::SIGUSR1);
+                libc::sigaddset(&mut set, libc::SIGUSR2);
+                libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+                Ok(())
+            });
+        }
+        String::from_utf8(run_ok(&mut cmd).stdout).unwrap()
     };
     let without = status(false);
-    assert!(
-        !without.contains("SigIgn:\t0000000000000000"),
-        "the shell should pass ignored signals on: {without}"
-    );
+    // Signal n is bit n-1: HUP, INT, PIPE, TERM, 32 and 33 -> 0x1_8000_5003; USR1, USR2 -> 0xa00.
+    assert!(without.contains("SigIgn:\t0000000180005003"), "{without}");
+    assert!(without.contains("SigBlk:\t0000000000000a00"), "{without}");
     let with = status(true);
     assert!(with.contains("SigIgn:\t0000000000000000"), "{with}");
     assert!(with.contains("SigBlk:\t0000000000000000"), "{with}");
