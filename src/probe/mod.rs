@@ -196,13 +196,17 @@ fn cgroup_section(
     shared: &Shared,
     notes: &mut Vec<String>,
 ) -> (CgroupFacts, cgroup::Layout) {
-    let v2_controllers = cgroup::layout::v2_mount(&shared.mounts).and_then(|m| {
-        root.read_string(&format!(
-            "{}/cgroup.controllers",
-            m.mount_point.trim_end_matches('/')
-        ))
-        .ok()
-    });
+    let needed = cgroup::layout::needs_v2_controllers(&shared.mounts);
+    let v2_controllers = needed
+        .then(|| cgroup::layout::v2_mount(&shared.mounts))
+        .flatten()
+        .and_then(|m| {
+            root.read_string(&format!(
+                "{}/cgroup.controllers",
+                m.mount_point.trim_end_matches('/')
+            ))
+            .ok()
+        });
     let layout = cgroup::layout::layout(
         &shared.mounts,
         &shared.cgroup_lines,

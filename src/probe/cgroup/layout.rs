@@ -145,6 +145,15 @@ pub fn translate(mount_root: &str, mount_point: &str, path: &str) -> (String, Re
     }
 }
 
+/// Whether [`layout`] needs the cgroup2 mount's `cgroup.controllers`: only when a controller
+/// ctune reads is not on a v1 hierarchy (on a hybrid host they usually all are).
+pub fn needs_v2_controllers(mounts: &[Mount]) -> bool {
+    v2_mount(mounts).is_some()
+        && ["cpu", "memory", "cpuset"]
+            .iter()
+            .any(|c| v1_mount(mounts, c).is_none())
+}
+
 /// Work out the layout. `v2_root_controllers` is the content of `cgroup.controllers` at the
 /// cgroup2 mount (None when there is no such mount or it could not be read).
 pub fn layout(mounts: &[Mount], lines: &[CgroupLine], v2_root_controllers: Option<&str>) -> Layout {

@@ -63,6 +63,13 @@ pub trait Files {
     fn throttling(root: &Root, leaf: &str) -> Fact<Throttling>;
     fn cpuset_count(root: &Root, leaf: &str) -> Fact<u32>;
     fn memory_stats(root: &Root, leaf: &str, host_total: Option<u64>) -> MemoryStats;
+    /// The kernel's own minimum of the memory limit over every ancestor, where the version has
+    /// one (v1's `hierarchical_memory_limit`): the part of `memory_stats` a lean probe needs.
+    fn hierarchical_memory_limit(
+        root: &Root,
+        leaf: &str,
+        host_total: Option<u64>,
+    ) -> Option<Limit<u64>>;
     fn oom_kills(root: &Root, leaf: &str) -> Fact<u64>;
 }
 
@@ -164,10 +171,13 @@ fn memory<F: Files>(
         };
     }
     let levels = h.levels();
-    // A lean probe still reads v1's memory.stat: its hierarchical_memory_limit is the kernel's
-    // minimum over ancestors the walk cannot see.
-    let stats = if lean && F::VERSION != CgroupVersion::V1 {
-        MemoryStats::all(|| Fact::Unknown(NOT_PROBED.into()))
+    // A lean probe still reads v1's hierarchical_memory_limit: the kernel's minimum over
+    // ancestors the walk cannot see.
+    let stats = if lean {
+        MemoryStats {
+            hierarchical_limit: F::hierarchical_memory_limit(root, &h.leaf, host_total),
+            ..MemoryStats::all(|| Fact::Unknown(NOT_PROBED.into()))
+        }
     } else {
         F::memory_stats(root, &h.leaf, host_total)
     };

@@ -17,8 +17,11 @@ impl Files for V1 {
     const VERSION: CgroupVersion = CgroupVersion::V1;
 
     fn cpu_limit_at(root: &Root, dir: &str) -> Option<Limit<f64>> {
-        let period = read_at(root, dir, "cpu.cfs_period_us");
         limit_at(root, dir, "cpu.cfs_quota_us", |path, text| {
+            // The period only matters for a positive quota (most levels have -1: one file less).
+            let period = quota_is_positive(text)
+                .then(|| read_at(root, dir, "cpu.cfs_period_us"))
+                .flatten();
             let period_text = match &period {
                 Some(Ok((_, t))) => Some(t.as_str()),
                 _ => None,
@@ -27,12 +30,10 @@ impl Files for V1 {
                 Ok(CpuQuota::Unlimited) => Limit::unlimited(format!("{path} is -1")),
                 Ok(q @ CpuQuota::Limited { .. }) => Limit::limited(q.cores().unwrap_or(0.0), path),
                 Err(e) => match &period {
-                    Some(Err(pe)) => Limit::unknown(pe.to_string()),
                     // A valid positive quota: what failed is the period, so name its file.
-                    Some(Ok((period_path, _))) if quota_is_positive(text) => {
-                        Limit::unknown(format!("{period_path}: {e}"))
-                    }
-                    _ => Limit::unknown(format!("{path}: {e}")),
+                    Some(Err(pe)) => Limit::unknown(pe.to_string()),
+                    Some(Ok((period_path, _))) => Limit::unknown(format!("{period_path}: {e}")),
+                    None => Limit::unknown(format!("{path}: {e}")),
                 },
             }
         })
@@ -109,15 +110,10 @@ impl Files for V1 {
                 }
             }
         };
-        let hierarchical_limit = parsed.as_ref().ok().and_then(|(path, s)| {
-            s.get("hierarchical_memory_limit").map(|v| {
-                byte_limit(
-                    &format!("{path} (hierarchical_memory_limit)"),
-                    v,
-                    host_total,
-                )
-            })
-        });
+        let hierarchical_limit = parsed
+            .as_ref()
+            .ok()
+            .and_then(|(path, s)| hierarchical(path, s, host_total));
         MemoryStats {
             usage,
             anon: key("rss"),
@@ -129,6 +125,15 @@ impl Files for V1 {
             writeback: key("writeback"),
             hierarchical_limit,
         }
+    }
+
+    fn hierarchical_memory_limit(
+        root: &Root,
+        leaf: &str,
+        host_total: Option<u64>,
+    ) -> Option<Limit<u64>> {
+        let (path, text) = stat_file(root, leaf, "memory.stat").ok()?;
+        hierarchical(&path, &Keyed::space_separated(&text), host_total)
     }
 
     fn oom_kills(root: &Root, leaf: &str) -> Fact<u64> {
@@ -180,4 +185,15 @@ mod tests {
         );
         fs::remove_dir_all(&d).unwrap();
     }
+}
+
+/// `hierarchical_memory_limit` from a parsed `memory.stat` at `path`.
+fn hierarchical(path: &str, stat: &Keyed, host_total: Option<u64>) -> Option<Limit<u64>> {
+    stat.get("hierarchical_memory_limit").map(|v| {
+        byte_limit(
+            &format!("{path} (hierarchical_memory_limit)"),
+            v,
+            host_total,
+        )
+    })
 }

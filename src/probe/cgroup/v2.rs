@@ -75,6 +75,14 @@ impl Files for V2 {
         }
     }
 
+    fn hierarchical_memory_limit(
+        _root: &Root,
+        _leaf: &str,
+        _host_total: Option<u64>,
+    ) -> Option<Limit<u64>> {
+        None // v2 has no such file: every level on the way up is walked instead
+    }
+
     fn oom_kills(root: &Root, leaf: &str) -> Fact<u64> {
         match stat_file(root, leaf, "memory.events") {
             Err(e) => Fact::Unknown(e),
