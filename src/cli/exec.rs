@@ -136,6 +136,7 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
     let profile = profile::load(&a.profile, &a.sets).map_err(|e| super::usage(e.to_string()))?;
     let opts = probe::Options {
         lean: true,
+        java: java_lookup(&a.command, env),
         ..super::probe_options(g)?
     };
     let root = super::open_root(g)?;
@@ -222,6 +223,23 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
         summary,
         problems,
     })
+}
+
+/// Advise for the Java the command runs: the one it names by path, a bare `java` from `PATH`;
+/// for anything else (a start script), the one `JAVA_HOME` or `PATH` gives.
+fn java_lookup(command: &[OsString], env: &[(OsString, OsString)]) -> probe::JavaLookup {
+    let java_home = env
+        .iter()
+        .find(|(k, _)| k == "JAVA_HOME")
+        .map(|(_, v)| v.as_os_str());
+    match command.first() {
+        Some(c) if exec::is_java(c, java_home) => match c.to_str() {
+            Some(c) if c.contains('/') => probe::JavaLookup::At(c.to_owned()),
+            Some(_) => probe::JavaLookup::Path,
+            None => probe::JavaLookup::Default,
+        },
+        _ => probe::JavaLookup::Default,
+    }
 }
 
 fn summary(plan: &Plan, advice: &advise::Advice, facts: &Facts, nss: bool) -> String {

@@ -148,5 +148,6 @@ pub fn probe_options(g: &GlobalArgs) -> anyhow::Result<crate::probe::Options> {
         extra_paths: g.paths.clone(),
         assume,
         lean: false,
+        java: Default::default(),
     })
 }

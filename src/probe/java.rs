@@ -1,14 +1,16 @@
-//! Find the Java that would run (`$JAVA_HOME/bin/java`, else the first `java` on `PATH`) and
-//! read its version from the home's `release` file, without starting it (a JVM start costs
+//! Find the Java that would run (`$JAVA_HOME/bin/java`, else the first `java` on `PATH`, or
+//! the one [`JavaLookup`] names) and read its version from the home's `release` file, without starting it (a JVM start costs
 //! tens of milliseconds; the file costs microseconds).
 
 use super::reader::Root;
+use super::JavaLookup;
 use crate::facts::{env_lookup, JavaFacts};
 use crate::parse::release;
 
 pub(super) fn find(
     root: &Root,
     env: &[(String, String)],
+    lookup: &JavaLookup,
     assumed: Option<&str>,
     notes: &mut Vec<String>,
 ) -> Option<JavaFacts> {
@@ -22,9 +24,24 @@ pub(super) fn find(
             version_source: "--assume jdk".into(),
         });
     }
+    if let JavaLookup::At(path) = lookup {
+        return Some(at(root, path).unwrap_or_else(|e| {
+            notes.push(format!("Java version unknown: {e}"));
+            JavaFacts {
+                path: Some(path.clone()),
+                home: None,
+                version: None,
+                vendor: None,
+                runtime_version: None,
+                version_source: "unknown".into(),
+            }
+        }));
+    }
     let mut candidates = Vec::new();
     if let Some(h) = env_lookup(env, "JAVA_HOME").filter(|h| h.starts_with('/')) {
-        candidates.push(format!("{}/bin/java", h.trim_end_matches('/')));
+        if *lookup == JavaLookup::Default {
+            candidates.push(format!("{}/bin/java", h.trim_end_matches('/')));
+        }
     }
     let path = env_lookup(env, "PATH")
         .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");

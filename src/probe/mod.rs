@@ -30,6 +30,21 @@ pub struct Options {
     /// `ctune exec` runs on every container start. Mounts, namespaces, container evidence,
     /// security and the hypervisor are left out (empty or not applicable).
     pub lean: bool,
+    /// Which Java the facts describe.
+    pub java: JavaLookup,
+}
+
+/// Which Java to look at.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum JavaLookup {
+    /// `$JAVA_HOME/bin/java`, else the first `java` on `PATH` (what start scripts run).
+    #[default]
+    Default,
+    /// The first `java` on `PATH` only: what a bare `java` command runs, whatever
+    /// `JAVA_HOME` says.
+    Path,
+    /// This `java` binary or Java home (`ctune exec -- /opt/jdk/bin/java ...`).
+    At(String),
 }
 
 /// The files several sections share, read and parsed once.
@@ -97,7 +112,13 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
             host::collect(root),
         )
     };
-    let jvm = java::find(root, &shared.env, opts.assume.jdk.as_deref(), &mut notes);
+    let jvm = java::find(
+        root,
+        &shared.env,
+        &opts.java,
+        opts.assume.jdk.as_deref(),
+        &mut notes,
+    );
     if let Some(c) = opts.assume.cpus {
         notes.push(format!("cpu.limit assumed: {c} cores (--assume cpus)"));
     }

@@ -448,3 +448,57 @@ fn the_real_jvm_gets_the_flags_and_the_users_win() {
     assert_eq!(flag(&out, "MaxHeapSize"), (200u64 << 20).to_string());
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// The advice is for the Java the command runs: the one it names by path, or for a bare `java`
+/// the first on PATH, whatever JAVA_HOME says. Each must equal `ctune jvm --java` for it.
+#[test]
+fn advises_for_the_java_the_command_runs() {
+    let dir = std::env::temp_dir().join(format!("ctune-exec-java-{}", std::process::id()));
+    let home = |v: &str| {
+        let h = dir.join(v);
+        fs::create_dir_all(h.join("bin")).unwrap();
+        fs::write(h.join("bin/java"), "#!/bin/sh\n").unwrap();
+        fs::write(h.join("release"), format!("JAVA_VERSION=\"{v}\"\n")).unwrap();
+        h.to_str().unwrap().to_owned()
+    };
+    let (old, new) = (home("1.8.0_131"), home("17.0.9"));
+    let assume = ["--assume", "memory=1GiB", "--assume", "cpus=2"];
+    let flags_for = |java: &str| {
+        let out = run_ok(
+            ctune()
+                .args(["jvm", "--java", java, "--format", "flags"])
+                .args(assume),
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let (old_flags, new_flags) = (flags_for(&old), flags_for(&new));
+    assert_ne!(
+        old_flags, new_flags,
+        "the two versions should get different advice"
+    );
+    let dry_run = |command: &str, path: String| {
+        let out = run_ok(
+            exec()
+                .args(assume)
+                .args(["--dry-run", "--", command, "-version"])
+                .env("JAVA_HOME", &new)
+                .env("PATH", path),
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let path = std::env::var("PATH").unwrap_or_default();
+    let by_path = dry_run(&format!("{old}/bin/java"), path.clone());
+    assert!(
+        by_path.starts_with(&format!("{old}/bin/java {old_flags} -version\n")),
+        "{by_path}"
+    );
+    let bare = dry_run("java", format!("{old}/bin:{path}"));
+    assert!(
+        bare.starts_with(&format!("java {old_flags} -version\n")),
+        "{bare}"
+    );
+    // A start script gets JAVA_HOME's Java.
+    let script = dry_run("true", path);
+    assert!(script.contains(&new_flags), "{script}");
+    fs::remove_dir_all(&dir).unwrap();
+}
