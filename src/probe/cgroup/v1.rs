@@ -150,6 +150,17 @@ impl Files for V1 {
     }
 }
 
+/// `hierarchical_memory_limit` from a parsed `memory.stat` at `path`.
+fn hierarchical(path: &str, stat: &Keyed, host_total: Option<u64>) -> Option<Limit<u64>> {
+    stat.get("hierarchical_memory_limit").map(|v| {
+        byte_limit(
+            &format!("{path} (hierarchical_memory_limit)"),
+            v,
+            host_total,
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,15 +196,4 @@ mod tests {
         );
         fs::remove_dir_all(&d).unwrap();
     }
-}
-
-/// `hierarchical_memory_limit` from a parsed `memory.stat` at `path`.
-fn hierarchical(path: &str, stat: &Keyed, host_total: Option<u64>) -> Option<Limit<u64>> {
-    stat.get("hierarchical_memory_limit").map(|v| {
-        byte_limit(
-            &format!("{path} (hierarchical_memory_limit)"),
-            v,
-            host_total,
-        )
-    })
 }
