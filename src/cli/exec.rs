@@ -134,21 +134,7 @@ fn reset_signals() {
 
 fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::Result<Tuned> {
     let profile = profile::load(&a.profile, &a.sets).map_err(|e| super::usage(e.to_string()))?;
-    let opts = probe::Options {
-        lean: true,
-        java: java_lookup(&a.command, env),
-        ..super::probe_options(g)?
-    };
     let root = super::open_root(g)?;
-    let facts = probe::collect(&root, &opts);
-    // Flags sized from a guess would be worse than none: an unknown limit stops the tuning.
-    if let Limit::Unknown { reason } = &facts.memory.limit {
-        return Err(super::cannot_inspect(format!(
-            "memory limit unknown: {reason}"
-        )));
-    }
-    // An unknown CPU limit puts no guess into the flags: the advice then sizes for the CPUs
-    // allowed, as the JVM itself would.
     // The command sees this process's environment, whatever --root says.
     let live_env: Vec<(String, String)> = env
         .iter()
@@ -159,6 +145,22 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
             )
         })
         .collect();
+    let opts = probe::Options {
+        lean: true,
+        java: java_lookup(&a.command, env),
+        // Live, the probe's environment is this one: no need to read /proc/self/environ.
+        env: root.is_live().then(|| live_env.clone()),
+        ..super::probe_options(g)?
+    };
+    let facts = probe::collect(&root, &opts);
+    // Flags sized from a guess would be worse than none: an unknown limit stops the tuning.
+    if let Limit::Unknown { reason } = &facts.memory.limit {
+        return Err(super::cannot_inspect(format!(
+            "memory limit unknown: {reason}"
+        )));
+    }
+    // An unknown CPU limit puts no guess into the flags: the advice then sizes for the CPUs
+    // allowed, as the JVM itself would.
     let command: Vec<String> = a
         .command
         .iter()

@@ -149,5 +149,6 @@ pub fn probe_options(g: &GlobalArgs) -> anyhow::Result<crate::probe::Options> {
         assume,
         lean: false,
         java: Default::default(),
+        env: None,
     })
 }

@@ -32,6 +32,9 @@ pub struct Options {
     pub lean: bool,
     /// Which Java the facts describe.
     pub java: JavaLookup,
+    /// The process environment, when the caller already holds it (`ctune exec` on the live
+    /// system): `/proc/self/environ` is then not read.
+    pub env: Option<Vec<(String, String)>>,
 }
 
 /// Which Java to look at.
@@ -56,15 +59,12 @@ pub(crate) struct Shared {
     pub cgroup_lines: Vec<parse::proc_cgroup::CgroupLine>,
 }
 
-/// The fields of `/proc/self/status`.
-pub(crate) struct StatusFields(Vec<(String, String)>);
+/// The text of `/proc/self/status`, looked up by key.
+pub(crate) struct StatusFields(String);
 
 impl StatusFields {
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        Keyed::colon_separated(&self.0).get(key)
     }
 }
 
@@ -77,7 +77,7 @@ impl Shared {
 /// Look at everything `ctune report` shows.
 pub fn collect(root: &Root, opts: &Options) -> Facts {
     let mut notes = Vec::new();
-    let shared = read_shared(root, &mut notes);
+    let shared = read_shared(root, opts.env.as_ref(), &mut notes);
     let host_total = host_memory(root);
     let (cgroup_facts, layout) = cgroup_section(root, &shared, &mut notes);
     let cpu = cpu_section(root, &shared, &layout, opts);
@@ -141,13 +141,20 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
     }
 }
 
-fn read_shared(root: &Root, notes: &mut Vec<String>) -> Shared {
-    let env = match root.read_bytes("/proc/self/environ") {
-        Ok(b) => parse::environ::parse(&b),
-        Err(e) => {
-            notes.push(format!("environment unknown: {e}"));
-            Vec::new()
-        }
+fn read_shared(
+    root: &Root,
+    env: Option<&Vec<(String, String)>>,
+    notes: &mut Vec<String>,
+) -> Shared {
+    let env = match env {
+        Some(e) => e.clone(),
+        None => match root.read_bytes("/proc/self/environ") {
+            Ok(b) => parse::environ::parse(&b),
+            Err(e) => {
+                notes.push(format!("environment unknown: {e}"));
+                Vec::new()
+            }
+        },
     };
     let mounts = match root.read_string("/proc/self/mountinfo") {
         Ok(t) => {
@@ -186,14 +193,7 @@ fn read_shared(root: &Root, notes: &mut Vec<String>) -> Shared {
     let status = root
         .read_string("/proc/self/status")
         .map_err(|e| e.to_string())
-        .map(|t| {
-            StatusFields(
-                Keyed::colon_separated(&t)
-                    .entries()
-                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                    .collect(),
-            )
-        });
+        .map(StatusFields);
     Shared {
         status,
         env,
