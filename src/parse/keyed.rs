@@ -7,9 +7,26 @@
 use super::{quote, ParseError};
 
 /// A parsed keyed file. Holds borrowed slices of the text it was parsed from.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Keyed<'a> {
-    entries: Vec<(&'a str, &'a str)>,
+    lines: Lines<'a>,
+}
+
+#[derive(Debug, Clone)]
+enum Lines<'a> {
+    /// Split once, up front: stat files are read for most of their keys.
+    Split(Vec<(&'a str, &'a str)>),
+    /// Scanned at each lookup: status and meminfo have ~55 lines of which ctune wants a few
+    /// (splitting them all was a fifth of `ctune exec`'s instructions).
+    Colon(&'a str),
+}
+
+impl Default for Keyed<'_> {
+    fn default() -> Self {
+        Keyed {
+            lines: Lines::Split(Vec::new()),
+        }
+    }
 }
 
 impl<'a> Keyed<'a> {
@@ -23,32 +40,27 @@ impl<'a> Keyed<'a> {
                 Some((k, v.trim()))
             })
             .collect();
-        Keyed { entries }
+        Keyed {
+            lines: Lines::Split(entries),
+        }
     }
 
     /// `Key: value` lines (`/proc/self/status`, `/proc/meminfo`).
     pub fn colon_separated(text: &'a str) -> Self {
-        let entries = text
-            .lines()
-            .filter_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                Some((k.trim(), v.trim()))
-            })
-            .collect();
-        Keyed { entries }
-    }
-
-    /// Every `(key, value)` pair, in file order.
-    pub fn entries(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
-        self.entries.iter().copied()
+        Keyed {
+            lines: Lines::Colon(text),
+        }
     }
 
     /// The raw value of the first line with this key.
     pub fn get(&self, key: &str) -> Option<&'a str> {
-        self.entries
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| *v)
+        match &self.lines {
+            Lines::Split(entries) => entries.iter().find(|(k, _)| *k == key).map(|(_, v)| *v),
+            Lines::Colon(text) => text.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                (k.trim() == key).then(|| v.trim())
+            }),
+        }
     }
 
     /// A numeric value: `Ok(None)` when the key is absent, an error when it is not a number.
@@ -101,5 +113,11 @@ mod tests {
         assert_eq!(k.get("Uid"), Some("0\t0\t0\t0"));
         assert_eq!(k.kib_as_bytes("MemTotal").unwrap(), 24576000 * 1024);
         assert!(k.kib_as_bytes("Uid").is_err());
+        // The first line with the key wins, as for stat files; lines without a colon are skipped.
+        let k = Keyed::colon_separated("no colon here\nA : 1\nA: 2\n");
+        assert_eq!(k.get("A"), Some("1"));
+        assert_eq!(k.get("no colon here"), None);
+        let k = Keyed::space_separated("a 1\na 2\n");
+        assert_eq!(k.get("a"), Some("1"));
     }
 }
