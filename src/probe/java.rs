@@ -46,7 +46,10 @@ pub(super) fn find(
     let path = env_lookup(env, "PATH")
         .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     for dir in path.split(':').filter(|d| d.starts_with('/')) {
-        candidates.push(format!("{}/java", dir.trim_end_matches('/')));
+        let c = format!("{}/java", dir.trim_end_matches('/'));
+        if !candidates.contains(&c) {
+            candidates.push(c);
+        }
     }
     let java = candidates.into_iter().find(|c| root.is_file(c))?;
     let real = root.canonicalize(&java).unwrap_or_else(|_| java.clone());

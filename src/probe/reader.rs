@@ -264,6 +264,8 @@ impl Root {
             let r = self.resolve(path, true)?;
             fs::symlink_metadata(self.host(&r)).map_err(|e| ReadError::from_io(path, e))?;
             Ok(r)
+        } else if let Some(p) = canonical_via_proc(path) {
+            Ok(p)
         } else {
             fs::canonicalize(path)
                 .map(|p| p.to_string_lossy().into_owned())
@@ -329,6 +331,23 @@ fn join_inside(cur: &[OsString]) -> String {
         s.push_str(&c.to_string_lossy());
     }
     s
+}
+
+/// The kernel's own name for a file opened by path: the canonical path in three system calls,
+/// where realpath(3) makes one `readlink` per component (12 for Debian's `/usr/bin/java`) and,
+/// in musl, sets up its allocator too. None when `/proc` is not there or the name is not a
+/// plain path (a deleted file).
+fn canonical_via_proc(path: &str) -> Option<String> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH)
+        .open(path)
+        .ok()?;
+    let name = fs::read_link(format!("/proc/self/fd/{}", f.as_raw_fd())).ok()?;
+    let name = name.to_str()?;
+    (name.starts_with('/') && !name.ends_with(" (deleted)")).then(|| name.to_owned())
 }
 
 #[cfg(test)]
@@ -408,6 +427,35 @@ mod tests {
             r.read_bytes("/big"),
             Err(ReadError::TooLarge { .. })
         ));
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn live_canonical_names_match_realpath() {
+        use std::os::unix::fs::symlink;
+        let d = tmp("canon");
+        fs::create_dir_all(d.join("jdk-17/bin")).unwrap();
+        fs::write(d.join("jdk-17/bin/java"), "").unwrap();
+        symlink("jdk-17", d.join("default-java")).unwrap();
+        symlink(d.join("default-java/bin/java"), d.join("alt-java")).unwrap();
+        symlink("alt-java", d.join("java")).unwrap();
+        for p in [
+            "java",
+            "alt-java",
+            "default-java/bin/java",
+            "default-java/bin/../bin/java",
+        ] {
+            let p = d.join(p);
+            let p = p.to_str().unwrap();
+            let want = fs::canonicalize(p).unwrap().to_string_lossy().into_owned();
+            assert!(want.ends_with("/jdk-17/bin/java"), "{want}");
+            assert_eq!(canonical_via_proc(p).as_deref(), Some(want.as_str()), "{p}");
+            assert_eq!(Root::live().canonicalize(p).unwrap(), want);
+        }
+        assert_eq!(
+            canonical_via_proc(d.join("missing").to_str().unwrap()),
+            None
+        );
         fs::remove_dir_all(&d).unwrap();
     }
 }
