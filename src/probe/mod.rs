@@ -20,6 +20,9 @@ use reader::Root;
 
 pub use java::at as java_at;
 
+/// Why a fact a lean probe (`ctune exec`) does not read is unknown.
+const NOT_PROBED: &str = "not probed (lean probe for exec)";
+
 /// What the caller wants looked at beyond the defaults.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -84,7 +87,7 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
     let memory = memory_section(root, &layout, host_total, opts);
     let identity = identity::collect(root, &shared, opts.lean);
     let (namespaces, container, mounts, security, host) = if opts.lean {
-        let not_probed = "not probed (lean probe for exec)";
+        let not_probed = NOT_PROBED;
         (
             Default::default(),
             ContainerFacts {
@@ -280,13 +283,18 @@ fn cpuset_count(root: &Root, shared: &Shared, layout: &cgroup::Layout) -> Fact<u
 }
 
 fn cpu_section(root: &Root, shared: &Shared, layout: &cgroup::Layout, opts: &Options) -> CpuFacts {
-    let host_count: Fact<u32> = match root.read_string("/sys/devices/system/cpu/online") {
-        Err(e) => Fact::Unknown(e.to_string()),
-        Ok(t) => parse::cpulist::count(&t)
-            .map_err(|e| format!("/sys/devices/system/cpu/online: {e}"))
-            .into(),
-    };
     let mut cpuset = cpuset_count(root, shared, layout);
+    // A lean probe needs the host's count only as the fallback for an unknown cpuset.
+    let host_count: Fact<u32> = if opts.lean && cpuset.known().is_some() {
+        Fact::Unknown(NOT_PROBED.into())
+    } else {
+        match root.read_string("/sys/devices/system/cpu/online") {
+            Err(e) => Fact::Unknown(e.to_string()),
+            Ok(t) => parse::cpulist::count(&t)
+                .map_err(|e| format!("/sys/devices/system/cpu/online: {e}"))
+                .into(),
+        }
+    };
     if let (Fact::Unknown(_), Fact::Known(h)) = (&cpuset, &host_count) {
         cpuset = Fact::Known(*h);
     }

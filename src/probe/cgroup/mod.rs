@@ -12,6 +12,7 @@ pub mod v2;
 use crate::facts::{CgroupVersion, Fact, Limit, Throttling};
 use crate::parse::{cpulist, keyed::Keyed, parse_u64};
 use crate::probe::reader::{ReadError, Root};
+use crate::probe::NOT_PROBED;
 pub use layout::{Hierarchy, Layout, Resolution};
 
 /// Memory counters of the process's cgroup (its subtree).
@@ -46,9 +47,6 @@ impl MemoryStats {
         }
     }
 }
-
-/// What a lean probe (`ctune exec`) does not read.
-const NOT_PROBED: &str = "not probed (lean probe for exec)";
 
 /// The files of one cgroup version. Each `*_at` reads one level and returns `None` when that
 /// level has no such file (a v2 level whose parent did not enable the controller, or the root).
