@@ -130,5 +130,18 @@ fn main() {
         bench("probe collect, live system", || {
             black_box(probe::collect(&live, &probe::Options::default()));
         });
+        // What `ctune exec` runs (warm: the same process again and again, so the first-use
+        // costs `benches/startup.sh` sees are not in it).
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        bench("probe collect lean (exec), live system", || {
+            black_box(probe::collect(
+                &live,
+                &probe::Options {
+                    lean: true,
+                    env: Some(env.clone()),
+                    ..Default::default()
+                },
+            ));
+        });
     }
 }
