@@ -20,10 +20,12 @@ pub const ARENA_BYTES: usize = 4 << 20;
 /// Blocks at least this large go straight to the system allocator (file buffers that may grow).
 const LARGE: usize = 256 << 10;
 
+/// `next` comes first so that it shares its page with the first allocations: after `buf` it
+/// sat alone 4 MiB away, one more page fault at every start.
 #[repr(C, align(4096))]
 pub struct Arena {
-    buf: UnsafeCell<[u8; ARENA_BYTES]>,
     next: AtomicUsize,
+    buf: UnsafeCell<[u8; ARENA_BYTES]>,
 }
 
 // SAFETY: `next` hands out disjoint ranges of `buf` with an atomic compare-and-swap; no two
@@ -33,8 +35,8 @@ unsafe impl Sync for Arena {}
 impl Arena {
     pub const fn new() -> Arena {
         Arena {
-            buf: UnsafeCell::new([0; ARENA_BYTES]),
             next: AtomicUsize::new(0),
+            buf: UnsafeCell::new([0; ARENA_BYTES]),
         }
     }
 
