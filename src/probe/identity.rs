@@ -81,7 +81,7 @@ pub(super) fn collect(root: &Root, shared: &Shared, lean: bool) -> IdentityFacts
         _ => None,
     };
     let map = if lean {
-        Err("not probed (lean probe for exec)".to_owned())
+        Err(super::NOT_PROBED.to_owned())
     } else {
         root.read_string("/proc/self/uid_map")
             .map_err(|e| e.to_string())

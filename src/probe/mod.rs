@@ -87,7 +87,6 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
     let memory = memory_section(root, &layout, host_total, opts);
     let identity = identity::collect(root, &shared, opts.lean);
     let (namespaces, container, mounts, security, host) = if opts.lean {
-        let not_probed = NOT_PROBED;
         (
             Default::default(),
             ContainerFacts {
@@ -97,13 +96,13 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
             },
             Vec::new(),
             SecurityFacts {
-                capabilities: Fact::Unknown(not_probed.into()),
+                capabilities: Fact::Unknown(NOT_PROBED.into()),
                 seccomp: None,
                 no_new_privs: None,
                 lsm: None,
             },
             HostFacts {
-                hypervisor: Fact::Unknown(not_probed.into()),
+                hypervisor: Fact::Unknown(NOT_PROBED.into()),
             },
         )
     } else {
