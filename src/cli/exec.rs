@@ -166,7 +166,7 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
         .iter()
         .map(|c| c.to_string_lossy().into_owned())
         .collect();
-    let user = UserOptions::gather(&live_env, &command);
+    let user = UserOptions::gather_with_argfiles(&live_env, &command, &mut super::read_argfile);
     let advice = advise::advise(&facts, &profile, &user);
     let mut flags = advice.recommended.flags.clone();
     let mut extra_env = Vec::new();

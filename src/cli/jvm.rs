@@ -30,7 +30,7 @@ pub(super) fn facts_and_advice(
             probe::java_at(&root, java).map_err(|e| super::usage(format!("--java {java}: {e}")))?,
         );
     }
-    let user = UserOptions::gather(&facts.env, &a.command);
+    let user = UserOptions::gather_with_argfiles(&facts.env, &a.command, &mut super::read_argfile);
     let advice = advise::advise(&facts, &profile, &user);
     Ok((facts, advice))
 }

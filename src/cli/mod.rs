@@ -152,3 +152,17 @@ pub fn probe_options(g: &GlobalArgs) -> anyhow::Result<crate::probe::Options> {
         env: None,
     })
 }
+
+/// The text of an `@argfile` on the user's `java` command line, read as `java` will read it:
+/// from the live file system, relative to the working directory (whatever `--root` says).
+/// At most 1 MiB; None when it cannot be read.
+pub fn read_argfile(name: &str) -> Option<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(name)
+        .ok()?
+        .take(1 << 20)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}

@@ -106,28 +106,62 @@ pub fn is_java_command(arg: &str) -> bool {
     arg.rsplit('/').next() == Some("java")
 }
 
+/// Reads an `@argfile` named on a command line: its text, or None when it cannot be read.
+pub type ArgfileReader<'a> = &'a mut dyn FnMut(&str) -> Option<String>;
+
 /// The JVM options of a `java` command line: everything before `-jar`, `-m`/`--module`,
 /// `--source` or the main class. Values of `-cp` and friends are skipped, not options.
-pub fn jvm_options_of_command(args: &[String]) -> Vec<String> {
+/// `@argfiles` are expanded in place as the launcher does (once, not inside another argfile;
+/// `@@x` is the literal `@x`; none after `--disable-@files`); one `read` cannot open counts
+/// as the main class, which is what the launcher would fail on.
+pub fn jvm_options_of_command(args: &[String], read: ArgfileReader) -> Vec<String> {
     let mut out = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
+    let mut queue: std::collections::VecDeque<(String, bool)> =
+        args.iter().map(|a| (a.clone(), false)).collect();
+    let mut expand = true;
+    while let Some((mut a, from_file)) = queue.pop_front() {
+        if a == "--disable-@files" {
+            expand = false;
+            continue;
+        }
+        if expand && !from_file {
+            if let Some(name) = a.strip_prefix('@') {
+                if name.starts_with('@') {
+                    a = name.to_owned();
+                } else if let Some(text) = read(name) {
+                    for t in crate::parse::argfile::split(&text).into_iter().rev() {
+                        queue.push_front((t, true));
+                    }
+                    continue;
+                }
+            }
+        }
         if a == "-jar" || a == "-m" || a == "--module" || a == "--source" || !a.starts_with('-') {
             break;
         }
         if TAKES_VALUE.contains(&a.as_str()) {
-            it.next();
+            queue.pop_front();
             continue;
         }
-        out.push(a.clone());
+        out.push(a);
     }
     out
 }
 
 impl UserOptions {
     /// Gather from the environment and from a command line given after `--`: a `java ...`
-    /// command, or bare JVM options.
+    /// command, or bare JVM options. `@argfiles` on it are not read (see
+    /// [`UserOptions::gather_with_argfiles`]).
     pub fn gather(env: &[(String, String)], command: &[String]) -> UserOptions {
+        Self::gather_with_argfiles(env, command, &mut |_| None)
+    }
+
+    /// [`UserOptions::gather`], with `read` giving the text of the command's `@argfiles`.
+    pub fn gather_with_argfiles(
+        env: &[(String, String)],
+        command: &[String],
+        read: ArgfileReader,
+    ) -> UserOptions {
         let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         let mut options = Vec::new();
         let mut push = |source: &str, opts: Vec<String>| {
@@ -143,7 +177,7 @@ impl UserOptions {
         }
         match command.first() {
             Some(c) if is_java_command(c) => {
-                push("command line", jvm_options_of_command(&command[1..]))
+                push("command line", jvm_options_of_command(&command[1..], read))
             }
             Some(_) if command.iter().all(|a| a.starts_with('-')) => {
                 push("command line", command.to_vec())
@@ -279,6 +313,42 @@ mod tests {
     }
 
     #[test]
+    fn argfiles_are_expanded_where_the_launcher_expands_them() {
+        let mut read = |name: &str| match name {
+            "gc.opts" => Some("-XX:+UseParallelGC # the collector\n-cp 'a b.jar' -Xss1m".into()),
+            "main.opts" => Some("-Xmx1g com.example.Main -Xms9g @gc.opts".into()),
+            "nested.opts" => Some("@gc.opts".into()),
+            _ => None,
+        };
+        let opts = |a: &[&str], read: ArgfileReader| jvm_options_of_command(&args(a), read);
+        // Options after the argfile count too; the argfile's own options come in its place.
+        assert_eq!(
+            opts(
+                &["-Xms1g", "@gc.opts", "-Xmx2g", "-jar", "app.jar", "@gc.opts"],
+                &mut read
+            ),
+            ["-Xms1g", "-XX:+UseParallelGC", "-Xss1m", "-Xmx2g"]
+        );
+        // An argfile can hold the main class: what follows it is the program's.
+        assert_eq!(opts(&["@main.opts", "-Xss2m"], &mut read), ["-Xmx1g"]);
+        // Not expanded inside an argfile, nor after --disable-@files; @@ is a literal @.
+        assert!(opts(&["@nested.opts", "-Xmx1g"], &mut read).is_empty());
+        assert!(opts(&["--disable-@files", "@gc.opts", "-Xmx1g"], &mut read).is_empty());
+        assert!(opts(&["@@gc.opts", "-Xmx1g"], &mut read).is_empty());
+        // An argfile that cannot be read is what the launcher fails on: nothing after it.
+        assert_eq!(
+            opts(&["-Xss1m", "@missing", "-Xmx1g"], &mut read),
+            ["-Xss1m"]
+        );
+        let u = UserOptions::gather_with_argfiles(&[], &args(&["java", "@gc.opts"]), &mut read);
+        assert_eq!(u.gc(), Some(Gc::Parallel));
+        assert_eq!(
+            UserOptions::gather(&[], &args(&["java", "@gc.opts"])).gc(),
+            None
+        );
+    }
+
+    #[test]
     fn splitting_and_quotes() {
         assert_eq!(
             split_options("  -Xmx1g   -Dx='a b' \"-Dy=c d\" "),
@@ -298,9 +368,12 @@ mod tests {
             "app.jar",
             "-Xmx9g",
         ]);
-        assert_eq!(jvm_options_of_command(&a), ["-Xmx2g", "-XX:+UseG1GC"]);
         assert_eq!(
-            jvm_options_of_command(&args(&["com.example.Main", "-Xmx1g"])),
+            jvm_options_of_command(&a, &mut |_| None),
+            ["-Xmx2g", "-XX:+UseG1GC"]
+        );
+        assert_eq!(
+            jvm_options_of_command(&args(&["com.example.Main", "-Xmx1g"]), &mut |_| None),
             Vec::<String>::new()
         );
     }

@@ -7,6 +7,7 @@
 //!
 //! Errors carry no path: the caller knows which file it read and prefixes it.
 
+pub mod argfile;
 pub mod caps;
 pub mod cgroup_values;
 pub mod cpulist;

@@ -502,3 +502,97 @@ fn advises_for_the_java_the_command_runs() {
     assert!(script.contains(&new_flags), "{script}");
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A `java` command whose collector is chosen in an `@argfile`: ctune must see it there, or it
+/// adds its own and the JVM refuses to start ("Multiple garbage collectors selected").
+#[test]
+fn a_collector_chosen_in_an_argfile_is_respected() {
+    if !have("java") {
+        return skipped("no java on PATH");
+    }
+    let dir = std::env::temp_dir().join(format!("ctune-argfile-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("gc.opts"), "# the collector\n-XX:+UseParallelGC\n").unwrap();
+    // Four CPUs and 1 GiB: the default profile chooses G1 explicitly, unless the user chose.
+    let out = run_ok(
+        exec()
+            .current_dir(&dir)
+            .args([
+                "--assume",
+                "cpus=4",
+                "--assume",
+                "memory=1GiB",
+                "--quiet",
+                "--",
+            ])
+            .args(["java", "@gc.opts", "-XX:+PrintFlagsFinal", "-version"]),
+    );
+    let flags = String::from_utf8_lossy(&out.stdout);
+    let parallel = flags
+        .lines()
+        .find(|l| l.contains(" UseParallelGC "))
+        .unwrap();
+    assert!(parallel.contains("= true"), "{parallel}");
+    let dry = run_ok(
+        exec()
+            .current_dir(&dir)
+            .args([
+                "--assume",
+                "cpus=4",
+                "--assume",
+                "memory=1GiB",
+                "--dry-run",
+                "--",
+            ])
+            .args(["java", "@gc.opts", "-version"]),
+    );
+    let line = String::from_utf8(dry.stdout).unwrap();
+    assert!(line.contains(" -Xmx") && !line.contains("GC"), "{line}");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The argfile splitter against the real launcher: the same tricky files, split by
+/// `ctune::parse::argfile` and by `java` (a source-file program prints what it was given).
+#[test]
+fn argfiles_split_as_the_real_launcher_splits_them() {
+    if !have("java") {
+        return skipped("no java on PATH");
+    }
+    let dir = std::env::temp_dir().join(format!("ctune-argsplit-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let main = dir.join("Args.java");
+    fs::write(
+        &main,
+        "public class Args { public static void main(String[] a) { \
+         for (String s : a) System.out.print(s + \"\\u0000\"); } }",
+    )
+    .unwrap();
+    let cases = [
+        "a \"\" b ''\n",
+        "c 'f g'h \"i\\\"j\" k\\l\n",
+        "\"m\\nn\" \"o\\\\p\" 'q\\'' r\n",
+        "s\"t u\"v 'w\"x' y\"z'z\"\n  tab\tsep\n",
+        "\"#notc\" e#x y\nlast",
+        "\"p\\\n   \tq\" \"r\\\r\n  s\"\r\n",
+        "\"x y\nz\"\n",
+        "w\u{c}x\n\"unterminated",
+        "# only a comment\n@not-expanded --also-kept\n",
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let file = dir.join(format!("case{i}"));
+        // The program comes first in the file, so everything after it is its arguments.
+        fs::write(&file, format!("{}\n{case}", main.display())).unwrap();
+        let out = run_ok(Command::new("java").arg(format!("@{}", file.display())));
+        let java: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .split_terminator('\0')
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            ctune::parse::argfile::split(case),
+            java,
+            "case {i}: {case:?}"
+        );
+    }
+    fs::remove_dir_all(&dir).unwrap();
+}

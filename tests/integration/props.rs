@@ -48,6 +48,7 @@ proptest! {
         let _ = cgroup_values::cfs_quota(&s, Some(&s));
         let _ = cgroup_values::u64_or_max(&s);
         let _ = cpulist::count(&s);
+        let _ = argfile::split(&s);
         let k = keyed::Keyed::space_separated(&s);
         for key in s.split_whitespace().take(5) { let _ = k.u64(key); }
         let _ = keyed::Keyed::colon_separated(&s).kib_as_bytes("MemTotal");
@@ -61,6 +62,18 @@ proptest! {
         let _ = ctune::assume::parse_bytes(&s);
         let _ = ctune::assume::Assumptions::parse(&[s.as_str()]);
         let _ = ctune::secrets::is_secret_name(&s);
+    }
+
+    /// Arguments written into an argfile in double quotes (backslash and quote escaped) are
+    /// read back as they were, whatever they hold but line ends.
+    #[test]
+    fn argfile_quoting_round_trips(args in proptest::collection::vec("[^\r\n]{0,12}", 0..6)) {
+        let file: String = args
+            .iter()
+            .map(|a| format!("\"{}\"", a.replace('\\', "\\\\").replace('"', "\\\"")))
+            .collect::<Vec<_>>()
+            .join(" \n\t");
+        prop_assert_eq!(argfile::split(&file), args);
     }
 
     /// The kernel's escaping of a path, undone, gives the path back.
