@@ -91,12 +91,15 @@ unsafe impl GlobalAlloc for Arena {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // Given-back blocks may be reused, so arena memory is not known to be zero.
-        let p = self.alloc(layout);
-        if !p.is_null() && self.owns(p) {
-            std::ptr::write_bytes(p, 0, layout.size());
+        match self.bump(layout) {
+            // Given-back blocks may be reused, so arena memory is not known to be zero.
+            Some(p) => {
+                std::ptr::write_bytes(p, 0, layout.size());
+                p
+            }
+            // `System.alloc` would not zero (a reused heap chunk keeps its old bytes).
+            None => System.alloc_zeroed(layout),
         }
-        p
     }
 
     unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
@@ -172,6 +175,34 @@ mod tests {
             let b = a.alloc(big);
             assert!(!a.owns(b));
             a.dealloc(b, big);
+        }
+    }
+
+    #[test]
+    fn zeroed_blocks_are_zero_in_the_arena_and_out_of_it() {
+        static A: Arena = Arena::new();
+        unsafe {
+            // A block given back dirty and handed out again, zeroed.
+            let l = Layout::from_size_align(64, 8).unwrap();
+            let p = A.alloc(l);
+            std::ptr::write_bytes(p, 0xaa, 64);
+            A.dealloc(p, l);
+            let z = A.alloc_zeroed(l);
+            assert_eq!(z, p);
+            assert!((0..64).all(|i| *z.add(i) == 0));
+            // From the system allocator: a freed, dirtied chunk of the same size is likely
+            // reused, so a plain alloc there would show the 0xaa bytes. (Twice: glibc maps the
+            // first one and, once it is freed, serves that size from its heap.)
+            let big = Layout::from_size_align(LARGE, 8).unwrap();
+            for _ in 0..2 {
+                let d = System.alloc(big);
+                std::ptr::write_bytes(d, 0xaa, LARGE);
+                System.dealloc(d, big);
+            }
+            let zb = A.alloc_zeroed(big);
+            assert!(!A.owns(zb));
+            assert!((0..LARGE).all(|i| *zb.add(i) == 0));
+            A.dealloc(zb, big);
         }
     }
 }
