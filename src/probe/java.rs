@@ -1,6 +1,6 @@
-//! Find the Java that would run (`$JAVA_HOME/bin/java`, else the first `java` on `PATH`, or
-//! the one [`JavaLookup`] names) and read its version from the home's `release` file, without starting it (a JVM start costs
-//! tens of milliseconds; the file costs microseconds).
+//! Find the Java that would run (`$JAVA_HOME/bin/java`, else the first `java` on `PATH`, or the
+//! one [`JavaLookup`] names) and read its version from the home's `release` file, without
+//! starting it (a JVM start costs tens of milliseconds; the file costs microseconds).
 
 use super::reader::Root;
 use super::JavaLookup;
@@ -24,22 +24,58 @@ pub(super) fn find(
             version_source: "--assume jdk".into(),
         });
     }
-    if let JavaLookup::At(path) = lookup {
-        return Some(at(root, path).unwrap_or_else(|e| {
+    let named = match lookup {
+        JavaLookup::Default => return search(root, env, true, notes),
+        JavaLookup::Path => search(root, env, false, notes),
+        JavaLookup::At(path) => Some(at(root, path).unwrap_or_else(|e| {
             notes.push(format!("Java version unknown: {e}"));
-            JavaFacts {
-                path: Some(path.clone()),
-                home: None,
-                version: None,
-                vendor: None,
-                runtime_version: None,
-                version_source: "unknown".into(),
+            unknown(path.clone())
+        })),
+    };
+    // The command's own java without a readable version (a wrapper script, an asdf or jenv
+    // shim): the Java $JAVA_HOME or PATH gives is a better guess than the newest JDK, whose
+    // flags an older JVM would refuse.
+    match named {
+        Some(f) if f.version.is_none() => {
+            let mut more = Vec::new();
+            match search(root, env, true, &mut more).filter(|g| g.version.is_some()) {
+                Some(g) => {
+                    notes.push(format!(
+                        "advising for {} (version {}), as the command's {} has no version to read",
+                        g.path.as_deref().unwrap_or("?"),
+                        g.version.as_deref().unwrap_or("?"),
+                        f.path.as_deref().unwrap_or("java"),
+                    ));
+                    Some(g)
+                }
+                None => Some(f),
             }
-        }));
+        }
+        other => other,
     }
+}
+
+fn unknown(path: String) -> JavaFacts {
+    JavaFacts {
+        path: Some(path),
+        home: None,
+        version: None,
+        vendor: None,
+        runtime_version: None,
+        version_source: "unknown".into(),
+    }
+}
+
+/// `$JAVA_HOME/bin/java` (when `java_home`), else the first `java` on `PATH`.
+fn search(
+    root: &Root,
+    env: &[(String, String)],
+    java_home: bool,
+    notes: &mut Vec<String>,
+) -> Option<JavaFacts> {
     let mut candidates = Vec::new();
     if let Some(h) = env_lookup(env, "JAVA_HOME").filter(|h| h.starts_with('/')) {
-        if *lookup == JavaLookup::Default {
+        if java_home {
             candidates.push(format!("{}/bin/java", h.trim_end_matches('/')));
         }
     }
@@ -53,7 +89,7 @@ pub(super) fn find(
     }
     let java = candidates.into_iter().find(|c| root.is_file(c))?;
     let real = root.canonicalize(&java).unwrap_or_else(|_| java.clone());
-    let home = java_home(root, &real);
+    let home = java_home_of(root, &real);
     let mut facts = JavaFacts {
         path: Some(java.clone()),
         home: home.clone(),
@@ -90,7 +126,7 @@ pub(super) fn find(
 
 /// `/usr/lib/jvm/x/bin/java` → `/usr/lib/jvm/x`; a JDK 8 `.../jre/bin/java` → the JDK home
 /// when it has the `release` file.
-fn java_home(root: &Root, real: &str) -> Option<String> {
+fn java_home_of(root: &Root, real: &str) -> Option<String> {
     let bin = real.rsplit_once('/')?.0;
     let (home, last) = bin.rsplit_once('/')?;
     if last != "bin" {
@@ -118,7 +154,7 @@ pub fn at(root: &Root, path: &str) -> Result<JavaFacts, String> {
     }
     let real = root.canonicalize(&java).unwrap_or_else(|_| java.clone());
     let home =
-        java_home(root, &real).ok_or_else(|| format!("{real} is not in a bin/ directory"))?;
+        java_home_of(root, &real).ok_or_else(|| format!("{real} is not in a bin/ directory"))?;
     let text = root
         .read_string(&format!("{home}/release"))
         .map_err(|e| e.to_string())?;
