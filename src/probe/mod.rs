@@ -29,9 +29,10 @@ pub struct Options {
     /// `--path` directories, inspected besides the defaults.
     pub extra_paths: Vec<String>,
     pub assume: Assumptions,
-    /// Only what the JVM advice needs (cgroup limits, CPU counts, identity, Java): what
+    /// Only what the JVM advice needs (cgroup limits, the cpuset, identity, Java): what
     /// `ctune exec` runs on every container start. Mounts, namespaces, container evidence,
-    /// security and the hypervisor are left out (empty or not applicable).
+    /// security, the hypervisor, usage counters and (when the cpuset is known) the host's CPU
+    /// count are left out: empty, or unknown as "not probed".
     pub lean: bool,
     /// Which Java the facts describe.
     pub java: JavaLookup,
@@ -46,8 +47,8 @@ pub enum JavaLookup {
     /// `$JAVA_HOME/bin/java`, else the first `java` on `PATH` (what start scripts run).
     #[default]
     Default,
-    /// The first `java` on `PATH` only: what a bare `java` command runs, whatever
-    /// `JAVA_HOME` says.
+    /// The first `java` on `PATH` only, whatever `JAVA_HOME` says: what a bare `java` command
+    /// runs, give or take execvp's handling of relative or empty `PATH` entries.
     Path,
     /// This `java` binary or Java home (`ctune exec -- /opt/jdk/bin/java ...`).
     At(String),

@@ -145,13 +145,13 @@ pub fn translate(mount_root: &str, mount_point: &str, path: &str) -> (String, Re
     }
 }
 
+/// The controllers [`layout`] places: a controller added here is looked for in both versions.
+const CONTROLLERS: [&str; 3] = ["cpu", "memory", "cpuset"];
+
 /// Whether [`layout`] needs the cgroup2 mount's `cgroup.controllers`: only when a controller
 /// ctune reads is not on a v1 hierarchy (on a hybrid host they usually all are).
 pub fn needs_v2_controllers(mounts: &[Mount]) -> bool {
-    v2_mount(mounts).is_some()
-        && ["cpu", "memory", "cpuset"]
-            .iter()
-            .any(|c| v1_mount(mounts, c).is_none())
+    v2_mount(mounts).is_some() && CONTROLLERS.iter().any(|c| v1_mount(mounts, c).is_none())
 }
 
 /// Work out the layout. `v2_root_controllers` is the content of `cgroup.controllers` at the
@@ -181,9 +181,7 @@ pub fn layout(mounts: &[Mount], lines: &[CgroupLine], v2_root_controllers: Optio
             line.map(|l| l.path.as_str()),
         ))
     };
-    let cpu = find("cpu");
-    let memory = find("memory");
-    let cpuset = find("cpuset");
+    let [cpu, memory, cpuset] = CONTROLLERS.map(find);
     if v2.is_some()
         && v2_root_controllers.is_none()
         && (cpu.as_ref().map(|h| h.version) == Some(CgroupVersion::V2))
