@@ -82,7 +82,7 @@ impl Shared {
 pub fn collect(root: &Root, opts: &Options) -> Facts {
     let mut notes = Vec::new();
     let shared = read_shared(root, opts.env.as_ref(), &mut notes);
-    let host_total = host_memory(root);
+    let host_total = host_memory(root, &shared.mounts);
     let (cgroup_facts, layout) = cgroup_section(root, &shared, &mut notes);
     let cpu = cpu_section(root, &shared, &layout, opts);
     let memory = memory_section(root, &layout, host_total, opts);
@@ -205,7 +205,16 @@ fn read_shared(
     }
 }
 
-fn host_memory(root: &Root) -> Fact<u64> {
+/// The host's RAM, from `/proc/meminfo`, unless something is mounted over that file: LXCFS
+/// (LXD, Incus, some Kubernetes set-ups) puts the container's own limit there, and a limit
+/// compared with itself would read as "at or above host RAM", that is unlimited.
+fn host_memory(root: &Root, mounts: &[parse::mountinfo::Mount]) -> Fact<u64> {
+    if let Some(m) = mounts.iter().find(|m| m.mount_point == "/proc/meminfo") {
+        return Fact::Unknown(format!(
+            "/proc/meminfo is a {} mount (from {}), which shows the container's view rather than the host's RAM",
+            m.fs_type, m.source
+        ));
+    }
     match root.read_string("/proc/meminfo") {
         Err(e) => Fact::Unknown(e.to_string()),
         Ok(t) => Keyed::colon_separated(&t)

@@ -209,6 +209,7 @@ snapshots! {
     snapshot_user_namespace => "user-namespace",
     snapshot_v1_docker_no_cgroupns => "v1-docker-no-cgroupns",
     snapshot_v1_joined_controllers => "v1-joined-controllers",
+    snapshot_v1_lxcfs_meminfo => "v1-lxcfs-meminfo",
     snapshot_v1_k8s_cpu_request => "v1-k8s-cpu-request",
     snapshot_v1_parent_limit => "v1-parent-limit",
     snapshot_v1_untranslatable_root => "v1-untranslatable-root",
@@ -388,6 +389,19 @@ fn every_fixture_prints_a_table() {
 }
 
 // ---- targeted assertions, one test per fixture ----------------------------------------------
+
+/// LXCFS over /proc/meminfo: its MemTotal is the container's limit, so the host's RAM is
+/// unknown and the limit stays a limit (not "at or above host RAM").
+#[test]
+fn v1_lxcfs_meminfo() {
+    let d = report("v1-lxcfs-meminfo");
+    let (v, src) = limited(&d, "memory.limit");
+    assert_eq!(v, 1073741824);
+    assert_eq!(src, "/sys/fs/cgroup/memory/large/memory.limit_in_bytes");
+    assert!(at(&d, "memory.host_total_bytes").is_null());
+    let why = diagnostic(&d, "memory.host_total_bytes");
+    assert!(why.contains("fuse.lxcfs"), "{why}");
+}
 
 #[test]
 fn v1_docker_no_cgroupns() {
