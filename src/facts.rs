@@ -250,6 +250,22 @@ pub struct Throttling {
     pub throttled_seconds: f64,
 }
 
+impl Throttling {
+    /// Throttling is judged only over this many CFS periods (10 s of running time at the
+    /// default 100 ms period): fewer make a share too noisy to mean anything.
+    pub const MIN_PERIODS: u64 = 100;
+    /// A throttled share of periods at or above this percentage is notable.
+    pub const NOTABLE_PERCENT: u64 = 10;
+
+    /// Whether the share of throttled periods is notable: the one threshold the JVM advice's
+    /// warning and the `cpu-throttled` finding share.
+    pub fn is_notable(&self) -> bool {
+        self.periods >= Self::MIN_PERIODS
+            && self.throttled_periods.saturating_mul(100)
+                >= self.periods.saturating_mul(Self::NOTABLE_PERCENT)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CpuFacts {
     /// Cores: quota / period, the lowest over the cgroup and its ancestors.

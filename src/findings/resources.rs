@@ -3,11 +3,6 @@
 use super::{cpus, list, pct, plural, size, Ctx, Finding, Severity};
 use crate::facts::{CgroupVersion, Fact, Limit};
 
-/// Throttling is judged only over this many CFS periods (10 s of running time at the default
-/// 100 ms period): fewer make a share too noisy to mean anything.
-pub const THROTTLE_MIN_PERIODS: u64 = 100;
-/// A throttled share of periods at or above this percentage is notable.
-pub const THROTTLE_PERCENT: u64 = 10;
 /// Page cache (tmpfs included) at or above this percentage of the limit is a large share...
 pub const CACHE_PERCENT: u64 = 25;
 /// ...when the working set is at or above this percentage of the limit.
@@ -276,8 +271,7 @@ fn cpu_throttled(cx: &Ctx, out: &mut Vec<Finding>) {
     let Fact::Known(t) = &f.cpu.throttling else {
         return;
     };
-    if t.periods < THROTTLE_MIN_PERIODS || t.throttled_periods * 100 < t.periods * THROTTLE_PERCENT
-    {
+    if !t.is_notable() {
         return;
     }
     let share = pct(t.throttled_periods, t.periods);

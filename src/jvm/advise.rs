@@ -387,7 +387,7 @@ pub fn advise(f: &Facts, profile: &Profile, user: &UserOptions) -> Advice {
         }
     }
     if let Fact::Known(t) = &f.cpu.throttling {
-        if t.periods >= 100 && t.throttled_periods * 5 >= t.periods {
+        if t.is_notable() {
             warnings.push(format!(
                 "the cgroup was throttled in {} of {} CPU periods: GC and JIT bursts hit the quota",
                 t.throttled_periods, t.periods
@@ -518,6 +518,27 @@ mod tests {
 
     fn has(a: &Advice, prefix: &str) -> bool {
         a.recommended.flags.iter().any(|f| f.starts_with(prefix))
+    }
+
+    /// The advice warns about throttling exactly when the `cpu-throttled` finding fires.
+    #[test]
+    fn throttling_warning_uses_the_findings_threshold() {
+        let warned = |periods: u64, throttled: u64| {
+            let mut f = facts(Some(4 * GIB), Some(2.0), "17.0.15", &[]);
+            f.cpu.throttling = Fact::Known(Throttling {
+                periods,
+                throttled_periods: throttled,
+                throttled_seconds: 1.0,
+            });
+            run(&f, "default", &[])
+                .warnings
+                .iter()
+                .any(|w| w.contains("throttled in"))
+        };
+        assert!(warned(1000, 100), "10% is notable");
+        assert!(!warned(1000, 99));
+        assert!(!warned(99, 99), "too few periods to judge");
+        assert!(warned(u64::MAX, u64::MAX), "no overflow");
     }
 
     #[test]
