@@ -99,10 +99,13 @@ pub fn containing_mount<'a>(mounts: &'a [Mount], path: &str) -> Option<&'a Mount
         .map(|(_, m)| m)
 }
 
-/// The kind of an anonymous (major 0) file system, by type.
+/// The kind of an anonymous (major 0) file system, by type. Rootless Podman and Buildah run
+/// containers on `fuse-overlayfs`: the same copy-on-write layer, in user space.
 pub fn kind_of_fs_type(fs_type: &str) -> MountKind {
     match fs_type {
-        "overlay" | "overlayfs" | "aufs" => MountKind::Overlay,
+        "overlay" | "overlayfs" | "aufs" | "fuse.fuse-overlayfs" | "fuse-overlayfs" => {
+            MountKind::Overlay
+        }
         "tmpfs" | "ramfs" => MountKind::Tmpfs,
         t if t.starts_with("nfs")
             || matches!(
@@ -272,5 +275,20 @@ mod tests {
         assert_eq!(containing_mount(&m, "/data/x").unwrap().id, 3);
         assert_eq!(containing_mount(&m, "/datax").unwrap().id, 1);
         assert_eq!(containing_mount(&m, "/").unwrap().id, 1);
+    }
+
+    #[test]
+    fn kinds_by_file_system_type() {
+        for (t, k) in [
+            ("overlay", MountKind::Overlay),
+            ("fuse.fuse-overlayfs", MountKind::Overlay),
+            ("tmpfs", MountKind::Tmpfs),
+            ("nfs4", MountKind::Network),
+            ("fuse.sshfs", MountKind::Network),
+            ("fuse.lxcfs", MountKind::Other),
+            ("9p", MountKind::Other),
+        ] {
+            assert_eq!(kind_of_fs_type(t), k, "{t}");
+        }
     }
 }
