@@ -17,6 +17,15 @@ pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A new, empty directory for one test, under the temporary directory (`tag` and the process
+/// id keep tests and runs apart).
+pub fn scratch_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ctune-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
+}
+
 /// Run a command, panicking with its stderr when it fails.
 pub fn run_ok(cmd: &mut Command) -> Output {
     let out = cmd

@@ -462,7 +462,7 @@ fn the_real_jvm_gets_the_flags_and_the_users_win() {
 /// the first on PATH, whatever JAVA_HOME says. Each must equal `ctune jvm --java` for it.
 #[test]
 fn advises_for_the_java_the_command_runs() {
-    let dir = std::env::temp_dir().join(format!("ctune-exec-java-{}", std::process::id()));
+    let dir = scratch_dir("exec-java");
     let home = |v: &str| {
         let h = dir.join(v);
         fs::create_dir_all(h.join("bin")).unwrap();
@@ -541,8 +541,7 @@ fn a_collector_chosen_in_an_argfile_is_respected() {
     if !have("java") {
         return skipped("no java on PATH");
     }
-    let dir = std::env::temp_dir().join(format!("ctune-argfile-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("argfile");
     fs::write(dir.join("gc.opts"), "# the collector\n-XX:+UseParallelGC\n").unwrap();
     // Four CPUs and 1 GiB: the default profile chooses G1 explicitly, unless the user chose.
     let out = run_ok(
@@ -589,8 +588,7 @@ fn argfiles_split_as_the_real_launcher_splits_them() {
     if !have("java") {
         return skipped("no java on PATH");
     }
-    let dir = std::env::temp_dir().join(format!("ctune-argsplit-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("argsplit");
     let main = dir.join("Args.java");
     fs::write(
         &main,
