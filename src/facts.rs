@@ -26,6 +26,10 @@ pub enum Limit<T> {
         /// Something a reader should know: an unreadable level that may be stricter.
         #[serde(skip)]
         note: Option<String>,
+        /// For an inherited limit, the looser one the process's own cgroup sets, if any: what
+        /// a JVM that reads only its own cgroup sees.
+        #[serde(skip)]
+        own: Option<T>,
     },
     Unlimited {
         /// Why this counts as no limit (`max`, the v1 sentinel, at or above host RAM, ...).
@@ -44,6 +48,7 @@ impl<T: Copy> Limit<T> {
             source: source.into(),
             inherited: false,
             note: None,
+            own: None,
         }
     }
 
@@ -67,6 +72,20 @@ impl<T: Copy> Limit<T> {
     pub fn source(&self) -> Option<&str> {
         match self {
             Limit::Limited { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
+    /// The limit the process's own cgroup sets: the limit itself unless it is inherited,
+    /// else the own cgroup's looser one, if any.
+    pub fn own_value(&self) -> Option<T> {
+        match self {
+            Limit::Limited {
+                inherited: false,
+                value,
+                ..
+            } => Some(*value),
+            Limit::Limited { own, .. } => *own,
             _ => None,
         }
     }

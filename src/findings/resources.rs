@@ -548,6 +548,7 @@ mod tests {
             source: "/sys/fs/cgroup/p/cpu.max".into(),
             inherited: true,
             note: None,
+            own: None,
         };
         set_java(&mut f, "21.0.4");
         let x = finding(&f, &[], "limit-in-parent-cgroup");

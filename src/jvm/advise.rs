@@ -59,8 +59,6 @@ pub struct Advice {
 /// The facts the JVM's ergonomics look at. A limit set on an ancestor only is not seen by a
 /// JVM that reads its own cgroup alone.
 pub fn inputs(f: &Facts) -> JvmInputs {
-    let leaf = |l: &Limit<f64>| if l.is_inherited() { None } else { l.value() };
-    let leaf_mem = |l: &Limit<u64>| if l.is_inherited() { None } else { l.value() };
     let host_ram = *f.memory.host_total_bytes.known().unwrap_or(&(4 << 30));
     JvmInputs {
         cgroup: f.cgroup.version,
@@ -72,9 +70,9 @@ pub fn inputs(f: &Facts) -> JvmInputs {
             .or(f.cpu.host_count.known())
             .unwrap_or(&1),
         cpu_limit: f.cpu.limit.value(),
-        cpu_limit_leaf: leaf(&f.cpu.limit),
+        cpu_limit_leaf: f.cpu.limit.own_value(),
         memory_limit: f.memory.limit.value(),
-        memory_limit_leaf: leaf_mem(&f.memory.limit),
+        memory_limit_leaf: f.memory.limit.own_value(),
         cpu_shares: f.cpu.shares.known().copied(),
         cpu_weight: f.cpu.weight.known().copied(),
     }

@@ -43,10 +43,17 @@ impl Section {
                 source,
                 inherited,
                 note,
+                own,
             } => {
                 let mut why = source.clone();
                 if *inherited {
                     why.push_str(" (set on an ancestor cgroup)");
+                }
+                if let Some(o) = own {
+                    why.push_str(&format!(
+                        "; the process's own cgroup sets {}, which is what a JVM that reads only its own cgroup sees",
+                        show(*o)
+                    ));
                 }
                 if let Some(n) = note {
                     why.push_str("; ");

@@ -125,6 +125,18 @@ const ENVS: &[Env] = &[
         ],
         leaf: "L",
     },
+    // The leaf's own memory limit is looser than the parent's: JDK 17 reads only the leaf (and
+    // v1's hierarchical_memory_limit only when the leaf has none), so it sizes for 2 GiB. (v1
+    // refuses a child CPU quota above its parent's, so only memory can be set up this way.)
+    Env {
+        name: "leaf-2g-under-768m",
+        settings: &[
+            ("P", "memory", "memory.limit_in_bytes", "805306368"),
+            ("P/C", "memory", "memory.limit_in_bytes", "2147483648"),
+            ("P/C", "cpu", "cpu.cfs_quota_us", "100000"),
+        ],
+        leaf: "P/C",
+    },
     Env {
         name: "parent-768m-one",
         settings: &[

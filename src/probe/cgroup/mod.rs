@@ -196,6 +196,7 @@ fn memory<F: Files>(
                     value,
                     source,
                     inherited: true,
+                    own: limit.own_value(),
                     note: Some("set on an ancestor cgroup that is not visible here; the kernel reports it as hierarchical_memory_limit".into()),
                 },
                 other => other,
@@ -246,6 +247,8 @@ fn walk<T: Copy + PartialOrd>(
     what: &str,
 ) -> Limit<T> {
     let mut best: Option<(T, String, bool)> = None;
+    // The process's own level's limit, kept when an ancestor's is stricter.
+    let mut own: Option<T> = None;
     let mut unknown: Option<String> = None;
     let mut unlimited: Option<String> = None;
     let mut any_file = false;
@@ -254,6 +257,9 @@ fn walk<T: Copy + PartialOrd>(
             None => {}
             Some(Limit::Limited { value, source, .. }) => {
                 any_file = true;
+                if i == 0 {
+                    own = Some(value);
+                }
                 if best.as_ref().is_none_or(|b| value < b.0) {
                     best = Some((value, source, i > 0));
                 }
@@ -287,6 +293,7 @@ fn walk<T: Copy + PartialOrd>(
             value,
             source,
             inherited,
+            own: own.filter(|_| inherited),
             note: unknown
                 .map(|r| format!("another level could not be read and may be stricter: {r}"))
                 .or_else(|| {
