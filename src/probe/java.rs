@@ -144,7 +144,8 @@ fn java_home_of(root: &Root, real: &str) -> Option<String> {
 /// The Java at `path` (a `java` binary or a Java home), for `ctune jvm --java`.
 pub fn at(root: &Root, path: &str) -> Result<JavaFacts, String> {
     let trimmed = path.trim_end_matches('/');
-    let java = if root.is_file(trimmed) {
+    // A path named `java` is the binary, not a Java home to look in.
+    let java = if root.is_file(trimmed) || trimmed.rsplit('/').next() == Some("java") {
         trimmed.to_owned()
     } else {
         format!("{trimmed}/bin/java")

@@ -280,3 +280,26 @@ fn jvm_never_prints_secret_property_values() {
         );
     }
 }
+
+/// `--java` takes a `java` binary or a Java home; a missing binary is named as given.
+#[test]
+fn a_missing_java_is_named_as_given() {
+    for (arg, named) in [
+        (
+            "/nonexistent/jdk/bin/java",
+            "/nonexistent/jdk/bin/java: no such file",
+        ),
+        (
+            "/nonexistent/jdk",
+            "/nonexistent/jdk/bin/java: no such file",
+        ),
+    ] {
+        let out = ctune().args(["jvm", "--java", arg]).output().unwrap();
+        assert_eq!(out.status.code(), Some(exit::USAGE));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(named) && !err.contains("java/bin/java"),
+            "{err}"
+        );
+    }
+}
