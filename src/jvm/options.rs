@@ -172,7 +172,16 @@ impl UserOptions {
         };
         for var in ENV_SOURCES {
             if let Some(v) = get(var) {
-                push(var, split_options(v));
+                let words = split_options(v);
+                // JAVA_TOOL_OPTIONS is read by the VM, which knows no @argfiles; the launcher
+                // expands them in JDK_JAVA_OPTIONS, and in JAVA_OPTS, which scripts put on its
+                // command line.
+                let opts = if var == "JAVA_TOOL_OPTIONS" {
+                    words
+                } else {
+                    jvm_options_of_command(&words, read)
+                };
+                push(var, opts);
             }
         }
         match command.first() {
@@ -342,6 +351,18 @@ mod tests {
         );
         let u = UserOptions::gather_with_argfiles(&[], &args(&["java", "@gc.opts"]), &mut read);
         assert_eq!(u.gc(), Some(Gc::Parallel));
+        // The launcher expands them in JDK_JAVA_OPTIONS (and scripts' JAVA_OPTS), not the VM in
+        // JAVA_TOOL_OPTIONS.
+        for (var, gc) in [
+            ("JDK_JAVA_OPTIONS", Some(Gc::Parallel)),
+            ("JAVA_OPTS", Some(Gc::Parallel)),
+            ("JAVA_TOOL_OPTIONS", None),
+        ] {
+            let e = env(&[(var, "-Xss1m @gc.opts")]);
+            let u = UserOptions::gather_with_argfiles(&e, &[], &mut read);
+            assert_eq!(u.gc(), gc, "{var}");
+            assert!(u.has_prefix("-Xss1m"), "{var}");
+        }
         assert_eq!(
             UserOptions::gather(&[], &args(&["java", "@gc.opts"])).gc(),
             None

@@ -544,9 +544,10 @@ fn a_collector_chosen_in_an_argfile_is_respected() {
     let dir = scratch_dir("argfile");
     fs::write(dir.join("gc.opts"), "# the collector\n-XX:+UseParallelGC\n").unwrap();
     // Four CPUs and 1 GiB: the default profile chooses G1 explicitly, unless the user chose.
-    let out = run_ok(
-        exec()
-            .current_dir(&dir)
+    // The argfile on the command line, then in JDK_JAVA_OPTIONS (the launcher expands both).
+    for (argfile, jdk_java_options) in [(Some("@gc.opts"), None), (None, Some("@gc.opts"))] {
+        let mut cmd = exec();
+        cmd.current_dir(&dir)
             .args([
                 "--assume",
                 "cpus=4",
@@ -555,14 +556,20 @@ fn a_collector_chosen_in_an_argfile_is_respected() {
                 "--quiet",
                 "--",
             ])
-            .args(["java", "@gc.opts", "-XX:+PrintFlagsFinal", "-version"]),
-    );
-    let flags = String::from_utf8_lossy(&out.stdout);
-    let parallel = flags
-        .lines()
-        .find(|l| l.contains(" UseParallelGC "))
-        .unwrap();
-    assert!(parallel.contains("= true"), "{parallel}");
+            .arg("java")
+            .args(argfile)
+            .args(["-XX:+PrintFlagsFinal", "-version"]);
+        if let Some(v) = jdk_java_options {
+            cmd.env("JDK_JAVA_OPTIONS", v);
+        }
+        let out = run_ok(&mut cmd);
+        let flags = String::from_utf8_lossy(&out.stdout);
+        let parallel = flags
+            .lines()
+            .find(|l| l.contains(" UseParallelGC "))
+            .unwrap();
+        assert!(parallel.contains("= true"), "{parallel}");
+    }
     let dry = run_ok(
         exec()
             .current_dir(&dir)
