@@ -289,6 +289,10 @@ fn sections(console: &str) -> (BTreeMap<String, Section>, Vec<String>) {
     let mut open: Option<(String, Vec<&str>)> = None;
     for line in console.lines() {
         let line = line.trim_end_matches('\r');
+        // Progress lines (lib.sh announces each command) may land inside another's section.
+        if line.contains("CTUNE-VM-RUN ") {
+            continue;
+        }
         if let Some(i) = line.find("CTUNE-VM-ERROR") {
             errors.push(line[i..].to_owned());
         }

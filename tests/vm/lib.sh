@@ -14,12 +14,18 @@ section() {
 # run NAME CGROUP CMD...: CMD in the cgroup CGROUP (relative to /sys/fs/cgroup); its stdout is
 # the section NAME (only the lines matching the regex $KEEP when that is set), its stderr (when
 # there is any) the section NAME.err. Afterwards $RUN_OUT is the file holding that stdout.
+# Each command is announced on the console as it starts (payloads that run jobs in the
+# background print their sections only at the end), and killed after RUN_TIMEOUT seconds
+# (rc=137), so a guest that hangs says where instead of running into qemu's timeout silently.
+RUN_TIMEOUT=${RUN_TIMEOUT:-240}
 run() {
   _name=$1 _cg=$2
   shift 2
   RUN_OUT=/tmp/run-$(echo "$_name" | tr / -).out
   _err=${RUN_OUT%.out}.err
-  sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$_cg" "$@" >"$RUN_OUT" 2>"$_err"
+  echo "CTUNE-VM-RUN $_name t=$(cut -d' ' -f1 /proc/uptime)" >/dev/console
+  timeout -s KILL "$RUN_TIMEOUT" \
+    sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$_cg" "$@" >"$RUN_OUT" 2>"$_err"
   _rc=$?
   if [ -n "${KEEP:-}" ]; then
     grep -E "$KEEP" "$RUN_OUT" >"$RUN_OUT.kept"
