@@ -21,14 +21,6 @@ enum Lines<'a> {
     Colon(&'a str),
 }
 
-impl Default for Keyed<'_> {
-    fn default() -> Self {
-        Keyed {
-            lines: Lines::Split(Vec::new()),
-        }
-    }
-}
-
 impl<'a> Keyed<'a> {
     /// `key value` lines (cgroup stat files). Leading white space is ignored.
     pub fn space_separated(text: &'a str) -> Self {
