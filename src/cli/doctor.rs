@@ -21,6 +21,11 @@ pub(super) fn width() -> usize {
 
 pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
     let format = super::format(g, &["table", "json"], "doctor")?;
+    if !a.files.is_empty() {
+        return Err(super::usage(
+            "doctor inspects this machine; for manifests and Dockerfiles use ctune lint FILE... or ctune jvm FILE",
+        ));
+    }
     let (facts, advice) = super::jvm::facts_and_advice(g, a)?;
     let found = findings::check(&facts, &advice);
     let out = match format {

@@ -5,5 +5,6 @@ pub mod findings;
 pub mod json;
 pub mod jvm;
 pub mod table;
+pub mod targets;
 
 pub use crate::units::{bytes, cores, cores_label};

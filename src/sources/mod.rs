@@ -9,6 +9,7 @@
 //! and places each finding at the node that causes it.
 
 pub mod check;
+pub mod config;
 pub mod dockerfile;
 pub mod image;
 pub mod k8s;
