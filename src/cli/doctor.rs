@@ -24,8 +24,8 @@ pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
     let (facts, advice) = super::jvm::facts_and_advice(g, a)?;
     let found = findings::check(&facts, &advice);
     let out = match format {
-        "json" => render::findings::doctor_json(&facts, &advice, &found),
-        _ => render::findings::doctor_table(&facts, &advice, &found, use_colour(), width()),
+        "json" => render::doctor::json(&facts, &advice, &found),
+        _ => render::doctor::table(&facts, &advice, &found, use_colour(), width()),
     };
     let _ = std::io::stdout().write_all(out.as_bytes());
     Ok(exit::OK)
