@@ -17,7 +17,7 @@ fn threshold(f: FailOn) -> Option<Severity> {
 }
 
 pub fn run(g: &GlobalArgs, a: &LintArgs) -> anyhow::Result<i32> {
-    let format = super::format(g, &["text", "json", "sarif", "junit", "github"], "lint")?;
+    let format = super::format(g, "lint")?;
     // A misspelt --allow would silently allow nothing: refuse it.
     for id in &a.allow {
         if findings::rule(id).is_none() {

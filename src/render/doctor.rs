@@ -3,7 +3,7 @@
 //! Pure: facts and findings in, a string out; the command edge decides on colour and width.
 
 use super::json::{pretty, SCHEMA_VERSION};
-use super::text::{plural, wrap};
+use super::text::{paint, plural, severity_style, wrap};
 use super::{bytes, cores};
 use crate::facts::{Fact, Facts, Limit};
 use crate::findings::{counts, Counts, Finding, Severity};
@@ -285,17 +285,6 @@ fn summary_rows(f: &Facts, a: &Advice) -> Vec<(&'static str, String)> {
 
 // ---- doctor: table ----------------------------------------------------------------------
 
-const RESET: &str = "\x1b[0m";
-const BOLD: &str = "\x1b[1m";
-
-fn colour(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "\x1b[1;31m",
-        Severity::Warning => "\x1b[1;33m",
-        Severity::Info => "\x1b[1;36m",
-    }
-}
-
 fn counts_line(c: &Counts) -> String {
     format!(
         "{}, {}, {}",
@@ -308,19 +297,12 @@ fn counts_line(c: &Counts) -> String {
 /// `ctune doctor`: the environment in a few lines, then every finding with why, the fix and
 /// the evidence, grouped by severity. `width` is the terminal's (80 is the design target).
 pub fn table(f: &Facts, a: &Advice, findings: &[Finding], color: bool, width: usize) -> String {
-    let width = width.max(60);
-    let paint = |code: &str, s: &str| {
-        if color {
-            format!("{code}{s}{RESET}")
-        } else {
-            s.to_owned()
-        }
-    };
+    let bold = anstyle::Style::new().bold();
     let mut out = String::new();
     let mut t = Table::new();
     t.load_preset(UTF8_BORDERS_ONLY)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width as u16);
+        .set_width(u16::try_from(width).unwrap_or(u16::MAX));
     t.set_constraints(vec![ColumnConstraint::Absolute(Width::Fixed(11))]);
     for (k, v) in summary_rows(f, a) {
         t.add_row(vec![k.to_owned(), v]);
@@ -345,12 +327,15 @@ pub fn table(f: &Facts, a: &Advice, findings: &[Finding], color: bool, width: us
         }
         let head = format!("{heading} ({})", group.len());
         let rule = "─".repeat(width.saturating_sub(head.chars().count() + 4));
-        out.push_str(&format!("── {} {rule}\n", paint(colour(sev), &head)));
+        out.push_str(&format!(
+            "── {} {rule}\n",
+            paint(severity_style(sev), &head, color)
+        ));
         for x in group {
             let title_lines = wrap(&format!("{}: {}", x.id, x.title), width, 0, 4);
             for (i, l) in title_lines.iter().enumerate() {
                 if i == 0 && color {
-                    let l = l.replacen(x.id, &format!("{BOLD}{}{RESET}", x.id), 1);
+                    let l = l.replacen(x.id, &paint(bold, x.id, true), 1);
                     out.push_str(&l);
                 } else {
                     out.push_str(l);
@@ -366,7 +351,7 @@ pub fn table(f: &Facts, a: &Advice, findings: &[Finding], color: bool, width: us
                 .enumerate()
             {
                 if i == 0 && color {
-                    out.push_str(&l.replacen("Fix:", &paint(BOLD, "Fix:"), 1));
+                    out.push_str(&l.replacen("Fix:", &paint(bold, "Fix:", true), 1));
                 } else {
                     out.push_str(&l);
                 }
@@ -436,7 +421,7 @@ mod tests {
         }
         let coloured = table(&f, &a, &found, true, 80);
         assert!(
-            coloured.contains("\x1b[1;33mWarnings (1)\x1b[0m"),
+            coloured.contains("\x1b[1m\x1b[33mWarnings (1)\x1b[0m"),
             "{coloured}"
         );
         assert!(table(&container(), &a, &[], false, 80).contains("No findings"));

@@ -1,68 +1,57 @@
-//! Plain-text helpers shared by the renderers for people: word wrapping within a width and
-//! counted nouns.
+//! Plain-text helpers shared by the renderers for people: word wrapping within a width
+//! (textwrap, which counts display width, not bytes), bold headings (anstyle), counted nouns.
 
-/// Greedy word wrap: the first line indented by `first`, the others by `rest`, no line longer
-/// than `width` characters. A word longer than any line (a long path) is split, after a `/`
-/// where it can be.
+use anstyle::{AnsiColor, Style};
+
+/// Word wrap: the first line indented by `first` spaces, the others by `rest`, no line wider
+/// than `width` columns. A word longer than a line (a long path) is broken where the line ends.
+/// Always at least one line, so an empty text still takes its place.
 pub fn wrap(text: &str, width: usize, first: usize, rest: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = " ".repeat(first);
-    let mut len = first;
-    let mut empty = true;
-    let full = width.saturating_sub(rest).max(1);
-    for word in text.split_whitespace() {
-        let mut word: Vec<char> = word.chars().collect();
-        while !word.is_empty() {
-            let sep = usize::from(!empty);
-            let room = width.saturating_sub(len + sep);
-            if word.len() <= room {
-                if !empty {
-                    line.push(' ');
-                }
-                line.extend(word.iter());
-                len += sep + word.len();
-                empty = false;
-                break;
-            }
-            if word.len() <= full || room < 8 {
-                // Fits on a fresh line (or too little room here to bother): break the line.
-                if empty && room == 0 {
-                    // Nothing fits even on an empty line: cut hard.
-                    let (head, tail) = word.split_at(word.len().min(full));
-                    line.extend(head.iter());
-                    word = tail.to_vec();
-                }
-                lines.push(std::mem::take(&mut line));
-                line = " ".repeat(rest);
-                len = rest;
-                empty = true;
-                continue;
-            }
-            // Too long for any line: fill this one, cutting after the last `/` that fits.
-            let cut = word[..room]
-                .iter()
-                .rposition(|&c| c == '/')
-                .filter(|&i| i > 0)
-                .map_or(room, |i| i + 1);
-            if !empty {
-                line.push(' ');
-            }
-            line.extend(word[..cut].iter());
-            word = word[cut..].to_vec();
-            lines.push(std::mem::take(&mut line));
-            line = " ".repeat(rest);
-            len = rest;
-            empty = true;
-        }
+    let first = " ".repeat(first);
+    let rest = " ".repeat(rest);
+    let opts = textwrap::Options::new(width.max(first.len().max(rest.len()) + 1))
+        .initial_indent(&first)
+        .subsequent_indent(&rest)
+        .break_words(true)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    let lines: Vec<String> = textwrap::wrap(text, opts)
+        .into_iter()
+        .map(|l| l.into_owned())
+        .collect();
+    if lines.is_empty() {
+        vec![first]
+    } else {
+        lines
     }
-    if !empty || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `text` in `style` when colour is on, plain otherwise.
+pub fn paint(style: Style, text: &str, color: bool) -> String {
+    if color {
+        format!("{style}{text}{style:#}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// A section heading: bold when colour is on.
+pub fn heading(text: &str, color: bool) -> String {
+    paint(Style::new().bold(), text, color)
+}
+
+/// The colour of a severity: red errors, yellow warnings, cyan notes, all bold.
+pub fn severity_style(s: crate::findings::Severity) -> Style {
+    use crate::findings::Severity;
+    let c = match s {
+        Severity::Error => AnsiColor::Red,
+        Severity::Warning => AnsiColor::Yellow,
+        Severity::Info => AnsiColor::Cyan,
+    };
+    Style::new().bold().fg_color(Some(c.into()))
 }
 
 #[cfg(test)]
@@ -77,18 +66,15 @@ mod tests {
         }
         assert_eq!(wrap("one two three", 9, 0, 2), ["one two", "  three"]);
         assert_eq!(wrap("", 9, 2, 2), ["  "]);
-        assert_eq!(
-            wrap(
-                "Evidence: /sys/fs/cgroup/memory/a/b/memory.limit_in_bytes x",
-                30,
-                0,
-                4
-            ),
-            [
-                "Evidence: /sys/fs/cgroup/",
-                "    memory/a/b/",
-                "    memory.limit_in_bytes x"
-            ]
-        );
+        // Display width, not chars: a wide character takes two columns.
+        for l in wrap("日本語 日本語 日本語 日本語", 10, 0, 0) {
+            assert!(textwrap::core::display_width(&l) <= 10, "{l:?}");
+        }
+    }
+
+    #[test]
+    fn paint_only_with_colour() {
+        assert_eq!(heading("x", false), "x");
+        assert_eq!(heading("x", true), "\x1b[1mx\x1b[0m");
     }
 }

@@ -974,7 +974,7 @@ fn colour_on_a_terminal_unless_no_color() {
         String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned()
     };
     let tty = with(None);
-    assert!(tty.contains("\x1b[1;31mErrors (1)"), "{tty}");
+    assert!(tty.contains("\x1b[1m\x1b[31mErrors (1)"), "{tty}");
     let plain = with(Some("1"));
     assert!(
         plain.contains("Errors (1)") && !plain.contains('\x1b'),
