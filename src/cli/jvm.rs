@@ -39,7 +39,7 @@ pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
     if !a.files.is_empty() {
         return files(g, a);
     }
-    let format = super::format(g, &["table", "json", "flags", "env", "spark-conf"], "jvm")?;
+    let format = super::format(g, "jvm")?;
     let (facts, advice) = facts_and_advice(g, a)?;
     let out = match format {
         "json" => render::jvm::json(&advice),
@@ -53,7 +53,12 @@ pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
                 .unwrap_or(advice.recommended.budget.total());
             render::jvm::spark_conf(&advice, limit)
         }
-        _ => render::jvm::table(&advice),
+        _ => {
+            let term = super::term::stdout(g.color);
+            let text = render::jvm::table(&advice, term.width, term.color);
+            super::term::print(term, &text);
+            return Ok(exit::OK);
+        }
     };
     let _ = std::io::stdout().write_all(out.as_bytes());
     Ok(exit::OK)
@@ -61,8 +66,14 @@ pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
 
 /// `ctune jvm FILE...`: the flags each target of the files should get.
 fn files(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
-    let format = super::format(g, &["table", "json", "flags"], "jvm FILE")?;
+    let format = super::format(g, "jvm")?;
+    if !["table", "json", "flags"].contains(&format) {
+        return Err(super::usage(format!(
+            "--format {format}: `ctune jvm FILE` takes table, json or flags"
+        )));
+    }
     let out = super::files::analyse(g, a, None)?;
+    let term = super::term::stdout(g.color);
     let mut s = String::new();
     match format {
         "json" => {
@@ -93,7 +104,7 @@ fn files(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
                 if format == "flags" {
                     s.push_str(&format!("# {head}\n{}", render::jvm::flags(&t.advice)));
                 } else {
-                    s.push_str(&format!("== {head}\n{}\n", render::jvm::table(&t.advice)));
+                    s.push_str(&format!("== {head}\n{}\n", render::jvm::table(&t.advice, term.width, term.color)));
                 }
             }
         }
@@ -101,32 +112,38 @@ fn files(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
     for (l, m) in &out.problems {
         eprintln!("{}:{}:{}: note: {m}", l.path, l.line, l.column);
     }
-    let _ = std::io::stdout().write_all(s.as_bytes());
+    super::term::print(term, &s);
     Ok(exit::OK)
 }
 
 pub fn profiles(g: &GlobalArgs, action: Option<ProfilesAction>) -> anyhow::Result<i32> {
-    let _ = super::format(g, &["table"], "profiles")?;
-    let mut out = String::new();
-    match action {
+    let term = super::term::stdout(g.color);
+    let out = match action {
         None => {
-            for name in profile::builtin_names() {
-                let p = load_profile(name, &[])?;
-                out.push_str(&format!("{name:<16} {}\n", p.description));
+            let format = super::format(g, "profiles")?;
+            let list = profile::builtin_names()
+                .into_iter()
+                .map(|name| {
+                    let mut p = load_profile(name, &[])?;
+                    p.name = name.to_owned();
+                    Ok(p)
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            match format {
+                "json" => render::profiles::list_json(&list),
+                _ => render::profiles::list(&list, term.width),
             }
-            out.push_str("\n`ctune profiles show NAME` prints one; `ctune jvm --profile FILE.toml` takes your own.\n");
         }
         Some(ProfilesAction::Show { name, sets }) => {
+            let format = super::format(g, "profiles show")?;
             let p = load_profile(&name, &sets)?;
-            out.push_str(&format!(
-                "# profile {} (resolved: extends and defaults applied)\n",
-                p.name
-            ));
-            out.push_str(
-                &toml::to_string(&p).map_err(|e| anyhow::anyhow!("cannot print profile: {e}"))?,
-            );
+            match format {
+                "json" => render::profiles::show_json(&p),
+                _ => render::profiles::show_toml(&p, term.width)
+                    .map_err(|e| anyhow::anyhow!("cannot print profile {name}: {e}"))?,
+            }
         }
-    }
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    };
+    super::term::print(term, &out);
     Ok(exit::OK)
 }

@@ -2,7 +2,8 @@
 //! in every lint format (text, JSON with `targets`, SARIF with regions and `suppressions`,
 //! GitHub annotations, JUnit with one test case per check and target).
 
-use super::findings::{gh_escape_data, gh_escape_property, sarif_level, uri_reference, xml_escape};
+use super::lint::github::{gh_escape_data, gh_escape_property};
+use super::lint::sarif::{sarif_level, uri_reference};
 use crate::findings::{counts, rule, Severity, RULES};
 use crate::sources::check::{Analysed, Located, Location};
 use serde_json::{json, Value};
@@ -218,56 +219,55 @@ pub fn github(r: &Run) -> String {
     out
 }
 
-/// JUnit: one test suite per target, one test case per check a static target can raise.
+/// JUnit (quick-junit, as the live lint): one test suite per target, one test case per check a
+/// static target can raise. A finding at or above `--fail-on` is a failure, one below passes
+/// with the finding as output, an allowed one is skipped: `failures > 0` exactly when lint
+/// exits 1.
 pub fn junit(r: &Run) -> String {
     use crate::sources::check::STATIC_CHECKS;
-    let mut suites = String::new();
-    let (mut tests, mut failures, mut skipped) = (0, 0, 0);
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new("ctune");
     for t in r.targets {
-        let (mut st, mut sf, mut ss) = (0, 0, 0);
-        let mut cases = String::new();
-        let class = xml_escape(&format!("{} {}", t.location.path, t.object.label()));
+        let class = format!("{} {}", t.location.path, t.object.label());
+        let mut suite = TestSuite::new(class.clone());
         for id in STATIC_CHECKS {
-            st += 1;
-            let open = format!(
-                "    <testcase classname=\"{class}\" name=\"{id}\" file=\"{}\"",
-                xml_escape(&t.location.path)
-            );
-            match t.findings.iter().find(|l| l.finding.id == *id) {
-                None => cases.push_str(&format!("{open}/>\n")),
+            let found = t.findings.iter().find(|l| l.finding.id == *id);
+            let mut case = match found {
                 Some(l) if l.suppressed.is_some() => {
-                    ss += 1;
-                    cases.push_str(&format!(
-                        "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                        xml_escape(l.suppressed.as_deref().unwrap_or(""))
-                    ));
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(l.suppressed.clone().unwrap_or_default());
+                    TestCase::new(*id, s)
                 }
                 Some(l) if r.fails(l.finding.severity) => {
-                    sf += 1;
-                    cases.push_str(&format!(
-                        "{open} line=\"{}\">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>\n",
-                        l.location.line,
-                        l.finding.severity.as_str(),
-                        xml_escape(&head(l)),
-                        xml_escape(&format!("{}\n\nfix: {}\n", l.finding.detail, l.finding.fix))
-                    ));
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_type(l.finding.severity.as_str())
+                        .set_message(head(l))
+                        .set_description(format!("{}\n\nfix: {}\n", l.finding.detail, l.finding.fix));
+                    TestCase::new(*id, s)
                 }
-                Some(l) => cases.push_str(&format!(
-                    "{open}>\n      <system-out>{}</system-out>\n    </testcase>\n",
-                    xml_escape(&head(l))
-                )),
+                Some(l) => {
+                    let mut c = TestCase::new(*id, TestCaseStatus::success());
+                    c.set_system_out(head(l));
+                    c
+                }
+                None => TestCase::new(*id, TestCaseStatus::success()),
+            };
+            case.set_classname(class.clone());
+            case.extra.insert("file".into(), t.location.path.clone().into());
+            if let Some(l) = found {
+                case.extra.insert("line".into(), l.location.line.to_string().into());
             }
+            suite.add_test_case(case);
         }
-        suites.push_str(&format!(
-            "  <testsuite name=\"{class}\" tests=\"{st}\" failures=\"{sf}\" errors=\"0\" skipped=\"{ss}\">\n{cases}  </testsuite>\n"
-        ));
-        tests += st;
-        failures += sf;
-        skipped += ss;
+        report.add_test_suite(suite);
     }
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ctune\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n{suites}</testsuites>\n"
-    )
+    let mut xml = report
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- ctune: JUnit XML could not be written: {e} -->"));
+    if !xml.ends_with('\n') {
+        xml.push('\n');
+    }
+    xml
 }
 
 /// `lint --list-checks`: every id with its severity and one line; static ones marked.
