@@ -327,6 +327,22 @@ pub fn analyse(t: &Target, path: &str, a: &Assumptions, profile: &Profile) -> An
     if let Some(f) = shares_finding(t, &facts, &advice) {
         found.push(f);
     }
+    // An image tag that names only the feature release (`amazoncorretto:17`) floats to its
+    // newest update: checks that hinge on the update (cgroup v2 support in 8u372/11.0.16,
+    // shares in 17.0.5, container support in 8u191) cannot be judged.
+    let feature_only = facts
+        .jvm
+        .as_ref()
+        .and_then(|j| j.version.as_deref())
+        .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit()));
+    if feature_only {
+        found.retain(|f| {
+            !matches!(
+                f.id,
+                "jvm-blind-to-cgroup" | "jvm-without-container-support" | "cpu-count-from-shares"
+            )
+        });
+    }
     // `ctune exec` states the limits to the JVM at start: what it fixes is not a finding.
     if t.ctune_exec.is_some() {
         found.retain(|f| !matches!(f.id, "jvm-blind-to-cgroup" | "cpu-count-from-shares"));
@@ -462,7 +478,10 @@ fn place(mut f: Finding, t: &Target, path: &str, facts: &Facts, advice: &Advice)
         "running-as-root" => {
             let p = t.uid.as_ref().map_or(t.pos, |u| u.pos);
             ev.push(format!("{}: uid 0", at(p)));
-            if t.object.kind != "Dockerfile" && !t.host_users_false {
+            if t.object.kind == "Dockerfile" {
+                f.title = "The image runs as root (USER sets uid 0)".into();
+                f.detail.push_str(" Unless the runtime maps it with a user namespace (rootless, Kubernetes hostUsers: false), uid 0 in the container is uid 0 on the host.");
+            } else if !t.host_users_false {
                 ev.push("no hostUsers: false (uid 0 is root on the node)".into());
                 f.title = "Running as root (uid 0 on the node: no user namespace)".into();
             }

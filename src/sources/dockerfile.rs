@@ -309,6 +309,8 @@ struct Stage {
     name: Option<String>,
     from: Option<At<String>>,
     image_root: Option<String>,
+    /// Where the base image is named (the stage's FROM, or the ancestor stage's).
+    image_pos: Pos,
     env: Vec<(String, String, Pos)>,
     args: Vec<(String, String)>,
     user: Option<At<String>>,
@@ -341,6 +343,8 @@ pub fn parse(text: &str, target: Option<&str>) -> Parsed {
                     out.problems.push((pos0, "FROM without an image".into()));
                     continue;
                 };
+                let img_off = kw_end + rest.find(img).unwrap_or(0);
+                let img_pos = lg.pos(img_off);
                 let img = expand(img, &global, escape);
                 let name = match words.get(1) {
                     Some(a) if a.eq_ignore_ascii_case("as") => words.get(2).map(|s| s.to_string()),
@@ -356,6 +360,7 @@ pub fn parse(text: &str, target: Option<&str>) -> Parsed {
                     Some(p) => Stage {
                         name: None,
                         from: Some(At::new(img.clone(), pos0)),
+                        image_pos: p.image_pos,
                         image_root: p.image_root.clone(),
                         env: p.env.clone(),
                         args: Vec::new(),
@@ -367,6 +372,7 @@ pub fn parse(text: &str, target: Option<&str>) -> Parsed {
                     },
                     None => Stage {
                         from: Some(At::new(img.clone(), pos0)),
+                        image_pos: img_pos,
                         image_root: Some(img.clone()),
                         ..Stage::default()
                     },
@@ -492,7 +498,7 @@ fn target_of(st: &Stage) -> Target {
         ..Target::default()
     };
     if let Some(root) = &st.image_root {
-        t.image = Some(At::new(root.clone(), from.pos));
+        t.image = Some(At::new(root.clone(), st.image_pos));
         t.jdk = image::jdk_of(root);
     }
     for (k, v, pos) in &st.env {

@@ -7,6 +7,7 @@ mod exec;
 mod findings;
 mod fixtures;
 mod jvm_real;
+mod lint_files;
 mod man;
 mod props;
 mod real_kernel;
