@@ -16,16 +16,43 @@ struct Logical {
     text: String,
     /// (offset in `text`, line, column) for each physical piece.
     map: Vec<(usize, u32, u32)>,
+    /// Characters before each byte offset (columns count characters), built on first use.
+    chars_before: std::cell::OnceCell<Vec<u32>>,
 }
 
 impl Logical {
+    fn new() -> Logical {
+        Logical {
+            text: String::new(),
+            map: Vec::new(),
+            chars_before: std::cell::OnceCell::new(),
+        }
+    }
+
     fn pos(&self, off: usize) -> Pos {
         let i = self.map.partition_point(|(o, _, _)| *o <= off).saturating_sub(1);
         let (o, line, col) = self.map.get(i).copied().unwrap_or((0, 1, 1));
-        let chars = self.text.get(o..off).map_or(0, |s| s.chars().count());
+        let table = self.chars_before.get_or_init(|| {
+            let mut v = vec![0u32; self.text.len() + 1];
+            let mut n = 0u32;
+            for (b, _) in self.text.char_indices() {
+                v[b] = n;
+                n += 1;
+            }
+            // Bytes inside a character count as its start; the end is the total.
+            let mut last = 0;
+            for (b, x) in v.iter_mut().enumerate() {
+                if self.text.is_char_boundary(b) {
+                    last = if b == self.text.len() { n } else { *x };
+                }
+                *x = last;
+            }
+            v
+        });
+        let at = |b: usize| table.get(b.min(self.text.len())).copied().unwrap_or(0);
         Pos {
             line,
-            column: col + chars as u32,
+            column: col + at(off).saturating_sub(at(o)),
         }
     }
 }
@@ -58,10 +85,7 @@ fn logical_lines(text: &str) -> Vec<Logical> {
             i += 1;
             continue;
         }
-        let mut lg = Logical {
-            text: String::new(),
-            map: Vec::new(),
-        };
+        let mut lg = Logical::new();
         let mut cur = i;
         loop {
             let raw = lines[cur];
@@ -150,8 +174,7 @@ fn heredocs(line: &str) -> Vec<(String, bool)> {
 
 /// Expand `$V`, `${V}`, `${V:-d}`, `${V-d}`, `${V:+a}`, `${V+a}` from `vars`; unknown
 /// variables become empty, as BuildKit makes them. The escape character protects a `$`.
-fn expand(s: &str, vars: &[(String, String)], escape: char) -> String {
-    let get = |n: &str| vars.iter().rev().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+fn expand<'v>(s: &str, get: &dyn Fn(&str) -> Option<&'v str>, escape: char) -> String {
     let mut out = String::new();
     let mut it = s.chars().peekable();
     while let Some(c) = it.next() {
@@ -304,6 +327,28 @@ fn command_form(args: &str, base: usize) -> Vec<(String, usize)> {
     ]
 }
 
+/// Variables in the order first set, with an index by name (lookups stay O(1)).
+#[derive(Clone, Default)]
+struct Vars {
+    list: Vec<(String, String, Pos)>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Vars {
+    fn set(&mut self, k: String, v: String, p: Pos) {
+        match self.index.get(&k) {
+            Some(&i) => self.list[i] = (k, v, p),
+            None => {
+                self.index.insert(k.clone(), self.list.len());
+                self.list.push((k, v, p));
+            }
+        }
+    }
+    fn get(&self, k: &str) -> Option<&str> {
+        self.index.get(k).map(|&i| self.list[i].1.as_str())
+    }
+}
+
 #[derive(Clone, Default)]
 struct Stage {
     name: Option<String>,
@@ -311,8 +356,8 @@ struct Stage {
     image_root: Option<String>,
     /// Where the base image is named (the stage's FROM, or the ancestor stage's).
     image_pos: Pos,
-    env: Vec<(String, String, Pos)>,
-    args: Vec<(String, String)>,
+    env: Vars,
+    args: Vars,
     user: Option<At<String>>,
     entrypoint: Option<Vec<(String, Pos)>>,
     cmd: Option<Vec<(String, Pos)>>,
@@ -325,8 +370,9 @@ struct Stage {
 pub fn parse(text: &str, target: Option<&str>) -> Parsed {
     let mut out = Parsed::default();
     let escape = if logical_escape(text) == '`' { '`' } else { '\\' };
-    let mut global: Vec<(String, String)> = Vec::new();
+    let mut global = Vars::default();
     let mut stages: Vec<Stage> = Vec::new();
+    let mut by_name: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for lg in logical_lines(text) {
         let t = &lg.text;
         let kw_end = t.find(char::is_whitespace).unwrap_or(t.len());
@@ -345,17 +391,13 @@ pub fn parse(text: &str, target: Option<&str>) -> Parsed {
                 };
                 let img_off = kw_end + rest.find(img).unwrap_or(0);
                 let img_pos = lg.pos(img_off);
-                let img = expand(img, &global, escape);
+                let img = expand(img, &|n| global.get(n), escape);
                 let name = match words.get(1) {
                     Some(a) if a.eq_ignore_ascii_case("as") => words.get(2).map(|s| s.to_string()),
                     _ => None,
                 };
                 // FROM an earlier stage inherits it.
-                let parent = stages
-                    .iter()
-                    .rev()
-                    .find(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&img)))
-                    .cloned();
+                let parent = by_name.get(&img.to_ascii_lowercase()).map(|&i| stages[i].clone());
                 let mut st = match parent {
                     Some(p) => Stage {
                         name: None,
@@ -363,7 +405,7 @@ pub fn parse(text: &str, target: Option<&str>) -> Parsed {
                         image_pos: p.image_pos,
                         image_root: p.image_root.clone(),
                         env: p.env.clone(),
-                        args: Vec::new(),
+                        args: Vars::default(),
                         user: p.user.clone(),
                         entrypoint: p.entrypoint.clone(),
                         cmd: p.cmd.clone(),
@@ -377,6 +419,9 @@ pub fn parse(text: &str, target: Option<&str>) -> Parsed {
                         ..Stage::default()
                     },
                 };
+                if let Some(n) = &name {
+                    by_name.insert(n.to_ascii_lowercase(), stages.len());
+                }
                 st.name = name;
                 stages.push(st);
             }
@@ -387,16 +432,12 @@ pub fn parse(text: &str, target: Option<&str>) -> Parsed {
                     let value = if has_value {
                         v
                     } else {
-                        global
-                            .iter()
-                            .rev()
-                            .find(|(g, _)| *g == k)
-                            .map(|(_, v)| v.clone())
-                            .unwrap_or_default()
+                        global.get(&k).unwrap_or_default().to_owned()
                     };
+                    let p = lg.pos(off);
                     match scope {
-                        None => global.push((k.clone(), value)),
-                        Some(a) => a.push((k.clone(), value)),
+                        None => global.set(k.clone(), value, p),
+                        Some(a) => a.set(k.clone(), value, p),
                     }
                     if super::secret_name(&k) {
                         if let Some(s) = stages.last_mut() {
@@ -410,23 +451,25 @@ pub fn parse(text: &str, target: Option<&str>) -> Parsed {
             }
             "ENV" => {
                 let st = stages.last_mut().unwrap();
-                let mut vars: Vec<(String, String)> = st.args.clone();
-                vars.extend(st.env.iter().map(|(k, v, _)| (k.clone(), v.clone())));
                 for (k, v, off) in pairs(rest, kw_end) {
-                    let v = expand(&v, &vars, escape);
+                    // ENV sees the stage's ARGs and earlier ENVs (ENV wins), not its own line.
+                    let v = {
+                        let (env, args) = (&st.env, &st.args);
+                        expand(&v, &|n| env.get(n).or_else(|| args.get(n)), escape)
+                    };
                     if super::secret_name(&k) && !v.is_empty() {
                         st.secrets.push(At::new(k.clone(), lg.pos(off)));
                     }
-                    st.env.retain(|(n, _, _)| *n != k);
-                    st.env.push((k, v, lg.pos(off)));
+                    st.env.set(k, v, lg.pos(off));
                 }
             }
             "USER" => {
                 let st = stages.last_mut().unwrap();
                 let off = kw_end + (rest.len() - rest.trim_start().len());
-                let mut vars: Vec<(String, String)> = st.args.clone();
-                vars.extend(st.env.iter().map(|(k, v, _)| (k.clone(), v.clone())));
-                let u = expand(rest.trim(), &vars, escape);
+                let u = {
+                    let (env, args) = (&st.env, &st.args);
+                    expand(rest.trim(), &|n| env.get(n).or_else(|| args.get(n)), escape)
+                };
                 st.user = Some(At::new(u, lg.pos(off)));
             }
             "ENTRYPOINT" | "CMD" => {
@@ -501,7 +544,7 @@ fn target_of(st: &Stage) -> Target {
         t.image = Some(At::new(root.clone(), st.image_pos));
         t.jdk = image::jdk_of(root);
     }
-    for (k, v, pos) in &st.env {
+    for (k, v, pos) in &st.env.list {
         if ENV_SOURCES.contains(&k.as_str()) || k == "_JAVA_OPTIONS" {
             for w in split_options(v) {
                 t.sites.push(Site {

@@ -28,14 +28,15 @@ pub fn parse(text: &str) -> Parsed {
     let stream = yaml::parse(text);
     let sources = yaml::helm_sources(text);
     let mut out = Parsed::default();
+    // The last `# Source:` comment before each document (both in order: one pass).
+    let mut next = 0;
+    let mut helm: Option<&str> = None;
     for doc in &stream.documents {
-        // The last `# Source:` comment before this document.
-        let helm = sources
-            .iter()
-            .rev()
-            .find(|(l, _)| *l <= doc.root.pos.line)
-            .map(|(_, s)| s.clone());
-        object(&doc.root, helm.as_deref(), &mut out, 0);
+        while next < sources.len() && sources[next].0 <= doc.root.pos.line {
+            helm = Some(&sources[next].1);
+            next += 1;
+        }
+        object(&doc.root, helm, &mut out, 0);
     }
     if let Some((pos, msg)) = stream.error {
         out.problems.push((pos, format!("YAML: {msg}")));
@@ -116,7 +117,7 @@ fn annotation_allows(meta: Option<&Node>) -> Vec<String> {
 }
 
 /// Volumes of a pod spec that are memory-backed: name → (sizeLimit, position of `medium`).
-fn memory_volumes(spec: &Node) -> Vec<(String, Option<u64>, Pos)> {
+fn memory_volumes(spec: &Node) -> std::collections::HashMap<String, (Option<u64>, Pos)> {
     spec.get("volumes")
         .map(Node::seq)
         .unwrap_or(&[])
@@ -133,9 +134,59 @@ fn memory_volumes(spec: &Node) -> Vec<(String, Option<u64>, Pos)> {
                 .and_then(Node::str)
                 .and_then(|s| quantity::parse(s).ok())
                 .and_then(|q| q.bytes());
-            Some((name.to_owned(), size, mk.pos))
+            Some((name.to_owned(), (size, mk.pos)))
         })
         .collect()
+}
+
+/// The memory-backed volumes a container mounts, as data directories.
+fn tmpfs_mounts(
+    c: &Node,
+    vols: &std::collections::HashMap<String, (Option<u64>, Pos)>,
+    t: &mut Target,
+) {
+    if vols.is_empty() {
+        return;
+    }
+    let spark_dirs: std::collections::HashSet<String> = t
+        .env
+        .iter()
+        .filter(|e| e.name == "SPARK_LOCAL_DIRS")
+        .filter_map(|e| e.value.as_deref())
+        .flat_map(|v| v.split(','))
+        .map(|d| d.trim_end_matches('/').to_owned())
+        .collect();
+    let tmpdirs: std::collections::HashSet<String> = t
+        .sites
+        .iter()
+        .filter_map(|s| s.text.strip_prefix("-Djava.io.tmpdir="))
+        .map(|d| d.trim_end_matches('/').to_owned())
+        .collect();
+    for m in c.get("volumeMounts").map(Node::seq).unwrap_or(&[]) {
+        let (Some(vn), Some(path)) = (
+            m.get("name").and_then(Node::str),
+            m.get("mountPath").and_then(Node::str),
+        ) else {
+            continue;
+        };
+        let Some((size, pos)) = vols.get(vn) else { continue };
+        let p = path.trim_end_matches('/');
+        let role = if spark_dirs.contains(p) {
+            "spark-local-dir"
+        } else if tmpdirs.contains(p) {
+            "java.io.tmpdir"
+        } else if p == "/tmp" {
+            "tmpdir"
+        } else {
+            "emptyDir"
+        };
+        t.tmpfs.push(TmpfsDir {
+            path: path.to_owned(),
+            size_limit: *size,
+            role: role.into(),
+            pos: *pos,
+        });
+    }
 }
 
 fn pod(spec: &Node, base: &Object, allows: &[String], helm: Option<&str>, out: &mut Parsed) {
@@ -151,41 +202,9 @@ fn pod(spec: &Node, base: &Object, allows: &[String], helm: Option<&str>, out: &
         t.host_users_false = host_users_false;
         t.annotation_allows = allows.to_vec();
         t.helm_source = helm.map(str::to_owned);
-        for m in c.get("volumeMounts").map(Node::seq).unwrap_or(&[]) {
-            let (Some(vn), Some(path)) = (
-                m.get("name").and_then(Node::str),
-                m.get("mountPath").and_then(Node::str),
-            ) else {
-                continue;
-            };
-            if let Some((_, size, pos)) = mem_vols.iter().find(|(n, _, _)| n == vn) {
-                t.tmpfs.push(TmpfsDir {
-                    path: path.to_owned(),
-                    size_limit: *size,
-                    role: role_of(path, &t),
-                    pos: *pos,
-                });
-            }
-        }
+        tmpfs_mounts(c, &mem_vols, &mut t);
         out.targets.push(t);
     }
-}
-
-/// Why a memory-backed directory is a data directory for this target.
-fn role_of(path: &str, t: &Target) -> String {
-    let p = path.trim_end_matches('/');
-    let env = |n: &str| t.env.iter().find(|e| e.name == n).and_then(|e| e.value.clone());
-    if env("SPARK_LOCAL_DIRS").is_some_and(|v| v.split(',').any(|d| d.trim_end_matches('/') == p)) {
-        return "spark-local-dir".into();
-    }
-    let tmpdir = format!("-Djava.io.tmpdir={p}");
-    if t.sites.iter().any(|s| s.text.contains(&tmpdir)) {
-        return "java.io.tmpdir".into();
-    }
-    if p == "/tmp" {
-        return "tmpdir".into();
-    }
-    "emptyDir".into()
 }
 
 fn quantity_field(node: Option<(&Node, &Node)>, what: &str) -> Field<quantity::Quantity> {
@@ -521,22 +540,7 @@ fn spark(spec: &Node, base: &Object, allows: &[String], helm: Option<&str>, out:
                 pos,
             });
         }
-        for m in r.get("volumeMounts").map(Node::seq).unwrap_or(&[]) {
-            let (Some(vn), Some(path)) = (
-                m.get("name").and_then(Node::str),
-                m.get("mountPath").and_then(Node::str),
-            ) else {
-                continue;
-            };
-            if let Some((_, size, pos)) = mem_vols.iter().find(|(n, _, _)| n == vn) {
-                t.tmpfs.push(TmpfsDir {
-                    path: path.to_owned(),
-                    size_limit: *size,
-                    role: role_of(path, &t),
-                    pos: *pos,
-                });
-            }
-        }
+        tmpfs_mounts(r, &mem_vols, &mut t);
         out.targets.push(t);
     }
 }

@@ -16,6 +16,9 @@ pub mod k8s;
 pub mod quantity;
 pub mod yaml;
 
+#[cfg(test)]
+mod props;
+
 pub use yaml::Pos;
 use serde::Serialize;
 
@@ -164,6 +167,13 @@ pub struct Parsed {
 
 impl Parsed {
     pub(crate) fn skip(&mut self, kind: &str) {
+        // Few kinds in practice; past 64 distinct ones the rest count together (linear time
+        // whatever the input).
+        let kind = if self.skipped.len() >= 64 && !self.skipped.iter().any(|(k, _)| k == kind) {
+            "(other kinds)"
+        } else {
+            kind
+        };
         match self.skipped.iter_mut().find(|(k, _)| k == kind) {
             Some((_, n)) => *n += 1,
             None => self.skipped.push((kind.to_owned(), 1)),

@@ -395,6 +395,7 @@ fn jvm_file_prints_flags_per_target_and_list_checks_lists_every_id() {
 
 #[test]
 fn pre_commit_hook_runs_through_the_real_pre_commit() {
+    // On PATH (.ci/run installs it), or in the venv the benchmark uses on this machine.
     let pc = ["pre-commit", "/work/venv-checkov/bin/pre-commit"]
         .into_iter()
         .find(|p| Command::new(p).arg("--version").output().is_ok_and(|o| o.status.success()));
