@@ -38,7 +38,7 @@ pub fn parse(text: &str) -> Parsed {
         }
         object(&doc.root, helm, &mut out, 0);
     }
-    if let Some((pos, msg)) = stream.error {
+    for (pos, msg) in stream.errors {
         out.problems.push((pos, format!("YAML: {msg}")));
     }
     out

@@ -132,11 +132,12 @@ pub struct Document {
     pub start: Pos,
 }
 
-/// What a stream held: its documents, and the error that ended it early, if any.
+/// What a stream held: its documents, and the syntax errors met. After an error, parsing
+/// resumes at the next `---` line, so one broken document does not hide the rest.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Stream {
     pub documents: Vec<Document>,
-    pub error: Option<(Pos, String)>,
+    pub errors: Vec<(Pos, String)>,
 }
 
 fn pos_of(m: saphyr_parser::Marker) -> Pos {
@@ -151,10 +152,47 @@ enum Frame {
     Map(Vec<(Node, Node)>, Option<Node>, Pos),
 }
 
-/// Parse a stream of documents. Never panics; a syntax error keeps the documents before it.
+/// Parse a stream of documents. Never panics; after a syntax error it resumes at the next
+/// line that starts with `---`.
 pub fn parse(text: &str) -> Stream {
     let mut out = Stream::default();
+    let mut from_line: u32 = 0;
+    let mut rest = text;
+    loop {
+        let err = parse_part(rest, from_line, &mut out);
+        let Some(err_line) = err else { break };
+        // The next document marker after the error's line (lines of `rest` are 1-based
+        // after `from_line`).
+        let mut off = 0;
+        let mut resumed = false;
+        for (i, l) in rest.split_inclusive('\n').enumerate() {
+            let line = from_line + i as u32 + 1;
+            // Strictly past both the error and this part's first line: always progress.
+            if line > err_line.max(from_line + 1) && l.starts_with("---") {
+                from_line = line - 1;
+                rest = &rest[off..];
+                resumed = true;
+                break;
+            }
+            off += l.len();
+        }
+        if !resumed {
+            break;
+        }
+    }
+    out
+}
+
+/// Parse `text` (whose first line is line `from_line + 1` of the stream) into `out`; the line
+/// of the error that stopped it, if one did.
+fn parse_part(text: &str, from_line: u32, out: &mut Stream) -> Option<u32> {
     let mut parser = Parser::new_from_str(text);
+    let pos_of = |m: saphyr_parser::Marker| {
+        let mut p = pos_of(m);
+        p.line = p.line.saturating_add(from_line);
+        p
+    };
+    let mut error = None;
     let mut stack: Vec<Frame> = Vec::new();
     let mut doc_start = Pos::default();
     let mut root: Option<Node> = None;
@@ -162,8 +200,9 @@ pub fn parse(text: &str) -> Stream {
         let (ev, span) = match ev {
             Ok(e) => e,
             Err(e) => {
-                let m = e.marker();
-                out.error = Some((pos_of(*m), e.info().to_owned()));
+                let p = pos_of(*e.marker());
+                out.errors.push((p, e.info().to_owned()));
+                error = Some(p.line);
                 break;
             }
         };
@@ -188,7 +227,8 @@ pub fn parse(text: &str) -> Stream {
             }
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 if stack.len() >= MAX_DEPTH {
-                    out.error = Some((pos, format!("nesting deeper than {MAX_DEPTH} levels")));
+                    out.errors.push((pos, format!("nesting deeper than {MAX_DEPTH} levels")));
+                    error = Some(pos.line);
                     break;
                 }
                 stack.push(if matches!(ev, Event::SequenceStart(..)) {
@@ -231,7 +271,7 @@ pub fn parse(text: &str) -> Stream {
         }
     }
     // A stream cut short by an error still gives what was complete.
-    if out.error.is_none() {
+    if error.is_none() {
         if let Some(r) = root.take() {
             out.documents.push(Document {
                 root: r,
@@ -241,7 +281,7 @@ pub fn parse(text: &str) -> Stream {
     }
     // Tear deep trees down without recursion (Drop of nested Vecs recurses).
     drop_flat(stack);
-    out
+    error
 }
 
 fn drop_flat(stack: Vec<Frame>) {
@@ -292,7 +332,7 @@ mod tests {
     #[test]
     fn positions_are_one_based_and_point_at_keys_and_values() {
         let s = parse("a: 1\nb:\n  - x\n  - {c: 'd'}\n");
-        assert!(s.error.is_none());
+        assert!(s.errors.is_empty());
         let r = &s.documents[0].root;
         let (k, v) = r.entry("b").unwrap();
         assert_eq!(k.pos, Pos { line: 2, column: 1 });
@@ -306,7 +346,12 @@ mod tests {
     fn multi_document_and_errors_keep_what_came_before() {
         let s = parse("---\na: 1\n---\nb: 2\n---\nc: [\n");
         assert_eq!(s.documents.len(), 2);
-        assert!(s.error.is_some());
+        assert_eq!(s.errors.len(), 1);
+        // A broken document in the middle: the ones after it are still read, at their lines.
+        let s = parse("---\na: 1\n---\nb: c: d\n---\ne: 2\n");
+        assert_eq!(s.errors.len(), 1, "{s:?}");
+        assert_eq!(s.documents.len(), 2);
+        assert_eq!(s.documents[1].root.entry("e").unwrap().0.pos.line, 6);
         let j = parse("{\"kind\": \"Pod\", \"n\": [1, 2]}");
         assert_eq!(j.documents[0].root.get("kind").unwrap().str(), Some("Pod"));
     }
@@ -317,7 +362,7 @@ mod tests {
         assert_eq!(s.documents[0].root.get("b").unwrap().value, Value::Alias);
         let deep = "[".repeat(10_000);
         let s = parse(&deep);
-        assert!(s.error.is_some());
+        assert!(!s.errors.is_empty());
         assert!(s.documents.is_empty());
     }
 
