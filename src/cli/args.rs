@@ -30,7 +30,7 @@ pub struct GlobalArgs {
 
     /// A data directory to inspect, besides the working directory, $TMPDIR or /tmp,
     /// $SPARK_LOCAL_DIRS and -Djava.io.tmpdir (repeatable)
-    #[arg(long = "path", global = true, value_name = "DIR")]
+    #[arg(long = "path", global = true, value_name = "DIR", value_parser = Utf8Path)]
     pub paths: Vec<String>,
 
     /// Override one detected fact: cpus=1.5, memory=2GiB (also 512Mi, 512M, bytes),
@@ -270,4 +270,31 @@ pub struct ExecArgs {
     /// The command and its arguments (bytes passed through untouched)
     #[arg(last = true, required = true, value_name = "CMD [ARGS]...", value_parser = clap::value_parser!(std::ffi::OsString))]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// `--path DIR` as text. The probe reports each data directory by name in JSON, which is
+/// UTF-8, so a name that is not is refused with why (clap's own message names no option).
+#[derive(Clone)]
+struct Utf8Path;
+
+impl clap::builder::TypedValueParser for Utf8Path {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        value.to_str().map(str::to_owned).ok_or_else(|| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidUtf8,
+                format!(
+                    "--path {}: the name is not UTF-8; ctune names data directories in its \
+                     output as text, so give a UTF-8 path to it (a symbolic link will do)",
+                    std::path::Path::new(value).display()
+                ),
+            )
+        })
+    }
 }

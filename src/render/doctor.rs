@@ -267,11 +267,18 @@ fn summary_rows(f: &Facts, a: &Advice) -> Vec<(&'static str, String)> {
     };
     rows.push(("java", java));
 
-    let dirs: Vec<String> = f
+    let mut dirs: Vec<String> = f
         .mounts
         .iter()
         .map(|m| format!("{} {} {}", m.path, m.kind.as_str(), m.fs_type))
         .collect();
+    // A directory asked for with --path that could not be inspected says why, here too.
+    dirs.extend(
+        f.notes
+            .iter()
+            .filter(|n| n.starts_with("--path "))
+            .map(|n| n.trim_start_matches("--path ").to_owned()),
+    );
     rows.push((
         "data dirs",
         if dirs.is_empty() {
