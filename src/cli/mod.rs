@@ -117,7 +117,11 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Snapshot { dir } => snapshot::run(&cli.global, &dir),
         Command::Completions { shell } => {
             let mut cmd = args::command();
-            clap_complete::generate(shell, &mut cmd, "ctune", &mut std::io::stdout());
+            // Into a buffer first: clap_complete panics when its writer fails (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "ctune", &mut script);
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(&script);
             Ok(exit::OK)
         }
     }
