@@ -12,6 +12,55 @@ pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     jvm_without_container_support(cx, out);
     cpu_count_from_shares(cx, out);
     heap_exceeds_memory_limit(cx, out);
+    budget_exceeds_limit(cx, out);
+}
+
+/// The advisor's "too small even after squeezing" warning, as a finding: the budget's parts
+/// at their floors still add up to more than the limit. Said only where a Java is known (the
+/// other JVM checks are skipped too) and the user has not set the heap (then
+/// heap-exceeds-memory-limit speaks about their own setting).
+fn budget_exceeds_limit(cx: &Ctx, out: &mut Vec<Finding>) {
+    let Limit::Limited { value, source, .. } = &cx.facts.memory.limit else {
+        return;
+    };
+    if cx.java.is_none() || cx.user.max_heap().is_some() {
+        return;
+    }
+    let b = &cx.advice.recommended.budget;
+    let (limit, total) = (*value, b.total());
+    if total <= limit {
+        return;
+    }
+    out.push(Finding {
+        id: "jvm-budget-exceeds-limit",
+        severity: Severity::Warning,
+        title: format!(
+            "The {} limit is too small for the {} profile: its JVM needs {}",
+            size(limit),
+            cx.advice.profile,
+            size(total)
+        ),
+        detail: format!(
+            "Even with every part squeezed to its floor, the heap ({}) and what is not heap (metaspace {}, code cache {}, thread stacks {}, direct buffers {}, page cache reserve {}, headroom {}) add up to {}, {} over the limit. Under load the JVM's memory grows toward that total and the kernel OOM-kills it (exit 137).",
+            size(b.heap),
+            size(b.metaspace),
+            size(b.code_cache),
+            size(b.thread_stacks),
+            size(b.direct),
+            size(b.page_cache_reserve),
+            size(b.headroom),
+            size(total),
+            size(total - limit)
+        ),
+        fix: format!(
+            "Raise the memory limit to at least {}, or give the profile less to reserve: fewer threads (--set memory.threads=...), fewer classes (memory.loaded_classes), smaller direct buffers (memory.direct_mib); `ctune jvm` shows the budget.",
+            size(total)
+        ),
+        evidence: vec![
+            format!("{source}: {limit}"),
+            format!("ctune jvm --profile {}: budget total {total}", cx.advice.profile),
+        ],
+    });
 }
 
 /// Where the version came from, for the evidence.
@@ -319,17 +368,26 @@ fn heap_exceeds_memory_limit(cx: &Ctx, out: &mut Vec<Finding>) {
             size(limit)
         ),
         detail: format!(
-            "{} (from {}) gives the heap {}{how}, which leaves {} of the {} limit for everything that is not heap: metaspace, the code cache, thread stacks, direct buffers and GC structures need at least {} here. The kernel OOM-kills the JVM (exit 137) before the heap fills and before it can throw OutOfMemoryError.",
+            "{} (from {}) gives the heap {}{how}, which leaves {} of the {} limit for everything that is not heap. The budget for this profile puts that at {} (metaspace {}, code cache {}, thread stacks {}, direct buffers {}, page cache reserve {}, headroom {}); less than {} left is an error here (the budget, or a quarter of the limit if that is less). The kernel OOM-kills the JVM (exit 137) before the heap fills and before it can throw OutOfMemoryError.",
             opt.option,
             opt.source,
             size(heap),
             size(left),
             size(limit),
+            size(b.non_heap()),
+            size(b.metaspace),
+            size(b.code_cache),
+            size(b.thread_stacks),
+            size(b.direct),
+            size(b.page_cache_reserve),
+            size(b.headroom),
             size(needed)
         ),
         fix: format!(
-            "Lower the heap to what the limit leaves: `-Xmx{}m` for this limit and profile (`ctune jvm` shows the budget), or raise the memory limit to at least {}.",
+            "Lower the heap to what the budget leaves: `-Xmx{}m` is the {} limit less the {} the budget keeps for what is not heap (`ctune jvm` shows each part). Or raise the memory limit to at least {}.",
             budget_heap >> 20,
+            size(limit),
+            size(limit.saturating_sub(budget_heap)),
             size(heap + needed)
         ),
         evidence: vec![
@@ -425,7 +483,20 @@ mod tests {
         );
         assert_eq!(x.severity, Severity::Error);
         assert_eq!(x.evidence[0], "-Xmx2g (command line)");
-        assert!(x.detail.contains("leaves 0 B"), "{}", x.detail);
+        assert!(x.detail.contains("leaves 0 MiB"), "{}", x.detail);
+        // The numbers it names add up: what is left, the budget for what is not heap, the
+        // threshold, and a fix whose -Xmx leaves exactly what it says.
+        assert!(x.detail.contains("less than 512 MiB left"), "{}", x.detail);
+        let b = advice(&f, &[]).recommended.budget;
+        assert!(
+            x.fix.contains(&format!(
+                "`-Xmx{}m` is the 2048 MiB limit less the {}",
+                b.heap >> 20,
+                crate::units::bytes((2048 << 20) - b.heap)
+            )),
+            "{}",
+            x.fix
+        );
         assert!(!ids(&f, &["-Xmx1g"]).contains(&"heap-exceeds-memory-limit"));
         assert!(ids(&f, &["-XX:MaxRAMPercentage=95"]).contains(&"heap-exceeds-memory-limit"));
         assert!(!ids(&f, &["-XX:MaxRAMPercentage=70"]).contains(&"heap-exceeds-memory-limit"));
@@ -433,5 +504,38 @@ mod tests {
         let mut f = container();
         f.memory.limit = Limit::unlimited("max");
         assert!(!ids(&f, &["-Xmx64g"]).contains(&"heap-exceeds-memory-limit"));
+    }
+
+    #[test]
+    fn a_limit_too_small_for_the_profile_is_a_finding() {
+        let mut f = container();
+        f.memory.limit = Limit::Limited {
+            value: 128 << 20,
+            source: "/sys/fs/cgroup/memory.max".into(),
+            inherited: false,
+            note: None,
+            own: None,
+        };
+        let x = finding(&f, &[], "jvm-budget-exceeds-limit");
+        let total = advice(&f, &[]).recommended.budget.total();
+        assert!(total > 128 << 20);
+        assert_eq!(x.severity, Severity::Warning);
+        assert!(
+            x.title
+                .contains(&format!("needs {}", crate::units::bytes(total))),
+            "{}",
+            x.title
+        );
+        // The advisor says the same under `ctune jvm`.
+        assert!(advice(&f, &[])
+            .warnings
+            .iter()
+            .any(|w| w.contains("too small for the default profile even after squeezing")));
+        // The user's own heap: heap-exceeds-memory-limit speaks instead.
+        assert!(!ids(&f, &["-Xmx100m"]).contains(&"jvm-budget-exceeds-limit"));
+        // 2 GiB fits; no Java known, no JVM finding.
+        assert!(!ids(&container(), &[]).contains(&"jvm-budget-exceeds-limit"));
+        f.jvm = None;
+        assert!(!ids(&f, &[]).contains(&"jvm-budget-exceeds-limit"));
     }
 }

@@ -130,16 +130,13 @@ fn summary_rows(f: &Facts, a: &Advice) -> Vec<(&'static str, String)> {
         v if f.cgroup.hybrid => format!("cgroup {v} (hybrid)"),
         v => format!("cgroup {v}"),
     };
+    // The contract's "unknown" hypervisor is a known fact: virtualised, by one not named.
     let hv = match &f.host.hypervisor {
-        Fact::Known(h) if h == "unknown" => ", in a VM",
-        Fact::Known(_) => ", in a VM",
-        _ => "",
-    };
-    let hv_name = match &f.host.hypervisor {
-        Fact::Known(h) if h != "unknown" => format!(" ({h})"),
+        Fact::Known(h) if h == "unknown" => ", in a VM (hypervisor not named)".to_owned(),
+        Fact::Known(h) => format!(", in a VM ({h})"),
         _ => String::new(),
     };
-    rows.push(("where", format!("{place}, {cg}{hv}{hv_name}")));
+    rows.push(("where", format!("{place}, {cg}{hv}")));
 
     let host = f
         .cpu

@@ -316,6 +316,11 @@ pub fn report(f: &Facts, width: usize) -> String {
 
     let mut s = Section::new();
     match &f.host.hypervisor {
+        Fact::Known(h) if h == "unknown" => s.row(
+            "hypervisor",
+            "unknown (not named)",
+            "virtualised: the cpuinfo 'hypervisor' flag is set, but neither DMI nor /sys/hypervisor names it",
+        ),
         Fact::Known(h) => s.row(
             "hypervisor",
             h.as_str(),
