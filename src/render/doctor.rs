@@ -9,7 +9,6 @@ use crate::facts::{Fact, Facts, Limit};
 use crate::findings::{counts, Counts, Finding, Severity};
 use crate::jvm::advise::Advice;
 use crate::jvm::ergonomics::JvmView;
-use comfy_table::{presets::UTF8_BORDERS_ONLY, ColumnConstraint, ContentArrangement, Table, Width};
 use serde::Serialize;
 
 // ---- doctor: summary --------------------------------------------------------------------
@@ -303,14 +302,11 @@ fn counts_line(c: &Counts) -> String {
 pub fn table(f: &Facts, a: &Advice, findings: &[Finding], color: bool, width: usize) -> String {
     let bold = anstyle::Style::new().bold();
     let mut out = String::new();
-    let mut t = Table::new();
-    t.load_preset(UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(u16::try_from(width).unwrap_or(u16::MAX));
-    t.set_constraints(vec![ColumnConstraint::Absolute(Width::Fixed(11))]);
-    for (k, v) in summary_rows(f, a) {
-        t.add_row(vec![k.to_owned(), v]);
-    }
+    let rows = summary_rows(f, a)
+        .into_iter()
+        .map(|(k, v)| vec![k.to_owned(), v])
+        .collect();
+    let t = super::table::fit(None, rows, width, &[9]);
     out.push_str(&t.to_string());
     out.push('\n');
     let c = counts(findings);

@@ -1,11 +1,12 @@
 //! `ctune jvm` output: the table for a person, the contract's JSON, and the forms other tools
 //! take (`flags`, `env`, `spark-conf`).
 
+use super::table::{fit, room};
 use super::{bytes, json::SCHEMA_VERSION};
 use crate::jvm::advise::Advice;
 use crate::jvm::budget::Budget;
 use crate::jvm::ergonomics::MIB;
-use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
+use comfy_table::Table;
 use serde::Serialize;
 
 /// Quote one argument for a POSIX shell, only where needed.
@@ -135,11 +136,7 @@ const BUDGET_PARTS: [(&str, &str); 7] = [
 ];
 
 /// The budget, each part with what it is, the total beside the limit (marked when over).
-fn budget_table(b: &Budget, limit: Option<u64>, width: u16) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width);
+fn budget_table(b: &Budget, limit: Option<u64>, width: usize) -> Table {
     let values = [
         b.heap,
         b.metaspace,
@@ -149,9 +146,11 @@ fn budget_table(b: &Budget, limit: Option<u64>, width: u16) -> Table {
         b.page_cache_reserve,
         b.headroom,
     ];
-    for ((name, what), v) in BUDGET_PARTS.iter().zip(values) {
-        t.add_row(vec![name.to_string(), bytes(v), what.to_string()]);
-    }
+    let mut rows: Vec<Vec<String>> = BUDGET_PARTS
+        .iter()
+        .zip(values)
+        .map(|((name, what), v)| vec![name.to_string(), bytes(v), what.to_string()])
+        .collect();
     let total = b.total();
     let verdict = match limit {
         Some(l) if total > l => format!(
@@ -162,15 +161,15 @@ fn budget_table(b: &Budget, limit: Option<u64>, width: u16) -> Table {
         Some(l) => format!("fits the {} limit ({} spare)", bytes(l), bytes(l - total)),
         None => "no memory limit: budgeted against host RAM".to_owned(),
     };
-    t.add_row(vec!["total".to_owned(), bytes(total), verdict]);
+    rows.push(vec!["total".to_owned(), bytes(total), verdict]);
     if let Some(l) = limit {
-        t.add_row(vec![
+        rows.push(vec![
             "limit".to_owned(),
             bytes(l),
             "the container's memory limit".to_owned(),
         ]);
     }
-    t
+    fit(None, rows, width, &[18, 12])
 }
 
 #[derive(Serialize)]
@@ -194,7 +193,6 @@ pub fn json(a: &Advice) -> String {
 /// the flags with why, then warnings and the user's own options, all within `width` columns.
 /// `limit` is the memory limit, if any, shown beside the budget's total.
 pub fn table(a: &Advice, limit: Option<u64>, width: usize, color: bool) -> String {
-    let w = u16::try_from(width).unwrap_or(u16::MAX);
     let heading = |s: &str| super::text::heading(s, color);
     let mut out = String::new();
     let java = match &a.java {
@@ -216,50 +214,48 @@ pub fn table(a: &Advice, limit: Option<u64>, width: usize, color: bool) -> Strin
     }
     out.push('\n');
 
-    let mut t = Table::new();
-    t.load_preset(UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(w);
-    t.set_header(vec!["", "the JVM alone", "recommended"]);
     let v = &a.jvm_view;
     let r = &a.recommended;
-    t.add_row(vec![
-        "reads the container's limits".into(),
-        if v.container_aware { "yes" } else { "no" }.to_owned(),
-        String::new(),
-    ]);
-    t.add_row(vec![
-        "processors".into(),
-        v.active_processor_count.to_string(),
-        r.active_processor_count.to_string(),
-    ]);
-    t.add_row(vec![
-        "max heap".into(),
-        bytes(v.max_heap_bytes),
-        bytes(r.max_heap_bytes),
-    ]);
-    t.add_row(vec![
-        "collector".into(),
-        v.gc.as_str().to_owned(),
-        r.gc.as_str().to_owned(),
-    ]);
+    let row = |a: &str, b: String, c: String| vec![a.to_owned(), b, c];
+    let rows = vec![
+        row(
+            "reads the container's limits",
+            if v.container_aware { "yes" } else { "no" }.to_owned(),
+            String::new(),
+        ),
+        row(
+            "processors",
+            v.active_processor_count.to_string(),
+            r.active_processor_count.to_string(),
+        ),
+        row("max heap", bytes(v.max_heap_bytes), bytes(r.max_heap_bytes)),
+        row(
+            "collector",
+            v.gc.as_str().to_owned(),
+            r.gc.as_str().to_owned(),
+        ),
+    ];
+    let header = ["", "the JVM alone", "recommended"]
+        .map(String::from)
+        .to_vec();
+    let room3 = room(width, 3);
+    let t = fit(Some(header), rows, width, &[room3 / 2, room3 / 4]);
     out.push_str(&t.to_string());
     out.push_str(&format!(
         "\n\n{}\n",
         heading("memory budget (what the JVM will use, part by part)")
     ));
-    out.push_str(&budget_table(&r.budget, limit, w).to_string());
+    out.push_str(&budget_table(&r.budget, limit, width).to_string());
     out.push_str(&format!("\n\n{}\n", heading("flags")));
     if a.rationale.is_empty() {
         out.push_str("  (none: this JVM sizes itself right for this environment and profile)\n");
     }
-    let mut t = Table::new();
-    t.load_preset(UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(w);
-    for r in &a.rationale {
-        t.add_row(vec![r.flag.clone(), r.why.clone()]);
-    }
+    let rows = a
+        .rationale
+        .iter()
+        .map(|r| vec![r.flag.clone(), r.why.clone()])
+        .collect();
+    let t = fit(None, rows, width, &[room(width, 2) / 2]);
     if !a.rationale.is_empty() {
         out.push_str(&t.to_string());
         out.push('\n');
@@ -308,7 +304,9 @@ mod tests {
         let fits = super::table(&a, Some(total + (1 << 20)), 80, false);
         assert!(fits.contains("fits the"), "{fits}");
         assert!(fits.contains("headroom") && fits.contains("native memory no flag bounds"));
-        assert!(fits.contains("page cache reserve") && fits.contains("charges to the container"));
+        assert!(
+            fits.contains("page cache reserve") && fits.contains("kept free for the page cache")
+        );
         let over = super::table(&a, Some(total - (64 << 20)), 80, false);
         assert!(over.contains("OVER the"), "{over}");
         assert!(over.contains("by 64 MiB"), "{over}");
