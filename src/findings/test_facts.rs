@@ -21,6 +21,7 @@ pub fn container() -> Facts {
             cpu_dir: Some("/sys/fs/cgroup".into()),
             memory_dir: Some("/sys/fs/cgroup".into()),
             resolution: None,
+            proc_cgroups: Fact::NotApplicable,
         },
         cpu: CpuFacts {
             limit: Limit::limited(2.0, "/sys/fs/cgroup/cpu.max"),

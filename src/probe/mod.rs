@@ -267,6 +267,10 @@ fn cgroup_section(
         cpu_dir: layout.cpu.as_ref().map(|h| h.leaf.clone()),
         memory_dir: layout.memory.as_ref().map(|h| h.leaf.clone()),
         resolution: main.map(|h| h.resolution.describe().to_owned()),
+        proc_cgroups: match root.read_string("/proc/cgroups") {
+            Ok(t) => Fact::Known(parse::proc_cgroups::parse(&t)),
+            Err(e) => Fact::Unknown(e.to_string()),
+        },
     };
     (facts, layout)
 }
