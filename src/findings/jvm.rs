@@ -105,7 +105,14 @@ fn jvm_blind_to_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
             let listed: Vec<String> = lines
                 .iter()
                 .filter(|l| crate::jvm::ergonomics::REQUIRED_CONTROLLERS.contains(&l.name.as_str()))
-                .map(|l| format!("{} (hierarchy {}, enabled {})", l.name, l.hierarchy, u8::from(l.enabled)))
+                .map(|l| {
+                    format!(
+                        "{} (hierarchy {}, enabled {})",
+                        l.name,
+                        l.hierarchy,
+                        u8::from(l.enabled)
+                    )
+                })
                 .collect();
             evidence.push(format!("/proc/cgroups lists: {}", listed.join(", ")));
         }
@@ -416,7 +423,13 @@ mod tests {
         let x = finding(&f, &[], "jvm-blind-to-cgroup");
         assert!(x.title.contains("/proc/cgroups"), "{}", x.title);
         assert!(x.detail.contains("'cpuset'"), "{}", x.detail);
-        assert!(x.evidence.iter().any(|e| e.starts_with("/proc/cgroups lists: cpu (hierarchy 1")), "{:?}", x.evidence);
+        assert!(
+            x.evidence
+                .iter()
+                .any(|e| e.starts_with("/proc/cgroups lists: cpu (hierarchy 1")),
+            "{:?}",
+            x.evidence
+        );
         set_java(&mut f, "21.0.8");
         let x = finding(&f, &[], "jvm-blind-to-cgroup");
         assert_eq!(x.severity, Severity::Error);

@@ -56,16 +56,31 @@ pub enum Detection {
 /// The controllers HotSpot's `determine_type` requires in `/proc/cgroups` (pids is optional).
 pub const REQUIRED_CONTROLLERS: [&str; 4] = ["cpu", "cpuset", "cpuacct", "memory"];
 
+/// One line on what `/proc/cgroups` says of the controllers HotSpot requires:
+/// `cpu 1, cpuset 3, cpuacct 2, memory 4` (hierarchy ids), with `no line` or `disabled`.
+#[allow(clippy::ptr_arg)] // the table renders a `Fact<Vec<_>>` through `Fn(&T)`
+pub fn proc_cgroups_summary(lines: &Vec<ControllerLine>) -> String {
+    REQUIRED_CONTROLLERS
+        .iter()
+        .map(|name| match lines.iter().find(|l| l.name == *name) {
+            None => format!("{name}: no line"),
+            Some(l) if !l.enabled => format!("{name} {} disabled", l.hierarchy),
+            Some(l) => format!("{name} {}", l.hierarchy),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// What `/proc/cgroups` lacks for HotSpot: the first required controller with no line or with
 /// `enabled` other than 1, and which of the two.
 fn missing_controller(lines: &[ControllerLine]) -> Option<(&'static str, bool)> {
-    REQUIRED_CONTROLLERS.iter().find_map(|name| {
-        match lines.iter().find(|l| l.name == *name) {
+    REQUIRED_CONTROLLERS
+        .iter()
+        .find_map(|name| match lines.iter().find(|l| l.name == *name) {
             None => Some((*name, true)),
             Some(l) if !l.enabled => Some((*name, false)),
             Some(_) => None,
-        }
-    })
+        })
 }
 
 /// HotSpot's container detection, as its source does it per version:
@@ -80,7 +95,9 @@ fn missing_controller(lines: &[ControllerLine]) -> Option<(&'static str, bool)> 
 pub fn detection(v: JavaVersion, i: &JvmInputs) -> Detection {
     let version = match i.cgroup {
         CgroupVersion::None => {
-            return Detection::Blind("no cgroup hierarchy holds the cpu and memory controllers".into())
+            return Detection::Blind(
+                "no cgroup hierarchy holds the cpu and memory controllers".into(),
+            )
         }
         CgroupVersion::V1 if !v.reads_cgroup_v1() => {
             return Detection::Blind(format!(
@@ -107,7 +124,11 @@ pub fn detection(v: JavaVersion, i: &JvmInputs) -> Detection {
     } else {
         format!("/proc/cgroups says the '{name}' controller is not enabled (enabled != 1)")
     };
-    if version == CgroupVersion::V1 && name == "cpuset" && no_line && v.crashes_without_v1_cpuset_line() {
+    if version == CgroupVersion::V1
+        && name == "cpuset"
+        && no_line
+        && v.crashes_without_v1_cpuset_line()
+    {
         return Detection::Crashes(format!(
             "{what}: JDK {v} segfaults at start on cgroup v1 (measured on 21.0.8); -XX:-UseContainerSupport lets it start"
         ));
@@ -278,7 +299,11 @@ mod tests {
     /// This host's `/proc/cgroups` (v1), less the lines `drop`, with `memory` set to `mem_on`.
     fn v1_lines(drop: &str, mem_on: bool) -> Option<Vec<ControllerLine>> {
         let t = format!("#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpuset\t3\t1\t1\ncpu\t1\t1\t1\ncpuacct\t2\t1\t1\nmemory\t4\t34\t{}\npids\t8\t1\t1\n", u8::from(mem_on));
-        let t: String = t.lines().filter(|l| l.split('\t').next() != Some(drop)).map(|l| format!("{l}\n")).collect();
+        let t: String = t
+            .lines()
+            .filter(|l| l.split('\t').next() != Some(drop))
+            .map(|l| format!("{l}\n"))
+            .collect();
         Some(crate::parse::proc_cgroups::parse(&t))
     }
 
@@ -289,12 +314,24 @@ mod tests {
     #[test]
     fn proc_cgroups_variants_on_v1() {
         let base = inputs(Some(GIB), Some(0.5));
-        let cases: [(&str, bool); 5] = [("", true), ("memory", true), ("cpu", true), ("cpuset", true), ("", false)];
+        let cases: [(&str, bool); 5] = [
+            ("", true),
+            ("memory", true),
+            ("cpu", true),
+            ("cpuset", true),
+            ("", false),
+        ];
         for (drop, mem_on) in cases {
-            let i = JvmInputs { proc_cgroups: v1_lines(drop, mem_on), ..base.clone() };
+            let i = JvmInputs {
+                proc_cgroups: v1_lines(drop, mem_on),
+                ..base.clone()
+            };
             let full = drop.is_empty() && mem_on;
             let old = jvm_view(JavaVersion::new(11, 13), &i);
-            assert!(old.container_aware && old.max_heap_bytes == 256 * MIB, "{drop} {mem_on}");
+            assert!(
+                old.container_aware && old.max_heap_bytes == 256 * MIB,
+                "{drop} {mem_on}"
+            );
             for v in [(17, 2), (17, 15), (21, 8), (25, 2)] {
                 let view = jvm_view(JavaVersion::new(v.0, v.1), &i);
                 assert_eq!(view.container_aware, full, "{v:?} {drop} {mem_on}");
@@ -321,8 +358,15 @@ mod tests {
         };
         for v in [(11, 13), (17, 2), (17, 15), (21, 8)] {
             let view = jvm_view(JavaVersion::new(v.0, v.1), &i);
-            assert!(!view.container_aware && view.will_not_start.is_none(), "{v:?}");
-            assert_eq!(view.max_heap_bytes, 256 * MIB, "{v:?}: a quarter of 1 GiB, aligned");
+            assert!(
+                !view.container_aware && view.will_not_start.is_none(),
+                "{v:?}"
+            );
+            assert_eq!(
+                view.max_heap_bytes,
+                256 * MIB,
+                "{v:?}: a quarter of 1 GiB, aligned"
+            );
         }
         let v25 = jvm_view(JavaVersion::new(25, 2), &i);
         assert!(v25.container_aware);

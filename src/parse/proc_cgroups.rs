@@ -32,7 +32,13 @@ pub fn parse(text: &str) -> Vec<ControllerLine> {
         };
         // `%d` takes an optional sign and digits and stops at the first non-digit; the next
         // directive then needs whitespace, so only the last number may have a tail.
-        let whole = |t: &str| c_int(t).filter(|_| t.trim_start_matches(['+', '-']).bytes().all(|c| c.is_ascii_digit()));
+        let whole = |t: &str| {
+            c_int(t).filter(|_| {
+                t.trim_start_matches(['+', '-'])
+                    .bytes()
+                    .all(|c| c.is_ascii_digit())
+            })
+        };
         let (Some(hierarchy), Some(_), Some(enabled)) = (whole(h), whole(n), c_int(e)) else {
             continue;
         };

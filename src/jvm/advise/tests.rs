@@ -287,14 +287,26 @@ fn blind_and_crashing_jvms_get_every_flag() {
     f.cgroup.proc_cgroups = Fact::Known(no("memory"));
     let a = run(&f, "default", &[]);
     assert!(!a.jvm_view.container_aware, "{a:#?}");
-    assert!(a.jvm_view.blind_reason.as_deref().unwrap().contains("'memory'"));
-    assert!(has(&a, "-XX:ActiveProcessorCount=8") && has(&a, "-Xmx"), "{a:#?}");
+    assert!(a
+        .jvm_view
+        .blind_reason
+        .as_deref()
+        .unwrap()
+        .contains("'memory'"));
+    assert!(
+        has(&a, "-XX:ActiveProcessorCount=8") && has(&a, "-Xmx"),
+        "{a:#?}"
+    );
     assert!(!has(&a, "-XX:-UseContainerSupport"));
     let mut f = facts(Some(GIB), Some(0.5), "21.0.8", &[]);
     f.cgroup.proc_cgroups = Fact::Known(no("cpuset"));
     let a = run(&f, "default", &[]);
     assert!(a.jvm_view.will_not_start.is_some());
-    for flag in ["-XX:-UseContainerSupport", "-XX:ActiveProcessorCount=1", "-Xmx"] {
+    for flag in [
+        "-XX:-UseContainerSupport",
+        "-XX:ActiveProcessorCount=1",
+        "-Xmx",
+    ] {
         assert!(has(&a, flag), "{flag}: {a:#?}");
     }
     // The user's own choice about container support is left alone.
