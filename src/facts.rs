@@ -267,6 +267,11 @@ pub struct CgroupFacts {
     /// `/proc/cgroups`, the controller lines HotSpot reads before anything else (a kernel
     /// without the v1 memory or cpuset controllers lists no line for them).
     pub proc_cgroups: Fact<Vec<crate::parse::proc_cgroups::ControllerLine>>,
+    /// (CPU, memory) limits of the mount point's cgroup where the process's cgroup path could
+    /// not be placed under the mount (those limits are then unknown): what HotSpot falls back
+    /// to reading. Not serialised: it is not the process's limit.
+    #[serde(skip)]
+    pub mount_point_fallback: (Option<f64>, Option<u64>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

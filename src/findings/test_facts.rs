@@ -22,6 +22,7 @@ pub fn container() -> Facts {
             memory_dir: Some("/sys/fs/cgroup".into()),
             resolution: None,
             proc_cgroups: Fact::NotApplicable,
+            mount_point_fallback: (None, None),
         },
         cpu: CpuFacts {
             limit: Limit::limited(2.0, "/sys/fs/cgroup/cpu.max"),

@@ -40,6 +40,10 @@ pub struct JvmInputs {
     /// `/proc/cgroups` as HotSpot parses it; None when it could not be read (then assumed to
     /// list every controller, as on any kernel with the v1 controllers built in).
     pub proc_cgroups: Option<Vec<ControllerLine>>,
+    /// (CPU, memory) limits of the mount point's cgroup when the process's cgroup path could
+    /// not be placed under the mount: the limits themselves are unknown (None above), but
+    /// HotSpot reads the mount point in that case and sees these.
+    pub mount_point_fallback: (Option<f64>, Option<u64>),
 }
 
 /// Whether HotSpot's container detection succeeds here (`CgroupSubsystemFactory::create`).
@@ -184,14 +188,23 @@ pub fn limits_seen(v: JavaVersion, i: &JvmInputs) -> (bool, Option<f64>, Option<
     if detection(v, i) != Detection::Aware {
         return (false, None, None);
     }
+    let (cpu_fallback, mem_fallback) = i.mount_point_fallback;
     if v.walks_ancestors() {
-        return (true, i.cpu_limit, i.memory_limit);
+        return (
+            true,
+            i.cpu_limit.or(cpu_fallback),
+            i.memory_limit.or(mem_fallback),
+        );
     }
     let mem = match i.cgroup {
         CgroupVersion::V1 => i.memory_limit_leaf.or(i.memory_limit),
         _ => i.memory_limit_leaf,
     };
-    (true, i.cpu_limit_leaf, mem)
+    (
+        true,
+        i.cpu_limit_leaf.or(cpu_fallback),
+        mem.or(mem_fallback),
+    )
 }
 
 /// The processor count HotSpot derives from a CPU limit, shares and the affinity mask.
@@ -293,6 +306,7 @@ mod tests {
             cpu_shares: Some(1024),
             cpu_weight: None,
             proc_cgroups: None,
+            mount_point_fallback: (None, None),
         }
     }
 

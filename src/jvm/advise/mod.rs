@@ -94,6 +94,7 @@ pub fn inputs(f: &Facts) -> JvmInputs {
         cpu_shares: f.cpu.shares.known().copied(),
         cpu_weight: f.cpu.weight.known().copied(),
         proc_cgroups: f.cgroup.proc_cgroups.known().cloned(),
+        mount_point_fallback: f.cgroup.mount_point_fallback,
     }
 }
 

@@ -22,6 +22,7 @@ fn facts(mem: Option<u64>, cpu: Option<f64>, jdk: &str, env: &[(&str, &str)]) ->
             memory_dir: None,
             resolution: None,
             proc_cgroups: Fact::NotApplicable,
+            mount_point_fallback: (None, None),
         },
         cpu: CpuFacts {
             limit: cpu.map_or(Limit::unlimited("test"), |c| {
