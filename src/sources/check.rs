@@ -184,6 +184,10 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
             version: cg,
             hybrid: false,
             path: Fact::NotApplicable,
+            // A node's kernel lists its controllers; the file does not say (HotSpot's view
+            // then assumes them present, as on every mainstream node).
+            proc_cgroups: Fact::NotApplicable,
+            mount_point_fallback: (None, None),
             cpu_dir: None,
             memory_dir: None,
             resolution: None,

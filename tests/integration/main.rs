@@ -9,6 +9,7 @@ mod fixtures;
 mod jvm_real;
 mod lint_files;
 mod man;
+mod msrv;
 mod props;
 mod real_kernel;
 mod roundtrip;
