@@ -129,6 +129,23 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
     if let Some(m) = opts.assume.memory {
         notes.push(format!("memory.limit assumed: {m} bytes (--assume memory)"));
     }
+    // `--assume cgroup=` and `uid=` replace the detected facts outright.
+    let mut cgroup_facts = cgroup_facts;
+    match opts.assume.cgroup.as_deref() {
+        Some("v1") => cgroup_facts.version = crate::facts::CgroupVersion::V1,
+        Some("v2") => cgroup_facts.version = crate::facts::CgroupVersion::V2,
+        _ => {}
+    }
+    if let Some(v) = &opts.assume.cgroup {
+        notes.push(format!("cgroup.version assumed: {v} (--assume cgroup)"));
+    }
+    let mut identity = identity;
+    if let Some(u) = opts.assume.uid {
+        identity.uid = Fact::Known(u);
+        identity.host_uid = Fact::Known(u);
+        identity.user_namespace = false;
+        notes.push(format!("identity.uid assumed: {u} (--assume uid)"));
+    }
     Facts {
         cgroup: cgroup_facts,
         cpu,
@@ -333,6 +350,14 @@ fn cpu_section(
         Some(c) => Limit::limited(c, "--assume cpus"),
         None => cg.limit,
     };
+    // An assumed CPU limit describes the target, not this machine: `cpus=8` on a 2-CPU
+    // runner is 8, so the runner's cpuset must not cap it.
+    if let (Some(c), Fact::Known(n)) = (opts.assume.cpus, &cpuset) {
+        let need = c.ceil().max(1.0) as u32;
+        if need > *n {
+            cpuset = Fact::Known(need);
+        }
+    }
     let (effective_count, effective_count_floor) = effective_counts(&limit, &cpuset);
     let facts = CpuFacts {
         limit,

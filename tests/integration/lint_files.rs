@@ -431,3 +431,24 @@ fn pre_commit_hook_runs_through_the_real_pre_commit() {
     assert!(!text.contains("migrate.yaml:"), "{text}");
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn live_assumptions_replace_the_runners_facts_too() {
+    // cpus=8 on this runner (2 CPUs here) is 8, not the runner's cpuset.
+    let (code, out, err) = run_in(
+        &tests_dir(),
+        &["--assume", "cpus=8", "--assume", "memory=4Gi", "--assume", "jdk=17.0.9", "jvm", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["recommended"]["active_processor_count"], 8, "{out}");
+    assert_eq!(v["jvm_view"]["active_processor_count"], 8, "{out}");
+    let (code, out, err) = run_in(
+        &tests_dir(),
+        &["--assume", "cgroup=v1", "--assume", "uid=1234", "report", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["cgroup"]["version"], "v1");
+    assert_eq!(v["identity"]["uid"], 1234);
+}
