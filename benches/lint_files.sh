@@ -41,24 +41,30 @@ xmx=(-Xmx400m -Xmx900m -Xmx1900m "-XX:MaxRAMPercentage=75" "-XX:MaxRAMPercentage
 echo "stream: $n objects, $(wc -l < "$file") lines, $(du -h "$file" | cut -f1)"
 
 now() { date +%s.%N; }
+# Wall time, and CPU time (user + sys: what the tool costs on a machine shared with others).
+TIMEFORMAT='%U %S'
 t0=$(now)
-"$ctune" lint --format json --fail-on never "$file" > "$dir/ctune.json"
+{ time "$ctune" lint --format json --fail-on never "$file" > "$dir/ctune.json"; } 2> "$dir/ctune.time"
 t1=$(now)
+ctune_cpu=$(awk '{print $1 + $2}' "$dir/ctune.time")
 targets=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["targets"]), len(d["findings"]))' "$dir/ctune.json")
 ctune_s=$(echo "$t1 - $t0" | bc -l)
-printf 'ctune:   %6.2f s  %8.0f objects/s  (targets, findings: %s)\n' "$ctune_s" "$(echo "$n / $ctune_s" | bc -l)" "$targets"
+printf 'ctune:   %6.2f s wall  %8.0f objects/s; %6.2f s CPU  %8.0f objects/CPU-s  (targets, findings: %s)\n' \
+  "$ctune_s" "$(echo "$n / $ctune_s" | bc -l)" "$ctune_cpu" "$(echo "$n / $ctune_cpu" | bc -l)" "$targets"
 
 if [ -x "$checkov" ]; then
   t0=$(now)
-  "$checkov" -f "$file" --framework kubernetes --quiet --compact -o json > "$dir/checkov.json" 2>/dev/null || true
+  { time "$checkov" -f "$file" --framework kubernetes --quiet --compact -o json > "$dir/checkov.json" 2>/dev/null || true; } 2> "$dir/checkov.time"
   t1=$(now)
+  ck_cpu=$(awk '{print $1 + $2}' "$dir/checkov.time")
   failed=$(python3 -c 'import json,sys
 d=json.load(open(sys.argv[1]))
 d=d if isinstance(d,list) else [d]
 print(sum(r.get("summary",{}).get("failed",0) for r in d), sum(r.get("summary",{}).get("passed",0) for r in d))' "$dir/checkov.json" 2>/dev/null || echo "?")
   ck_s=$(echo "$t1 - $t0" | bc -l)
-  printf 'checkov: %6.2f s  %8.1f objects/s  (failed, passed checks: %s)\n' "$ck_s" "$(echo "$n / $ck_s" | bc -l)" "$failed"
-  printf 'ratio:   ctune is %.0fx checkov\n' "$(echo "$ck_s / $ctune_s" | bc -l)"
+  printf 'checkov: %6.2f s wall  %8.1f objects/s; %6.2f s CPU  %8.1f objects/CPU-s  (failed, passed checks: %s)\n' \
+    "$ck_s" "$(echo "$n / $ck_s" | bc -l)" "$ck_cpu" "$(echo "$n / $ck_cpu" | bc -l)" "$failed"
+  printf 'ratio:   ctune is %.0fx checkov (wall), %.0fx (CPU)\n' "$(echo "$ck_s / $ctune_s" | bc -l)" "$(echo "$ck_cpu / $ctune_cpu" | bc -l)"
 else
   echo "skipped: checkov not found (pip install checkov)"
 fi
