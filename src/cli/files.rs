@@ -25,7 +25,9 @@ fn walk(dir: &Path, shown: &str, out: &mut Vec<(String, PathBuf)>, depth: usize)
     if depth > 32 {
         return;
     }
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = rd.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
@@ -68,7 +70,11 @@ pub fn read_inputs(args: &[String]) -> anyhow::Result<(Vec<Input>, Vec<(Location
                 continue;
             }
             let kind = sources::sniff(&text);
-            inputs.push(Input { path: "-".into(), kind, text });
+            inputs.push(Input {
+                path: "-".into(),
+                kind,
+                text,
+            });
             continue;
         }
         let p = Path::new(a);
@@ -76,7 +82,10 @@ pub fn read_inputs(args: &[String]) -> anyhow::Result<(Vec<Input>, Vec<(Location
             let mut found = Vec::new();
             walk(p, a, &mut found, 0);
             if found.is_empty() {
-                problems.push((at1(a), "no manifests or Dockerfiles in this directory".into()));
+                problems.push((
+                    at1(a),
+                    "no manifests or Dockerfiles in this directory".into(),
+                ));
             }
             for (shown, path) in found {
                 match std::fs::read(&path) {
@@ -94,10 +103,16 @@ pub fn read_inputs(args: &[String]) -> anyhow::Result<(Vec<Input>, Vec<(Location
             Ok(b) => {
                 let text = String::from_utf8_lossy(&b).into_owned();
                 let kind = sources::kind_of(a).unwrap_or_else(|| sources::sniff(&text));
-                inputs.push(Input { path: a.clone(), kind, text });
+                inputs.push(Input {
+                    path: a.clone(),
+                    kind,
+                    text,
+                });
             }
             Err(e) if !p.exists() => {
-                return Err(super::usage(format!("{a}: no such file or directory ({e})")))
+                return Err(super::usage(format!(
+                    "{a}: no such file or directory ({e})"
+                )))
             }
             Err(e) => problems.push((at1(a), format!("cannot read: {e}"))),
         }
@@ -119,8 +134,8 @@ pub fn analyse(
     docker_target: Option<&str>,
 ) -> anyhow::Result<Outcome> {
     let assume = Assumptions::parse(&g.assume).map_err(|e| super::usage(e.to_string()))?;
-    let profile = crate::jvm::profile::load(&a.profile, &a.sets)
-        .map_err(|e| super::usage(e.to_string()))?;
+    let profile =
+        crate::jvm::profile::load(&a.profile, &a.sets).map_err(|e| super::usage(e.to_string()))?;
     if a.java.is_some() {
         return Err(super::usage(
             "--java names a JVM on this machine; with files the JDK comes from the image (or --assume jdk=...)",
@@ -156,7 +171,8 @@ pub fn analyse(
             if t.java_command.is_empty() && !a.command.is_empty() {
                 t.java_command = a.command.clone();
             }
-            out.targets.push(check::analyse(&t, &input.path, &assume, &profile));
+            out.targets
+                .push(check::analyse(&t, &input.path, &assume, &profile));
             // Annotations travel with the analysed target's findings below.
             let last = out.targets.last_mut().expect("just pushed");
             for l in &mut last.findings {
@@ -242,13 +258,11 @@ pub fn suppress(out: &mut Outcome, allow: &[String], cfg: Option<&(PathBuf, Conf
 
 /// The failing threshold: `--fail-on`, else the config's `fail-on`, else warning.
 pub fn threshold(cli: Option<FailOn>, cfg: Option<&Config>) -> Option<Severity> {
-    let f = cli.unwrap_or_else(|| {
-        match cfg.and_then(|c| c.fail_on.as_deref()) {
-            Some("error") => FailOn::Error,
-            Some("info") => FailOn::Info,
-            Some("never") => FailOn::Never,
-            _ => FailOn::Warning,
-        }
+    let f = cli.unwrap_or_else(|| match cfg.and_then(|c| c.fail_on.as_deref()) {
+        Some("error") => FailOn::Error,
+        Some("info") => FailOn::Info,
+        Some("never") => FailOn::Never,
+        _ => FailOn::Warning,
     });
     match f {
         FailOn::Error => Some(Severity::Error),

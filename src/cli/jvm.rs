@@ -98,7 +98,15 @@ fn files(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
                 if format == "flags" {
                     s.push_str(&format!("# {head}\n{}", render::jvm::flags(&t.advice)));
                 } else {
-                    s.push_str(&format!("== {head}\n{}\n", render::jvm::table(&t.advice, t.facts.memory_limit_bytes, term.width, term.color)));
+                    s.push_str(&format!(
+                        "== {head}\n{}\n",
+                        render::jvm::table(
+                            &t.advice,
+                            t.facts.memory_limit_bytes,
+                            term.width,
+                            term.color
+                        )
+                    ));
                 }
             }
         }

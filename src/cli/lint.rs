@@ -87,5 +87,9 @@ fn files(a: &LintArgs, g: &GlobalArgs, format: &str) -> anyhow::Result<i32> {
         _ => t::text(&run),
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
-    Ok(if run.failing() { exit::FINDINGS } else { exit::OK })
+    Ok(if run.failing() {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
 }

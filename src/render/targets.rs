@@ -212,7 +212,12 @@ pub fn github(r: &Run) -> String {
             l.location.line,
             l.location.column,
             gh_escape_property(&format!("ctune {}", l.finding.id)),
-            gh_escape_data(&format!("{} [{}]. Fix: {}", l.finding.title, l.object.label(), l.finding.fix))
+            gh_escape_data(&format!(
+                "{} [{}]. Fix: {}",
+                l.finding.title,
+                l.object.label(),
+                l.finding.fix
+            ))
         ));
     }
     out.push_str(&summary(r));
@@ -242,7 +247,10 @@ pub fn junit(r: &Run) -> String {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     s.set_type(l.finding.severity.as_str())
                         .set_message(head(l))
-                        .set_description(format!("{}\n\nfix: {}\n", l.finding.detail, l.finding.fix));
+                        .set_description(format!(
+                            "{}\n\nfix: {}\n",
+                            l.finding.detail, l.finding.fix
+                        ));
                     TestCase::new(*id, s)
                 }
                 Some(l) => {
@@ -253,9 +261,11 @@ pub fn junit(r: &Run) -> String {
                 None => TestCase::new(*id, TestCaseStatus::success()),
             };
             case.set_classname(class.clone());
-            case.extra.insert("file".into(), t.location.path.clone().into());
+            case.extra
+                .insert("file".into(), t.location.path.clone().into());
             if let Some(l) = found {
-                case.extra.insert("line".into(), l.location.line.to_string().into());
+                case.extra
+                    .insert("line".into(), l.location.line.to_string().into());
             }
             suite.add_test_case(case);
         }
@@ -280,10 +290,16 @@ pub fn list_checks() -> String {
             r.id,
             r.severity.as_str(),
             r.summary,
-            if STATIC_CHECKS.contains(&r.id) { " [files]" } else { "" }
+            if STATIC_CHECKS.contains(&r.id) {
+                " [files]"
+            } else {
+                ""
+            }
         ));
     }
-    out.push_str("\n[files]: also checked on Kubernetes manifests and Dockerfiles (ctune lint FILE...).\n");
+    out.push_str(
+        "\n[files]: also checked on Kubernetes manifests and Dockerfiles (ctune lint FILE...).\n",
+    );
     let _ = rule;
     out
 }

@@ -153,7 +153,12 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
     let jdk = a.jdk.clone().or_else(|| t.jdk.clone());
     let mut caps: Option<Vec<String>> = None;
     if t.privileged.is_some() {
-        caps = Some(crate::parse::caps::NAMES.iter().map(|s| s.to_string()).collect());
+        caps = Some(
+            crate::parse::caps::NAMES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        );
     } else if !t.caps_add.is_empty() {
         let mut c: Vec<String> = findings::identity::RUNTIME_DEFAULT_CAPS
             .iter()
@@ -162,7 +167,10 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
         for x in &t.caps_add {
             let n = cap_name(&x.value);
             if n == "cap_all" {
-                c = crate::parse::caps::NAMES.iter().map(|s| s.to_string()).collect();
+                c = crate::parse::caps::NAMES
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
             } else if !c.contains(&n) {
                 c.push(n);
             }
@@ -368,7 +376,12 @@ pub fn analyse(t: &Target, path: &str, a: &Assumptions, profile: &Profile) -> An
 /// `cpu-count-from-shares` for a target: the node's CPU count is unknown, so the finding says
 /// what the JVM will use (ceil(shares/1024)) against "whatever the node has".
 fn shares_finding(t: &Target, f: &Facts, advice: &Advice) -> Option<Finding> {
-    let v = f.jvm.as_ref()?.version.as_deref().and_then(JavaVersion::parse)?;
+    let v = f
+        .jvm
+        .as_ref()?
+        .version
+        .as_deref()
+        .and_then(JavaVersion::parse)?;
     let view = &advice.jvm_view;
     let user = &advice.user_options;
     if !v.counts_cpu_shares()
@@ -387,7 +400,9 @@ fn shares_finding(t: &Target, f: &Facts, advice: &Advice) -> Option<Finding> {
         return None;
     }
     let n = shares.div_ceil(1024).max(1);
-    let req_txt = req.map_or("no CPU request".to_owned(), |r| format!("a CPU request of {}", findings::cpus(r)));
+    let req_txt = req.map_or("no CPU request".to_owned(), |r| {
+        format!("a CPU request of {}", findings::cpus(r))
+    });
     Some(Finding {
         id: "cpu-count-from-shares",
         severity: Severity::Warning,
@@ -417,7 +432,10 @@ fn place(mut f: Finding, t: &Target, path: &str, facts: &Facts, advice: &Advice)
     let mut ev = Vec::new();
     let pos = match f.id {
         "memory-limit-unset" => {
-            ev.push(format!("{}: container without resources.limits.memory", at(t.pos)));
+            ev.push(format!(
+                "{}: container without resources.limits.memory",
+                at(t.pos)
+            ));
             t.pos
         }
         "heap-exceeds-memory-limit" => {
@@ -453,10 +471,17 @@ fn place(mut f: Finding, t: &Target, path: &str, facts: &Facts, advice: &Advice)
                     "{}: image {} (JDK {})",
                     at(i.pos),
                     i.value,
-                    facts.jvm.as_ref().and_then(|j| j.version.as_deref()).unwrap_or("?")
+                    facts
+                        .jvm
+                        .as_ref()
+                        .and_then(|j| j.version.as_deref())
+                        .unwrap_or("?")
                 ));
             }
-            ev.push(format!("cgroup {} (--assume cgroup=v1|v2)", facts.cgroup.version.as_str()));
+            ev.push(format!(
+                "cgroup {} (--assume cgroup=v1|v2)",
+                facts.cgroup.version.as_str()
+            ));
             p
         }
         "cpu-count-from-shares" => {
@@ -474,7 +499,9 @@ fn place(mut f: Finding, t: &Target, path: &str, facts: &Facts, advice: &Advice)
                     at(d.pos),
                     d.path,
                     d.role,
-                    d.size_limit.map(|s| format!(", sizeLimit {s} bytes")).unwrap_or_default()
+                    d.size_limit
+                        .map(|s| format!(", sizeLimit {s} bytes"))
+                        .unwrap_or_default()
                 ));
             }
             t.tmpfs.first().map_or(t.pos, |d| d.pos)
@@ -493,7 +520,11 @@ fn place(mut f: Finding, t: &Target, path: &str, facts: &Facts, advice: &Advice)
         }
         "secret-in-environment" => {
             for s in &t.secrets {
-                ev.push(format!("{}: {} has a literal value (not shown)", at(s.pos), s.value));
+                ev.push(format!(
+                    "{}: {} has a literal value (not shown)",
+                    at(s.pos),
+                    s.value
+                ));
             }
             t.secrets.first().map_or(t.pos, |s| s.pos)
         }

@@ -36,14 +36,20 @@ pub struct Ignore {
 
 pub fn parse(text: &str) -> Result<Config, String> {
     let c: Config = toml::from_str(text).map_err(|e| e.to_string())?;
-    for id in c.allow.iter().chain(c.ignore.iter().flat_map(|i| i.checks.iter())) {
+    for id in c
+        .allow
+        .iter()
+        .chain(c.ignore.iter().flat_map(|i| i.checks.iter()))
+    {
         if crate::findings::rule(id).is_none() {
             return Err(format!("no such check id {id:?}"));
         }
     }
     if let Some(f) = &c.fail_on {
         if !matches!(f.as_str(), "error" | "warning" | "info" | "never") {
-            return Err(format!("fail-on = {f:?}: expected error, warning, info or never"));
+            return Err(format!(
+                "fail-on = {f:?}: expected error, warning, info or never"
+            ));
         }
     }
     Ok(c)
@@ -136,7 +142,9 @@ mod tests {
     fn config() {
         let c = parse("allow = [\"running-as-root\"]\nfail-on = \"error\"\n[[ignore]]\npath = \"legacy/**\"\nchecks = [\"heap-exceeds-memory-limit\"]\n").unwrap();
         assert_eq!(c.allow, vec!["running-as-root"]);
-        assert!(c.ignored(&["legacy/a.yaml"], "heap-exceeds-memory-limit").is_some());
+        assert!(c
+            .ignored(&["legacy/a.yaml"], "heap-exceeds-memory-limit")
+            .is_some());
         assert!(c.ignored(&["legacy/a.yaml"], "running-as-root").is_none());
         assert!(parse("allow = [\"nope\"]").is_err());
         assert!(parse("fail-on = \"sometimes\"").is_err());

@@ -30,7 +30,10 @@ impl Logical {
     }
 
     fn pos(&self, off: usize) -> Pos {
-        let i = self.map.partition_point(|(o, _, _)| *o <= off).saturating_sub(1);
+        let i = self
+            .map
+            .partition_point(|(o, _, _)| *o <= off)
+            .saturating_sub(1);
         let (o, line, col) = self.map.get(i).copied().unwrap_or((0, 1, 1));
         let table = self.chars_before.get_or_init(|| {
             let mut v = vec![0u32; self.text.len() + 1];
@@ -65,7 +68,9 @@ fn logical_lines(text: &str) -> Vec<Logical> {
     for l in &lines {
         let t = l.trim();
         let Some(d) = t.strip_prefix('#') else { break };
-        let Some((k, v)) = d.split_once('=') else { break };
+        let Some((k, v)) = d.split_once('=') else {
+            break;
+        };
         let k = k.trim().to_ascii_lowercase();
         if k == "escape" {
             match v.trim() {
@@ -120,13 +125,22 @@ fn logical_lines(text: &str) -> Vec<Logical> {
             }
         }
         // Here-documents: `<<EOF`, `<<-EOF`, `<<"EOF"` after RUN, COPY or ADD.
-        let word = lg.text.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+        let word = lg
+            .text
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
         if matches!(word.as_str(), "RUN" | "COPY" | "ADD") {
             for (delim, strip_tabs) in heredocs(&lg.text) {
                 while cur < lines.len() {
                     let l = lines[cur];
                     cur += 1;
-                    let l = if strip_tabs { l.trim_start_matches('\t') } else { l };
+                    let l = if strip_tabs {
+                        l.trim_start_matches('\t')
+                    } else {
+                        l
+                    };
                     if l == delim {
                         break;
                     }
@@ -212,13 +226,25 @@ fn expand<'v>(s: &str, get: &dyn Fn(&str) -> Option<&'v str>, escape: char) -> S
                 let val = get(name);
                 let set = val.is_some_and(|v| !v.is_empty());
                 let rep = if let Some(d) = op.strip_prefix(":-") {
-                    if set { val.unwrap_or("").to_owned() } else { d.to_owned() }
+                    if set {
+                        val.unwrap_or("").to_owned()
+                    } else {
+                        d.to_owned()
+                    }
                 } else if let Some(d) = op.strip_prefix('-') {
                     val.map_or(d.to_owned(), str::to_owned)
                 } else if let Some(a) = op.strip_prefix(":+") {
-                    if set { a.to_owned() } else { String::new() }
+                    if set {
+                        a.to_owned()
+                    } else {
+                        String::new()
+                    }
                 } else if let Some(a) = op.strip_prefix('+') {
-                    if val.is_some() { a.to_owned() } else { String::new() }
+                    if val.is_some() {
+                        a.to_owned()
+                    } else {
+                        String::new()
+                    }
                 } else {
                     val.unwrap_or("").to_owned()
                 };
@@ -292,8 +318,8 @@ fn pairs(args: &str, base: usize) -> Vec<(String, String, usize)> {
             }
         }
         // Bytes were pushed as chars: rebuild UTF-8 correctly.
-        let val = String::from_utf8(val.chars().map(|c| c as u32 as u8).collect())
-            .unwrap_or_default();
+        let val =
+            String::from_utf8(val.chars().map(|c| c as u32 as u8).collect()).unwrap_or_default();
         if !key.is_empty() {
             out.push((key.to_owned(), val, base + lead + kstart));
         }
@@ -369,7 +395,11 @@ struct Stage {
 /// Read a Dockerfile; the target is the last stage, or `target` by name (or index).
 pub fn parse(text: &str, target: Option<&str>) -> Parsed {
     let mut out = Parsed::default();
-    let escape = if logical_escape(text) == '`' { '`' } else { '\\' };
+    let escape = if logical_escape(text) == '`' {
+        '`'
+    } else {
+        '\\'
+    };
     let mut global = Vars::default();
     let mut stages: Vec<Stage> = Vec::new();
     let mut by_name: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
@@ -397,7 +427,9 @@ pub fn parse(text: &str, target: Option<&str>) -> Parsed {
                     _ => None,
                 };
                 // FROM an earlier stage inherits it.
-                let parent = by_name.get(&img.to_ascii_lowercase()).map(|&i| stages[i].clone());
+                let parent = by_name
+                    .get(&img.to_ascii_lowercase())
+                    .map(|&i| stages[i].clone());
                 let mut st = match parent {
                     Some(p) => Stage {
                         name: None,
@@ -447,7 +479,8 @@ pub fn parse(text: &str, target: Option<&str>) -> Parsed {
                 }
             }
             _ if stages.is_empty() => {
-                out.problems.push((pos0, format!("{kw} before the first FROM")));
+                out.problems
+                    .push((pos0, format!("{kw} before the first FROM")));
             }
             "ENV" => {
                 let st = stages.last_mut().unwrap();
@@ -491,14 +524,19 @@ pub fn parse(text: &str, target: Option<&str>) -> Parsed {
         }
     }
     if stages.is_empty() {
-        out.problems.push((Pos { line: 1, column: 1 }, "no FROM instruction".into()));
+        out.problems
+            .push((Pos { line: 1, column: 1 }, "no FROM instruction".into()));
         return out;
     }
     let idx = match target {
         None => stages.len() - 1,
         Some(name) => match stages
             .iter()
-            .position(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+            .position(|s| {
+                s.name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
             .or_else(|| name.parse::<usize>().ok().filter(|i| *i < stages.len()))
         {
             Some(i) => i,
@@ -520,7 +558,9 @@ fn logical_escape(text: &str) -> char {
     for l in text.lines() {
         let t = l.trim();
         let Some(d) = t.strip_prefix('#') else { break };
-        let Some((k, v)) = d.split_once('=') else { break };
+        let Some((k, v)) = d.split_once('=') else {
+            break;
+        };
         if k.trim().eq_ignore_ascii_case("escape") {
             return if v.trim() == "`" { '`' } else { '\\' };
         }
@@ -529,7 +569,10 @@ fn logical_escape(text: &str) -> char {
 }
 
 fn target_of(st: &Stage) -> Target {
-    let from = st.from.clone().unwrap_or_else(|| At::new(String::new(), Pos::default()));
+    let from = st
+        .from
+        .clone()
+        .unwrap_or_else(|| At::new(String::new(), Pos::default()));
     let mut t = Target {
         object: Object {
             kind: "Dockerfile".into(),
@@ -610,17 +653,41 @@ ENTRYPOINT [\"ctune\", \"exec\", \"--\", \"java\", \"-jar\", \"/app/app.jar\"]
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         let t = &p.targets[0];
         assert_eq!(t.object.name.as_deref(), Some("runtime"));
-        assert_eq!(t.pos, Pos { line: 12, column: 1 });
+        assert_eq!(
+            t.pos,
+            Pos {
+                line: 12,
+                column: 1
+            }
+        );
         assert_eq!(t.jdk.as_deref(), Some("17.0.9"));
         assert_eq!(t.uid.as_ref().unwrap().value, 10001);
-        assert_eq!(t.uid.as_ref().unwrap().pos, Pos { line: 15, column: 6 });
+        assert_eq!(
+            t.uid.as_ref().unwrap().pos,
+            Pos {
+                line: 15,
+                column: 6
+            }
+        );
         assert!(t.ctune_exec.is_some());
         assert_eq!(t.java_command, vec!["java", "-jar", "/app/app.jar"]);
         let x = t.sites.iter().find(|s| s.text == "-Xmx3g").unwrap();
-        assert_eq!(x.pos, Pos { line: 13, column: 5 });
+        assert_eq!(
+            x.pos,
+            Pos {
+                line: 13,
+                column: 5
+            }
+        );
         assert!(t.secrets.is_empty());
         let app = t.env.iter().find(|e| e.name == "APP_HOME").unwrap();
-        assert_eq!(app.name_pos, Pos { line: 14, column: 5 });
+        assert_eq!(
+            app.name_pos,
+            Pos {
+                line: 14,
+                column: 5
+            }
+        );
         let b = parse(DF, Some("build"));
         assert_eq!(b.targets[0].secrets[0].value, "DB_PASSWORD");
         assert_eq!(b.targets[0].secrets[0].pos.line, 4);
@@ -633,9 +700,24 @@ ENTRYPOINT [\"ctune\", \"exec\", \"--\", \"java\", \"-jar\", \"/app/app.jar\"]
         let p = parse(df, None);
         let t = &p.targets[0];
         assert_eq!(t.jdk.as_deref(), Some("1.8.0_181"));
-        assert_eq!(t.env.iter().find(|e| e.name == "FOO").unwrap().name_pos.line, 4);
+        assert_eq!(
+            t.env
+                .iter()
+                .find(|e| e.name == "FOO")
+                .unwrap()
+                .name_pos
+                .line,
+            4
+        );
         assert_eq!(t.java_command[0], "java");
-        assert_eq!(t.sites.iter().find(|s| s.source == "JAVA_OPTS").unwrap().text, "-Xmx512m");
+        assert_eq!(
+            t.sites
+                .iter()
+                .find(|s| s.source == "JAVA_OPTS")
+                .unwrap()
+                .text,
+            "-Xmx512m"
+        );
     }
 
     #[test]
@@ -645,6 +727,14 @@ ENTRYPOINT [\"ctune\", \"exec\", \"--\", \"java\", \"-jar\", \"/app/app.jar\"]
         let t = &p.targets[0];
         assert_eq!(t.jdk.as_deref(), Some("21"));
         assert_eq!(t.user_name.as_ref().unwrap().value, "app");
-        assert_eq!(t.env.iter().find(|e| e.name == "B").unwrap().value.as_deref(), Some("1yw"));
+        assert_eq!(
+            t.env
+                .iter()
+                .find(|e| e.name == "B")
+                .unwrap()
+                .value
+                .as_deref(),
+            Some("1yw")
+        );
     }
 }

@@ -49,9 +49,9 @@ pub fn jdk_of(reference: &str) -> Option<String> {
     let name = &repo[last_slash..];
     // `…/openjdk-17`, `…/openjdk-17-runtime`, `java17-debian12`, `jdk-21`, `sapmachine:21`.
     let from_name = feature_in_name(name);
-    let tagged = VERSION_TAGGED.iter().any(|k| {
-        *k == name || repo.ends_with(&format!("/{k}")) || repo == *k
-    });
+    let tagged = VERSION_TAGGED
+        .iter()
+        .any(|k| *k == name || repo.ends_with(&format!("/{k}")) || repo == *k);
     if tagged && from_name.is_none() {
         if let Some(v) = tag.and_then(version_in_tag) {
             return Some(v);
@@ -69,7 +69,9 @@ pub fn jdk_of(reference: &str) -> Option<String> {
 /// feature release named in a repository name.
 fn feature_in_name(name: &str) -> Option<u32> {
     let lower = name.to_ascii_lowercase();
-    for key in ["openjdk", "java", "jdk", "jre", "temurin", "corretto", "zulu"] {
+    for key in [
+        "openjdk", "java", "jdk", "jre", "temurin", "corretto", "zulu",
+    ] {
         let Some(i) = lower.find(key) else { continue };
         let rest = &lower[i + key.len()..];
         let rest = rest.strip_prefix(['-', '_']).unwrap_or(rest);
@@ -136,7 +138,10 @@ mod tests {
         let cases = [
             ("eclipse-temurin:17.0.9_9-jre", Some("17.0.9")),
             ("eclipse-temurin:21", Some("21")),
-            ("docker.io/library/eclipse-temurin:11.0.14.1_1-jdk", Some("11.0.14.1")),
+            (
+                "docker.io/library/eclipse-temurin:11.0.14.1_1-jdk",
+                Some("11.0.14.1"),
+            ),
             ("amazoncorretto:21", Some("21")),
             ("amazoncorretto:8u372-al2", Some("1.8.0_372")),
             ("openjdk:8u181-jre", Some("1.8.0_181")),
@@ -144,8 +149,14 @@ mod tests {
             ("openjdk:17-jdk-slim", Some("17")),
             ("openjdk:latest", None),
             ("openjdk", None),
-            ("registry.access.redhat.com/ubi9/openjdk-17:1.20", Some("17")),
-            ("registry.access.redhat.com/ubi8/openjdk-11-runtime:1.18-2", Some("11")),
+            (
+                "registry.access.redhat.com/ubi9/openjdk-17:1.20",
+                Some("17"),
+            ),
+            (
+                "registry.access.redhat.com/ubi8/openjdk-11-runtime:1.18-2",
+                Some("11"),
+            ),
             ("gcr.io/distroless/java17-debian12", Some("17")),
             ("gcr.io/distroless/java17-debian12:nonroot", Some("17")),
             ("gcr.io/distroless/java:11", Some("11")),
@@ -158,7 +169,10 @@ mod tests {
             ("eclipse-temurin:17@sha256:abcd", Some("17")),
             ("myregistry:5000/team/app:1.2.3", None),
             ("apache/spark:3.5.1-java17", Some("17")),
-            ("apache/spark:3.5.0-scala2.12-java11-python3-ubuntu", Some("11")),
+            (
+                "apache/spark:3.5.0-scala2.12-java11-python3-ubuntu",
+                Some("11"),
+            ),
         ];
         for (img, want) in cases {
             assert_eq!(jdk_of(img).as_deref(), want, "{img}");

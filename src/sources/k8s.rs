@@ -99,7 +99,10 @@ fn object(o: &Node, helm: Option<&str>, out: &mut Parsed, depth: usize) {
     };
     out.objects += 1;
     let Some((tmeta, Some(spec))) = template else {
-        out.problems.push((o.pos, format!("{kind} {}: no pod spec", name.unwrap_or("-"))));
+        out.problems.push((
+            o.pos,
+            format!("{kind} {}: no pod spec", name.unwrap_or("-")),
+        ));
         return;
     };
     let mut allows = allows;
@@ -169,7 +172,9 @@ fn tmpfs_mounts(
         ) else {
             continue;
         };
-        let Some((size, pos)) = vols.get(vn) else { continue };
+        let Some((size, pos)) = vols.get(vn) else {
+            continue;
+        };
         let p = path.trim_end_matches('/');
         let role = if spark_dirs.contains(p) {
             "spark-local-dir"
@@ -195,7 +200,8 @@ fn pod(spec: &Node, base: &Object, allows: &[String], helm: Option<&str>, out: &
     let host_users_false = spec.get("hostUsers").and_then(Node::bool) == Some(false);
     let containers = spec.get("containers").map(Node::seq).unwrap_or(&[]);
     if containers.is_empty() {
-        out.problems.push((spec.pos, format!("{}: no containers", base.label())));
+        out.problems
+            .push((spec.pos, format!("{}: no containers", base.label())));
     }
     for c in containers {
         let mut t = container(c, base, psc, out);
@@ -272,7 +278,11 @@ fn container(c: &Node, base: &Object, psc: Option<&Node>, out: &mut Parsed) -> T
     t.cpu_request_milli = req.known().map(|q| q.milli_value());
     t.cpu_limit = map_field(cpu_l, |q| q.milli_value() as f64 / 1000.0);
     t.cpu_request = map_field(req, |q| q.milli_value() as f64 / 1000.0);
-    for f in [&t.memory_limit as &dyn FieldProblem, &t.cpu_limit, &t.cpu_request] {
+    for f in [
+        &t.memory_limit as &dyn FieldProblem,
+        &t.cpu_limit,
+        &t.cpu_request,
+    ] {
         if let Some(p) = f.problem() {
             out.problems.push(p);
         }
@@ -298,7 +308,9 @@ impl<T> FieldProblem for Field<T> {
 
 fn env(c: &Node, t: &mut Target) {
     for e in c.get("env").map(Node::seq).unwrap_or(&[]) {
-        let Some((nk, nv)) = e.entry("name") else { continue };
+        let Some((nk, nv)) = e.entry("name") else {
+            continue;
+        };
         let Some(name) = nv.str() else { continue };
         let value = e.entry("value");
         let v = value.and_then(|(_, v)| v.str()).map(str::to_owned);
@@ -357,7 +369,11 @@ pub(crate) fn set_command(line: &[(String, Pos)], t: &mut Target) {
     }
     for (w, pos) in line {
         // A shell script: every word of it sits at the script's position.
-        let parts = if w.contains(' ') { split_options(w) } else { vec![w.clone()] };
+        let parts = if w.contains(' ') {
+            split_options(w)
+        } else {
+            vec![w.clone()]
+        };
         for p in parts {
             t.sites.push(Site {
                 source: "command line".into(),
@@ -430,7 +446,9 @@ fn spark(spec: &Node, base: &Object, allows: &[String], helm: Option<&str>, out:
         .map(|(k, _)| k.pos);
     let mem_vols = memory_volumes(spec);
     for role in ["driver", "executor"] {
-        let Some((rk, r)) = spec.entry(role) else { continue };
+        let Some((rk, r)) = spec.entry(role) else {
+            continue;
+        };
         let mut t = Target {
             object: Object {
                 container: Some(role.into()),
@@ -475,13 +493,18 @@ fn spark(spec: &Node, base: &Object, allows: &[String], helm: Option<&str>, out:
                     line.push((format!("-Xmx{}m", heap >> 20), mk.pos));
                 }
                 None => {
-                    let msg = format!("{role}.memory: {:?} is not a Spark size", mv.str().unwrap_or(""));
+                    let msg = format!(
+                        "{role}.memory: {:?} is not a Spark size",
+                        mv.str().unwrap_or("")
+                    );
                     out.problems.push((mk.pos, msg.clone()));
                     t.memory_limit = Field::Invalid(At::new(msg, mk.pos));
                 }
             }
         }
-        let cores = r.entry("cores").or_else(|| conf_get(&format!("spark.{role}.cores")));
+        let cores = r
+            .entry("cores")
+            .or_else(|| conf_get(&format!("spark.{role}.cores")));
         let req = r.entry("coreRequest").or(cores);
         if let Some((k, v)) = req {
             if let Some(q) = v.str().and_then(|s| quantity::parse(s).ok()) {
@@ -531,7 +554,11 @@ fn spark(spec: &Node, base: &Object, allows: &[String], helm: Option<&str>, out:
             }
         }
         set_command(&line, &mut t);
-        security(r.get("securityContext"), spec.get("securityContext"), &mut t);
+        security(
+            r.get("securityContext"),
+            spec.get("securityContext"),
+            &mut t,
+        );
         if let Some(pos) = tmpfs_dirs {
             t.tmpfs.push(TmpfsDir {
                 path: "SPARK_LOCAL_DIRS".into(),
@@ -665,6 +692,14 @@ spec:
         let e = &p.targets[1];
         assert_eq!(e.memory_limit.known(), Some(5 << 30));
         assert!(e.java_command.contains(&"-Xmx6g".to_owned()));
-        assert_eq!(e.sites.iter().find(|s| s.text == "-Xmx6g").unwrap().pos.line, 16);
+        assert_eq!(
+            e.sites
+                .iter()
+                .find(|s| s.text == "-Xmx6g")
+                .unwrap()
+                .pos
+                .line,
+            16
+        );
     }
 }

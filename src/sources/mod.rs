@@ -19,8 +19,8 @@ pub mod yaml;
 #[cfg(test)]
 mod props;
 
-pub use yaml::Pos;
 use serde::Serialize;
+pub use yaml::Pos;
 
 /// Which object a target belongs to (`object` in JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
@@ -216,7 +216,11 @@ pub fn sniff(text: &str) -> Kind {
         if t.is_empty() || t.starts_with('#') {
             continue;
         }
-        let word = t.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+        let word = t
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
         return if word == "FROM" || word == "ARG" {
             Kind::Dockerfile
         } else {
@@ -272,7 +276,10 @@ pub fn find_java(words: &[String]) -> (Vec<String>, bool) {
             continue;
         }
         if matches!(base, "sh" | "bash" | "ash" | "dash" | "zsh") {
-            if let Some(c) = words[i + 1..].iter().position(|a| a == "-c" || a == "-ec" || a == "-xc" || a == "-lc") {
+            if let Some(c) = words[i + 1..]
+                .iter()
+                .position(|a| a == "-c" || a == "-ec" || a == "-xc" || a == "-lc")
+            {
                 if let Some(script) = words.get(i + 2 + c) {
                     let inner: Vec<String> = shell_words(script);
                     let (j, c2) = find_java(&inner);
@@ -281,8 +288,10 @@ pub fn find_java(words: &[String]) -> (Vec<String>, bool) {
             }
             return (Vec::new(), ctune);
         }
-        if matches!(base, "exec" | "env" | "tini" | "dumb-init" | "gosu" | "su-exec" | "--")
-            || w.contains('=') && !w.starts_with('-')
+        if matches!(
+            base,
+            "exec" | "env" | "tini" | "dumb-init" | "gosu" | "su-exec" | "--"
+        ) || w.contains('=') && !w.starts_with('-')
         {
             i += 1;
             continue;
@@ -367,11 +376,27 @@ mod tests {
 
     #[test]
     fn java_is_found_where_entrypoints_put_it() {
-        assert_eq!(find_java(&w(&["java", "-Xmx1g", "-jar", "a.jar"])).0[1], "-Xmx1g");
-        let (j, c) = find_java(&w(&["/usr/bin/ctune", "exec", "--profile", "web", "--", "java", "-jar", "x"]));
+        assert_eq!(
+            find_java(&w(&["java", "-Xmx1g", "-jar", "a.jar"])).0[1],
+            "-Xmx1g"
+        );
+        let (j, c) = find_java(&w(&[
+            "/usr/bin/ctune",
+            "exec",
+            "--profile",
+            "web",
+            "--",
+            "java",
+            "-jar",
+            "x",
+        ]));
         assert!(c);
         assert_eq!(j[0], "java");
-        let (j, _) = find_java(&w(&["sh", "-c", "cd /app && exec java -Xmx2g -jar app.jar"]));
+        let (j, _) = find_java(&w(&[
+            "sh",
+            "-c",
+            "cd /app && exec java -Xmx2g -jar app.jar",
+        ]));
         assert_eq!(j, w(&["java", "-Xmx2g", "-jar", "app.jar"]));
         assert!(find_java(&w(&["python", "app.py"])).0.is_empty());
         assert!(find_java(&w(&["sh", "-c", "java"])).0.len() == 1);

@@ -116,7 +116,10 @@ fn time(f: &dyn Fn()) -> Duration {
 fn assert_linear(name: &str, make: &dyn Fn(usize) -> String, parse: &dyn Fn(&str)) {
     let small = make(2);
     let big = make(8);
-    assert!(big.len() >= 3 * small.len(), "{name}: generator did not grow");
+    assert!(
+        big.len() >= 3 * small.len(),
+        "{name}: generator did not grow"
+    );
     // Alternate the two sizes and keep the fastest of each (the least disturbed).
     let (mut ts, mut tb) = (Duration::MAX, Duration::MAX);
     for _ in 0..3 {
@@ -134,25 +137,58 @@ fn assert_linear(name: &str, make: &dyn Fn(usize) -> String, parse: &dyn Fn(&str
 fn adversarial_inputs_stay_linear() {
     let n = 2000;
     let k8s_cases: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
-        ("many documents", Box::new(move |m| {
-            "---\n# Source: c/t.yaml\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: 'amazoncorretto:21', resources: {limits: {memory: 1Gi}}}]}\n".repeat(n * m / 4)
-        })),
-        ("one huge env list", Box::new(move |m| {
-            let mut s = "kind: Pod\nspec:\n  volumes:\n".to_owned();
-            for i in 0..n * m { s.push_str(&format!("    - {{name: v{i}, emptyDir: {{medium: Memory}}}}\n")); }
-            s.push_str("  containers:\n    - name: a\n      volumeMounts:\n");
-            for i in 0..n * m { s.push_str(&format!("        - {{name: v{i}, mountPath: /d{i}}}\n")); }
-            s.push_str("      env:\n");
-            for i in 0..n * m { s.push_str(&format!("        - {{name: SECRET_{i}, value: x}}\n")); }
-            s
-        })),
-        ("deep nesting", Box::new(move |m| "[".repeat(100) .to_owned() + &"a, ".repeat(n * m * 4) + &"]".repeat(100))),
-        ("aliases", Box::new(move |m| {
-            let mut s = "a: &a [x, y, z]\n".to_owned();
-            for i in 0..n * m { s.push_str(&format!("k{i}: [*a, *a, *a, *a]\n")); }
-            s
-        })),
-        ("long scalars", Box::new(move |m| format!("a: \"{}\"\nb: {}\n", "x ".repeat(n * m * 8), "y ".repeat(n * m * 8)))),
+        (
+            "many documents",
+            Box::new(move |m| {
+                "---\n# Source: c/t.yaml\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: 'amazoncorretto:21', resources: {limits: {memory: 1Gi}}}]}\n".repeat(n * m / 4)
+            }),
+        ),
+        (
+            "one huge env list",
+            Box::new(move |m| {
+                let mut s = "kind: Pod\nspec:\n  volumes:\n".to_owned();
+                for i in 0..n * m {
+                    s.push_str(&format!(
+                        "    - {{name: v{i}, emptyDir: {{medium: Memory}}}}\n"
+                    ));
+                }
+                s.push_str("  containers:\n    - name: a\n      volumeMounts:\n");
+                for i in 0..n * m {
+                    s.push_str(&format!("        - {{name: v{i}, mountPath: /d{i}}}\n"));
+                }
+                s.push_str("      env:\n");
+                for i in 0..n * m {
+                    s.push_str(&format!("        - {{name: SECRET_{i}, value: x}}\n"));
+                }
+                s
+            }),
+        ),
+        (
+            "deep nesting",
+            Box::new(move |m| {
+                "[".repeat(100).to_owned() + &"a, ".repeat(n * m * 4) + &"]".repeat(100)
+            }),
+        ),
+        (
+            "aliases",
+            Box::new(move |m| {
+                let mut s = "a: &a [x, y, z]\n".to_owned();
+                for i in 0..n * m {
+                    s.push_str(&format!("k{i}: [*a, *a, *a, *a]\n"));
+                }
+                s
+            }),
+        ),
+        (
+            "long scalars",
+            Box::new(move |m| {
+                format!(
+                    "a: \"{}\"\nb: {}\n",
+                    "x ".repeat(n * m * 8),
+                    "y ".repeat(n * m * 8)
+                )
+            }),
+        ),
     ];
     for (name, make) in &k8s_cases {
         assert_linear(name, make.as_ref(), &|s| {
@@ -160,16 +196,46 @@ fn adversarial_inputs_stay_linear() {
         });
     }
     let docker_cases: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
-        ("many ENV pairs on one line", Box::new(move |m| {
-            let mut s = "FROM eclipse-temurin:21\nENV".to_owned();
-            for i in 0..n * m { s.push_str(&format!(" K{i}=${{K{}:-v}}", i / 2)); }
-            s.push('\n');
-            s
-        })),
-        ("many ENV lines", Box::new(move |m| "FROM x\n".to_owned() + &(0..n * m).map(|i| format!("ENV A{i}=$A{}\n", i / 3)).collect::<String>())),
-        ("continuations", Box::new(move |m| "FROM x\nRUN a \\\n".to_owned() + &"  # c\n  b \\\n".repeat(n * m) + "  c\n")),
-        ("heredocs", Box::new(move |m| "FROM x\n".to_owned() + &"RUN <<A <<B\na\nA\nb\nB\n".repeat(n * m / 2))),
-        ("stages", Box::new(move |m| (0..n * m / 4).map(|i| format!("FROM img{i} AS s{i}\nENV X{i}=1\n")).collect::<String>())),
+        (
+            "many ENV pairs on one line",
+            Box::new(move |m| {
+                let mut s = "FROM eclipse-temurin:21\nENV".to_owned();
+                for i in 0..n * m {
+                    s.push_str(&format!(" K{i}=${{K{}:-v}}", i / 2));
+                }
+                s.push('\n');
+                s
+            }),
+        ),
+        (
+            "many ENV lines",
+            Box::new(move |m| {
+                "FROM x\n".to_owned()
+                    + &(0..n * m)
+                        .map(|i| format!("ENV A{i}=$A{}\n", i / 3))
+                        .collect::<String>()
+            }),
+        ),
+        (
+            "continuations",
+            Box::new(move |m| {
+                "FROM x\nRUN a \\\n".to_owned() + &"  # c\n  b \\\n".repeat(n * m) + "  c\n"
+            }),
+        ),
+        (
+            "heredocs",
+            Box::new(move |m| {
+                "FROM x\n".to_owned() + &"RUN <<A <<B\na\nA\nb\nB\n".repeat(n * m / 2)
+            }),
+        ),
+        (
+            "stages",
+            Box::new(move |m| {
+                (0..n * m / 4)
+                    .map(|i| format!("FROM img{i} AS s{i}\nENV X{i}=1\n"))
+                    .collect::<String>()
+            }),
+        ),
     ];
     for (name, make) in &docker_cases {
         assert_linear(name, make.as_ref(), &|s| {

@@ -519,8 +519,24 @@ mod tests {
     #[test]
     fn kubernetes_errors() {
         for bad in [
-            "", "1.1.M", "1+1.0M", "0.1mi", "0.1am", "aoeu", ".5i", "1i", "-3.01i", "-3.01e-",
-            "Non-Numeric", "1 Gi", "1Gb", "2K", "1e", "1e+", "0x10", "1GiB",
+            "",
+            "1.1.M",
+            "1+1.0M",
+            "0.1mi",
+            "0.1am",
+            "aoeu",
+            ".5i",
+            "1i",
+            "-3.01i",
+            "-3.01e-",
+            "Non-Numeric",
+            "1 Gi",
+            "1Gb",
+            "2K",
+            "1e",
+            "1e+",
+            "0x10",
+            "1GiB",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should not parse");
         }

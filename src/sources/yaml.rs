@@ -26,7 +26,10 @@ pub struct Pos {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// A scalar's text; `plain` is false for quoted and block scalars.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
     /// `*anchor`: not expanded.
@@ -227,7 +230,8 @@ fn parse_part(text: &str, from_line: u32, out: &mut Stream) -> Option<u32> {
             }
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 if stack.len() >= MAX_DEPTH {
-                    out.errors.push((pos, format!("nesting deeper than {MAX_DEPTH} levels")));
+                    out.errors
+                        .push((pos, format!("nesting deeper than {MAX_DEPTH} levels")));
                     error = Some(pos.line);
                     break;
                 }

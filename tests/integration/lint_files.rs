@@ -27,7 +27,11 @@ const RUNNER_ONLY: &[&str] = &[
 ];
 
 fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = ctune().current_dir(dir).args(args).output().expect("ctune runs");
+    let out = ctune()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("ctune runs");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -96,7 +100,10 @@ fn corpus_findings_are_at_the_expected_lines_and_nothing_comes_from_the_runner()
     let mut got: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in doc["findings"].as_array().unwrap() {
         let id = f["id"].as_str().unwrap();
-        assert!(!RUNNER_ONLY.contains(&id), "a runner-only finding from a file: {f}");
+        assert!(
+            !RUNNER_ONLY.contains(&id),
+            "a runner-only finding from a file: {f}"
+        );
         got.entry(f["location"]["path"].as_str().unwrap().to_owned())
             .or_default()
             .insert(line_of(f));
@@ -122,7 +129,10 @@ fn corpus_findings_are_at_the_expected_lines_and_nothing_comes_from_the_runner()
         exact += want.intersection(&have).count();
         assert_eq!(have, want, "{file}: findings differ from {file}.expect");
     }
-    assert!(got.is_empty(), "findings for files outside the corpus: {got:?}");
+    assert!(
+        got.is_empty(),
+        "findings for files outside the corpus: {got:?}"
+    );
     assert_eq!(exact, expected_total);
     assert!(expected_total >= 25, "{expected_total}");
     // Every workload kind of the contract is in the corpus, with its targets listed.
@@ -152,16 +162,25 @@ fn corpus_findings_are_at_the_expected_lines_and_nothing_comes_from_the_runner()
         .iter()
         .map(|s| s["kind"].as_str().unwrap())
         .collect();
-    assert!(skipped.contains(&"Service") && skipped.contains(&"ConfigMap"), "{skipped:?}");
+    assert!(
+        skipped.contains(&"Service") && skipped.contains(&"ConfigMap"),
+        "{skipped:?}"
+    );
 }
 
 #[test]
 fn targets_list_their_facts_from_the_file_not_the_runner() {
-    let doc = json_of(&["lint-corpus/k8s/orders-deployment.yaml", "lint-corpus/docker/worker/Dockerfile"]);
+    let doc = json_of(&[
+        "lint-corpus/k8s/orders-deployment.yaml",
+        "lint-corpus/docker/worker/Dockerfile",
+    ]);
     let t = doc["targets"].as_array().unwrap();
     assert_eq!(t.len(), 2);
     let f = &t[0]["facts"];
-    assert_eq!(f["memory_limit_bytes"], 2_000_000_000u64, "2G is 2*10^9: {f}");
+    assert_eq!(
+        f["memory_limit_bytes"], 2_000_000_000u64,
+        "2G is 2*10^9: {f}"
+    );
     assert_eq!(f["cpu_limit"], 2.0);
     assert_eq!(f["cpu_request"], 1.0);
     assert_eq!(f["cgroup_version"], "v2");
@@ -221,8 +240,14 @@ fn assumed_facts_replace_the_files_and_the_runners_outright() {
         .map(|f| f["id"].as_str().unwrap())
         .collect();
     assert!(ids.contains(&"running-as-root"), "{ids:?}");
-    assert!(ids.contains(&"jvm-blind-to-cgroup"), "8u181 under a limit: {ids:?}");
-    let (code, _, err) = run_in(&tests_dir(), &["--assume", "cgroup=v3", "lint", "lint-corpus"]);
+    assert!(
+        ids.contains(&"jvm-blind-to-cgroup"),
+        "8u181 under a limit: {ids:?}"
+    );
+    let (code, _, err) = run_in(
+        &tests_dir(),
+        &["--assume", "cgroup=v3", "lint", "lint-corpus"],
+    );
     assert_eq!(code, 2, "{err}");
 }
 
@@ -239,13 +264,32 @@ fn text_github_and_junit_carry_path_line_and_column() {
             first.split(": ").nth(2).unwrap().split(" [").next().unwrap()
         )
     );
-    assert!(first.starts_with("lint-corpus/k8s/orders-deployment.yaml:30:22: error heap-exceeds-memory-limit: -Xmx1900m"));
-    let (_, gh, _) = run_in(&dir, &["lint", "--format", "github", "lint-corpus/k8s/orders-deployment.yaml"]);
+    assert!(first.starts_with(
+        "lint-corpus/k8s/orders-deployment.yaml:30:22: error heap-exceeds-memory-limit: -Xmx1900m"
+    ));
+    let (_, gh, _) = run_in(
+        &dir,
+        &[
+            "lint",
+            "--format",
+            "github",
+            "lint-corpus/k8s/orders-deployment.yaml",
+        ],
+    );
     assert!(
         gh.lines().any(|l| l.starts_with("::error file=lint-corpus/k8s/orders-deployment.yaml,line=30,col=22,title=ctune heap-exceeds-memory-limit::")),
         "{gh}"
     );
-    let (_, xml, _) = run_in(&dir, &["lint", "--format", "junit", "lint-corpus/k8s/orders-deployment.yaml", "lint-corpus/k8s/migrate-job.yaml"]);
+    let (_, xml, _) = run_in(
+        &dir,
+        &[
+            "lint",
+            "--format",
+            "junit",
+            "lint-corpus/k8s/orders-deployment.yaml",
+            "lint-corpus/k8s/migrate-job.yaml",
+        ],
+    );
     let report = quick_junit::Report::deserialize_from_str(&xml).expect("JUnit parses");
     assert_eq!(report.test_suites.len(), 2);
     assert_eq!(report.tests, 18, "9 checks x 2 targets");
@@ -267,11 +311,19 @@ fn sarif_for_the_corpus_is_valid_and_every_region_is_the_json_location() {
     let dir = tests_dir();
     let (_, sarif, _) = run_in(&dir, &["lint", "--format", "sarif", "lint-corpus"]);
     let doc: Value = serde_json::from_str(&sarif).unwrap();
-    let errors: Vec<String> = v.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path)).collect();
+    let errors: Vec<String> = v
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let json = json_of(&["lint-corpus"]);
     let mut want: BTreeSet<(String, String, String, u64, u64)> = BTreeSet::new();
-    for f in json["findings"].as_array().unwrap().iter().chain(json["suppressed"].as_array().unwrap()) {
+    for f in json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(json["suppressed"].as_array().unwrap())
+    {
         let l = &f["location"];
         want.insert((
             f["id"].as_str().unwrap().into(),
@@ -289,7 +341,10 @@ fn sarif_for_the_corpus_is_valid_and_every_region_is_the_json_location() {
         let pl = &r["locations"][0]["physicalLocation"];
         have.insert((
             r["ruleId"].as_str().unwrap().to_owned(),
-            r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].as_str().unwrap().to_owned(),
+            r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
             pl["artifactLocation"]["uri"].as_str().unwrap().to_owned(),
             pl["region"]["startLine"].as_u64().unwrap(),
             pl["region"]["startColumn"].as_u64().unwrap(),
@@ -300,10 +355,19 @@ fn sarif_for_the_corpus_is_valid_and_every_region_is_the_json_location() {
         }
     }
     assert_eq!(have, want);
-    assert_eq!(suppressed, 1, "the annotated ReplicaSet's finding is a suppression, not silence");
-    for rule in doc["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap() {
+    assert_eq!(
+        suppressed, 1,
+        "the annotated ReplicaSet's finding is a suppression, not silence"
+    );
+    for rule in doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+    {
         let uri = rule["helpUri"].as_str().unwrap();
-        assert!(uri.ends_with(&format!("#check-{}", rule["id"].as_str().unwrap())), "{uri}");
+        assert!(
+            uri.ends_with(&format!("#check-{}", rule["id"].as_str().unwrap())),
+            "{uri}"
+        );
     }
 }
 
@@ -314,14 +378,23 @@ fn allow_lists_config_files_and_path_ignores() {
     fs::create_dir_all(&sub).unwrap();
     let corpus = tests_dir().join("lint-corpus/k8s");
     fs::copy(corpus.join("debug-pod.yaml"), sub.join("debug-pod.yaml")).unwrap();
-    fs::copy(corpus.join("orders-deployment.yaml"), sub.join("orders.yaml")).unwrap();
+    fs::copy(
+        corpus.join("orders-deployment.yaml"),
+        sub.join("orders.yaml"),
+    )
+    .unwrap();
     // Without config: both files fail.
     let (code, out, _) = run_in(&dir, &["lint", "deploy"]);
     assert_eq!(code, 1, "{out}");
     // --allow with a comma list.
     let (code, out, _) = run_in(
         &dir,
-        &["lint", "--allow", "secret-in-environment,dangerous-capabilities", "deploy/k8s/debug-pod.yaml"],
+        &[
+            "lint",
+            "--allow",
+            "secret-in-environment,dangerous-capabilities",
+            "deploy/k8s/debug-pod.yaml",
+        ],
     );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("2 allowed"), "{out}");
@@ -336,11 +409,33 @@ fn allow_lists_config_files_and_path_ignores() {
     let (code, out, err) = run_in(&sub, &["lint", "--format", "json", "."]);
     assert_eq!(code, 0, "{out}{err}");
     let doc: Value = serde_json::from_str(&out).unwrap();
-    let active: Vec<&str> = doc["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
-    assert_eq!(active, vec!["dangerous-capabilities", "data-dir-on-tmpfs"], "{out}");
-    let reasons: Vec<&str> = doc["suppressed"].as_array().unwrap().iter().map(|f| f["reason"].as_str().unwrap()).collect();
-    assert!(reasons.iter().any(|r| r.ends_with(".ctune.toml: allow")), "{reasons:?}");
-    assert!(reasons.iter().any(|r| r.contains("ignore deploy/k8s/orders.yaml")), "{reasons:?}");
+    let active: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        active,
+        vec!["dangerous-capabilities", "data-dir-on-tmpfs"],
+        "{out}"
+    );
+    let reasons: Vec<&str> = doc["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.ends_with(".ctune.toml: allow")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("ignore deploy/k8s/orders.yaml")),
+        "{reasons:?}"
+    );
     // --fail-on on the command line beats the config's.
     let (code, _, _) = run_in(&sub, &["lint", "--fail-on", "warning", "."]);
     assert_eq!(code, 1);
@@ -363,7 +458,12 @@ fn standard_input_takes_helm_template_output() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["findings"][0]["location"]["path"], "-");
@@ -373,7 +473,10 @@ fn standard_input_takes_helm_template_output() {
 
 #[test]
 fn jvm_file_prints_flags_per_target_and_list_checks_lists_every_id() {
-    let (code, out, err) = run_in(&tests_dir(), &["jvm", "--format", "json", "lint-corpus/k8s/spark-pi.yaml"]);
+    let (code, out, err) = run_in(
+        &tests_dir(),
+        &["jvm", "--format", "json", "lint-corpus/k8s/spark-pi.yaml"],
+    );
     assert_eq!(code, 0, "{err}");
     let docs: Value = serde_json::from_str(&out).unwrap();
     let docs = docs.as_array().unwrap();
@@ -381,16 +484,40 @@ fn jvm_file_prints_flags_per_target_and_list_checks_lists_every_id() {
     assert_eq!(docs[0]["object"]["container"], "driver");
     assert_eq!(docs[1]["object"]["container"], "executor");
     // The executor's limit is 4g + 256m; the advisor's budget fits it.
-    let total: u64 = ["heap", "metaspace", "code_cache", "thread_stacks", "direct", "page_cache_reserve", "headroom"]
-        .iter()
-        .map(|k| docs[1]["recommended"]["budget"][k].as_u64().unwrap())
-        .sum();
+    let total: u64 = [
+        "heap",
+        "metaspace",
+        "code_cache",
+        "thread_stacks",
+        "direct",
+        "page_cache_reserve",
+        "headroom",
+    ]
+    .iter()
+    .map(|k| docs[1]["recommended"]["budget"][k].as_u64().unwrap())
+    .sum();
     assert!(total <= (4u64 << 30) + (256 << 20), "{total}");
-    assert!(docs[1]["recommended"]["flags"].as_array().unwrap().iter().any(|f| f.as_str().unwrap().starts_with("-XX:ActiveProcessorCount") || f.as_str().unwrap().starts_with("-Xmx") || f.as_str().unwrap().starts_with("-XX:")));
+    assert!(docs[1]["recommended"]["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(
+            |f| f.as_str().unwrap().starts_with("-XX:ActiveProcessorCount")
+                || f.as_str().unwrap().starts_with("-Xmx")
+                || f.as_str().unwrap().starts_with("-XX:")
+        ));
     let (code, list, _) = run_in(&tests_dir(), &["lint", "--list-checks"]);
     assert_eq!(code, 0);
-    assert!(list.lines().any(|l| l.starts_with("heap-exceeds-memory-limit") && l.contains("error") && l.ends_with("[files]")), "{list}");
-    assert!(list.lines().any(|l| l.starts_with("running-under-hypervisor") && l.contains("info")));
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("heap-exceeds-memory-limit")
+                && l.contains("error")
+                && l.ends_with("[files]")),
+        "{list}"
+    );
+    assert!(list
+        .lines()
+        .any(|l| l.starts_with("running-under-hypervisor") && l.contains("info")));
 }
 
 #[test]
@@ -398,7 +525,12 @@ fn pre_commit_hook_runs_through_the_real_pre_commit() {
     // On PATH (.ci/run installs it), or in the venv the benchmark uses on this machine.
     let pc = ["pre-commit", "/work/venv-checkov/bin/pre-commit"]
         .into_iter()
-        .find(|p| Command::new(p).arg("--version").output().is_ok_and(|o| o.status.success()));
+        .find(|p| {
+            Command::new(p)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
     let Some(pc) = pc else {
         skipped("pre-commit is not installed (pip install pre-commit)");
         return;
@@ -406,28 +538,63 @@ fn pre_commit_hook_runs_through_the_real_pre_commit() {
     let dir = scratch_dir("lint-files-precommit");
     fs::create_dir_all(&dir).unwrap();
     let git = |args: &[&str]| {
-        let o = Command::new("git").current_dir(&dir).args(args).output().unwrap();
-        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let o = Command::new("git")
+            .current_dir(&dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     };
     git(&["init", "-q"]);
     git(&["config", "user.email", "t@example.com"]);
     git(&["config", "user.name", "t"]);
-    fs::copy(tests_dir().join("lint-corpus/k8s/orders-deployment.yaml"), dir.join("orders.yaml")).unwrap();
-    fs::copy(tests_dir().join("lint-corpus/k8s/migrate-job.yaml"), dir.join("migrate.yaml")).unwrap();
+    fs::copy(
+        tests_dir().join("lint-corpus/k8s/orders-deployment.yaml"),
+        dir.join("orders.yaml"),
+    )
+    .unwrap();
+    fs::copy(
+        tests_dir().join("lint-corpus/k8s/migrate-job.yaml"),
+        dir.join("migrate.yaml"),
+    )
+    .unwrap();
     git(&["add", "."]);
     // The hook is `language: system`: put the ctune under test first on PATH.
     let bin_dir = crate::common::bin_path().parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let out = Command::new(pc)
         .current_dir(&dir)
         .env("PATH", &path)
         .env("PRE_COMMIT_HOME", dir.join(".pre-commit-home"))
-        .args(["try-repo", repo().to_str().unwrap(), "ctune-lint-system", "--all-files"])
+        .args([
+            "try-repo",
+            repo().to_str().unwrap(),
+            "ctune-lint-system",
+            "--all-files",
+        ])
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(!out.status.success(), "the heap finding fails the hook: {text}");
-    assert!(text.contains("orders.yaml:30:22: error heap-exceeds-memory-limit"), "{text}");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !out.status.success(),
+        "the heap finding fails the hook: {text}"
+    );
+    assert!(
+        text.contains("orders.yaml:30:22: error heap-exceeds-memory-limit"),
+        "{text}"
+    );
     assert!(!text.contains("migrate.yaml:"), "{text}");
     fs::remove_dir_all(&dir).unwrap();
 }
@@ -437,7 +604,17 @@ fn live_assumptions_replace_the_runners_facts_too() {
     // cpus=8 on this runner (2 CPUs here) is 8, not the runner's cpuset.
     let (code, out, err) = run_in(
         &tests_dir(),
-        &["--assume", "cpus=8", "--assume", "memory=4Gi", "--assume", "jdk=17.0.9", "jvm", "--format", "json"],
+        &[
+            "--assume",
+            "cpus=8",
+            "--assume",
+            "memory=4Gi",
+            "--assume",
+            "jdk=17.0.9",
+            "jvm",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
@@ -445,7 +622,15 @@ fn live_assumptions_replace_the_runners_facts_too() {
     assert_eq!(v["jvm_view"]["active_processor_count"], 8, "{out}");
     let (code, out, err) = run_in(
         &tests_dir(),
-        &["--assume", "cgroup=v1", "--assume", "uid=1234", "report", "--format", "json"],
+        &[
+            "--assume",
+            "cgroup=v1",
+            "--assume",
+            "uid=1234",
+            "report",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
