@@ -53,6 +53,8 @@ pub struct TargetFacts {
     pub image: Option<String>,
     pub jvm_options: Vec<String>,
     pub ctune_exec: bool,
+    /// The chart template that rendered the object (`# Source:` of `helm template` output).
+    pub helm_source: Option<String>,
     pub assumed: Vec<String>,
     pub notes: Vec<String>,
 }
@@ -322,6 +324,7 @@ fn target_facts(t: &Target, f: &Facts, user: &UserOptions, a: &Assumptions) -> T
         image: t.image.as_ref().map(|i| i.value.clone()),
         jvm_options: user.options.iter().map(|o| o.display()).collect(),
         ctune_exec: t.ctune_exec.is_some(),
+        helm_source: t.helm_source.clone(),
         assumed,
         notes: t.notes.clone(),
     }

@@ -469,6 +469,10 @@ fn standard_input_takes_helm_template_output() {
     assert_eq!(doc["findings"][0]["location"]["path"], "-");
     assert_eq!(doc["findings"][0]["location"]["line"], 46);
     assert_eq!(doc["targets"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        doc["targets"][1]["facts"]["helm_source"],
+        "shop/templates/worker.yaml"
+    );
 }
 
 #[test]
