@@ -137,7 +137,38 @@ fn jvm_blind_to_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
         }
         evidence.push(format!("{source}: {}", cpus(*value)));
     }
-    let why = if off {
+    // The JDK reads this cgroup version, but its detection failed on /proc/cgroups.
+    let reads_version = match cg {
+        CgroupVersion::V1 => v.reads_cgroup_v1(),
+        _ => v.reads_cgroup_v2(),
+    };
+    let proc_cgroups_cause = (!off && reads_version)
+        .then(|| cx.advice.jvm_view.blind_reason.clone())
+        .flatten();
+    if let Some(r) = &cx.advice.jvm_view.will_not_start {
+        severity = Severity::Error;
+        effects.insert(0, format!("does not start at all ({r})"));
+    }
+    if proc_cgroups_cause.is_some() {
+        if let Some(lines) = f.cgroup.proc_cgroups.known() {
+            let listed: Vec<String> = lines
+                .iter()
+                .filter(|l| crate::jvm::ergonomics::REQUIRED_CONTROLLERS.contains(&l.name.as_str()))
+                .map(|l| {
+                    format!(
+                        "{} (hierarchy {}, enabled {})",
+                        l.name,
+                        l.hierarchy,
+                        u8::from(l.enabled)
+                    )
+                })
+                .collect();
+            evidence.push(format!("/proc/cgroups lists: {}", listed.join(", ")));
+        }
+    }
+    let why = if let Some(cause) = &proc_cgroups_cause {
+        format!("its container detection gave up: {cause}")
+    } else if off {
         let o = cx
             .user
             .options
@@ -156,13 +187,19 @@ fn jvm_blind_to_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
     let flags = advised(
         cx.advice,
         &[
+            "-XX:-UseContainerSupport",
             "-Xmx",
             "-XX:ActiveProcessorCount",
             "-XX:ParallelGCThreads",
             "-XX:CICompilerCount",
         ],
     );
-    let mut fix = if off {
+    let mut fix = if proc_cgroups_cause.is_some() {
+        match cg {
+            CgroupVersion::V2 => "Upgrade to a JDK with JDK-8349988 (25; 11.0.32), which finds cgroup v2 without /proc/cgroups".to_owned(),
+            _ => "Run on a kernel that lists (and enables) the cpu, cpuset, cpuacct and memory v1 controllers in /proc/cgroups, or move to cgroup v2 with JDK 25".to_owned(),
+        }
+    } else if off {
         "Remove -XX:-UseContainerSupport from the options".to_owned()
     } else {
         format!("Upgrade the JDK to {}", upgrade_for(cg))
@@ -178,7 +215,11 @@ fn jvm_blind_to_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
     out.push(Finding {
         id: "jvm-blind-to-cgroup",
         severity,
-        title: format!("JDK {v} does not read the cgroup {} limits", cg.as_str()),
+        title: if proc_cgroups_cause.is_some() {
+            format!("JDK {v} does not read the cgroup {} limits: /proc/cgroups lacks a controller it requires", cg.as_str())
+        } else {
+            format!("JDK {v} does not read the cgroup {} limits", cg.as_str())
+        },
         detail: format!(
             "JDK {v} sees the host, not the container: {why}. It {}.",
             super::list(&effects)
@@ -424,6 +465,34 @@ mod tests {
         f.jvm = None;
         let got = ids(&f, &[]);
         assert!(!got.contains(&"jvm-blind-to-cgroup"), "{got:?}");
+    }
+
+    /// A JDK that reads the cgroup version but whose detection gives up on /proc/cgroups: the
+    /// finding names that cause, and the crash when there is one.
+    #[test]
+    fn blind_because_of_proc_cgroups() {
+        let mut f = container();
+        f.cgroup.version = CgroupVersion::V1;
+        set_java(&mut f, "17.0.15");
+        assert!(!ids(&f, &[]).contains(&"jvm-blind-to-cgroup"));
+        f.cgroup.proc_cgroups = crate::facts::Fact::Known(crate::parse::proc_cgroups::parse(
+            "cpu 1 1 1\ncpuacct 2 1 1\nmemory 4 3 1\n",
+        ));
+        let x = finding(&f, &[], "jvm-blind-to-cgroup");
+        assert!(x.title.contains("/proc/cgroups"), "{}", x.title);
+        assert!(x.detail.contains("'cpuset'"), "{}", x.detail);
+        assert!(
+            x.evidence
+                .iter()
+                .any(|e| e.starts_with("/proc/cgroups lists: cpu (hierarchy 1")),
+            "{:?}",
+            x.evidence
+        );
+        set_java(&mut f, "21.0.8");
+        let x = finding(&f, &[], "jvm-blind-to-cgroup");
+        assert_eq!(x.severity, Severity::Error);
+        assert!(x.detail.contains("does not start"), "{}", x.detail);
+        assert!(x.fix.contains("-XX:-UseContainerSupport"), "{}", x.fix);
     }
 
     #[test]

@@ -95,6 +95,12 @@ pub fn report(f: &Facts, width: usize) -> String {
             r.as_str(),
         );
     }
+    s.fact(
+        "/proc/cgroups",
+        &c.proc_cgroups,
+        crate::jvm::ergonomics::proc_cgroups_summary,
+        "controllers HotSpot requires",
+    );
     add("cgroup", s);
 
     let mut s = Section::new();
