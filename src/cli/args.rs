@@ -42,6 +42,11 @@ pub struct GlobalArgs {
     /// doctor: table, json; lint: text, json, sarif, junit, github)
     #[arg(long, global = true, value_name = "F")]
     pub format: Option<String>,
+
+    /// Say what there is to say about running JVMs for this process only (report's
+    /// java_processes, and the findings about running JVMs)
+    #[arg(long, global = true, value_name = "PID")]
+    pub pid: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -498,6 +498,7 @@ mod tests {
                 runtime_version: None,
                 version_source: "test".into(),
             }),
+            java_processes: Vec::new(),
             notes: vec![],
             env: env
                 .iter()
