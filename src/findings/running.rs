@@ -76,8 +76,19 @@ fn heap_over_limit(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
         return;
     };
     for p in procs {
-        let Some(&max) = p.max_heap_bytes.known() else {
-            continue;
+        // Without perf data, the -Xmx on its command line says the same.
+        let flags = p.flags.known().map(Vec::as_slice).unwrap_or(&[]);
+        let (max, max_src) = match p.max_heap_bytes.known() {
+            Some(&m) => (m, p.source.clone().unwrap_or_else(|| "perf data".into())),
+            None => match flags
+                .iter()
+                .rev()
+                .find_map(|f| f.strip_prefix("-Xmx"))
+                .and_then(crate::jvm::options::parse_jvm_size)
+            {
+                Some(m) => (m, format!("-Xmx on the command line of process {}", p.pid)),
+                None => continue,
+            },
         };
         let (off, how) = non_heap(p).unwrap_or((0, "not known".into()));
         let need = max.saturating_add(off);
@@ -86,11 +97,7 @@ fn heap_over_limit(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
         }
         let mut evidence = vec![
             limit_ev.clone(),
-            format!(
-                "{}: max heap {}",
-                p.source.as_deref().unwrap_or("perf data"),
-                size(max)
-            ),
+            format!("{max_src}: max heap {}", size(max)),
         ];
         if let Some(c) = p.heap_committed_bytes.known() {
             evidence.push(format!("heap committed {}", size(*c)));

@@ -11,4 +11,5 @@ mod man;
 mod props;
 mod real_kernel;
 mod roundtrip;
+mod running_jvms;
 mod vm;
