@@ -22,7 +22,8 @@ const PERF_DIR_PARENT: &str = "/tmp";
 
 /// Every JVM visible under `/proc` (only `only_pid` when given), in pid order.
 pub fn collect(root: &Root, only_pid: Option<u32>, notes: &mut Vec<String>) -> Vec<JavaProcess> {
-    let pids: Vec<u32> = match root.read_dir("/proc") {
+    // Unrecorded: a snapshot must not get /proc/self as the link it is live.
+    let pids: Vec<u32> = match root.unrecorded(|r| r.read_dir("/proc")) {
         Ok(names) => names.iter().filter_map(|n| n.parse().ok()).collect(),
         Err(e) => {
             notes.push(format!("running JVMs unknown: {e}"));
@@ -610,7 +611,7 @@ mod tests {
 
     fn fixture(name: &str) -> PerfData {
         let p = format!(
-            "{}/tests/fixtures/perfdata/{name}.hsperf",
+            "{}/tests/perfdata/{name}.hsperf",
             env!("CARGO_MANIFEST_DIR")
         );
         parse::perfdata::parse(&std::fs::read(&p).unwrap()).unwrap()
@@ -618,7 +619,7 @@ mod tests {
 
     #[test]
     fn every_captured_jdk_and_collector() {
-        // (fixture, gc, -Xmx) as the JVMs were started (tests/fixtures/perfdata/README.md).
+        // (fixture, gc, -Xmx) as the JVMs were started (tests/perfdata/README.md).
         for (name, gc) in [
             ("jdk11.0.13-g1", Gc::G1),
             ("jdk11.0.13-serial", Gc::Serial),

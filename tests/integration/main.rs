@@ -12,4 +12,5 @@ mod props;
 mod real_kernel;
 mod roundtrip;
 mod running_jvms;
+mod terminal;
 mod vm;

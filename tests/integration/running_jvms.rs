@@ -650,3 +650,58 @@ fn jvms_without_perf_data() {
     drop((nopasswd, noperf, jvm));
     drop(cg);
 }
+
+/// `ctune snapshot` stores the perf-data file it read: `--root SNAPSHOT report` shows the
+/// same JVM with the same numbers.
+#[test]
+fn snapshot_carries_the_perf_data() {
+    if !ready() {
+        return;
+    }
+    let rel = format!("ctune-running-{}-snap", std::process::id());
+    let cg = Cgroups::new(&rel);
+    let jvm = start(java_cmd(
+        &rel,
+        "java",
+        &["-Xmx80m", "-XX:+UseSerialGC"],
+        &["hold"],
+    ));
+    let pid = jvm.pid();
+    let dir = scratch_dir("running-snapshot");
+    let snap = dir.join("snap");
+    ctune_in(
+        &rel,
+        &[
+            "--pid",
+            &pid.to_string(),
+            "snapshot",
+            snap.to_str().unwrap(),
+        ],
+    );
+    let file = snap.join(format!("tmp/hsperfdata_root/{pid}"));
+    assert_eq!(
+        std::fs::metadata(&file).map(|m| m.len()).ok(),
+        Some(32768),
+        "{}",
+        file.display()
+    );
+    let live = report(&rel, pid);
+    drop(jvm);
+    let back = report_json(&snap, &["--pid", &pid.to_string()]);
+    let (a, b) = (the_jvm(&live, pid), the_jvm(&back, pid));
+    for k in [
+        "max_heap_bytes",
+        "heap_committed_bytes",
+        "gc",
+        "version",
+        "flags",
+        "command",
+        "source",
+        "uid",
+    ] {
+        assert_eq!(a[k], b[k], "{k}");
+    }
+    assert_eq!(b["max_heap_bytes"], 80u64 << 20);
+    let _ = std::fs::remove_dir_all(&dir);
+    drop(cg);
+}
