@@ -456,6 +456,35 @@ fn decode(
     })
 }
 
+/// The buffer with the values of secret-looking `-Dname=value` words in its strings
+/// (`java.rt.vmArgs`, `sun.rt.javaCommand`, ...) overwritten by `*`, byte for byte, so the
+/// file keeps its layout. A buffer that does not parse is returned as it is.
+pub fn redact(
+    bytes: &[u8],
+    secret_value: impl Fn(&[u8]) -> Option<std::ops::Range<usize>>,
+) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    let Ok(p) = parse(bytes) else {
+        return out;
+    };
+    for e in &p.entries {
+        if !matches!(e.value, Value::Text(_)) {
+            continue;
+        }
+        let end = e.data_offset + e.vector_length;
+        let mut start = e.data_offset;
+        for i in e.data_offset..=end {
+            if i == end || out[i] == b' ' || out[i] == 0 {
+                if let Some(r) = secret_value(&out[start..i]) {
+                    out[start + r.start..start + r.end].fill(b'*');
+                }
+                start = i + 1;
+            }
+        }
+    }
+    out
+}
+
 /// Build a buffer in the format (for tests and fixtures): entries are `(name, type, units,
 /// variability, vector_length, data)`, written with 8-byte aligned data as HotSpot does.
 pub fn build(big_endian: bool, entries: &[(&str, u8, u8, u8, usize, Vec<u8>)]) -> Vec<u8> {
@@ -605,5 +634,21 @@ mod tests {
         let mut bad = good;
         bad[28..32].copy_from_slice(&(-1i32).to_le_bytes());
         assert!(parse(&bad).unwrap_err().what.contains("negative"));
+    }
+
+    #[test]
+    fn redaction_keeps_the_layout() {
+        let mut args = b"-Xmx1g -Ddb.password=hunter2 -Dapp.name=x".to_vec();
+        args.resize(64, 0);
+        for big in [true, false] {
+            let b = build(big, &[("java.rt.vmArgs", b'B', 5, 1, 64, args.clone())]);
+            let r = redact(&b, crate::secrets::secret_property_value);
+            assert_eq!(r.len(), b.len());
+            let p = parse(&r).unwrap();
+            assert_eq!(
+                p.text("java.rt.vmArgs"),
+                Some("-Xmx1g -Ddb.password=******* -Dapp.name=x")
+            );
+        }
     }
 }

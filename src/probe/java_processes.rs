@@ -571,35 +571,14 @@ fn main_of_java_command(c: &str) -> String {
     c.split_whitespace().next().unwrap_or("").to_owned()
 }
 
-/// Whether a `-D` property name looks like it holds a secret (`db.password`,
-/// `javax.net.ssl.keyStorePassword`): its dotted, dashed and camelCase words checked as an
-/// environment variable name would be.
-pub fn is_secret_property(name: &str) -> bool {
-    let mut s = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if c == '.' || c == '-' {
-            s.push('_');
-            prev_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && prev_lower {
-            s.push('_');
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        s.push(c);
-    }
-    crate::secrets::is_secret_name(&s)
-}
-
 /// `-Dname=value` with a secret-looking name becomes `-Dname=***`.
 pub fn redact(flags: Vec<String>) -> Vec<String> {
     flags
         .into_iter()
         .map(
-            |f| match f.strip_prefix("-D").and_then(|r| r.split_once('=')) {
-                Some((k, _)) if is_secret_property(k) => format!("-D{k}=***"),
-                _ => f,
+            |f| match crate::secrets::secret_property_value(f.as_bytes()) {
+                Some(r) => format!("{}***", &f[..r.start]),
+                None => f,
             },
         )
         .collect()

@@ -20,7 +20,7 @@ use crate::parse::{self, keyed::Keyed};
 use reader::Root;
 
 pub use java::at as java_at;
-pub use java_processes::{from_perf, is_secret_property, parse_command, PerfValues};
+pub use java_processes::{from_perf, parse_command, PerfValues};
 
 /// Why a fact a lean probe (`ctune exec`) does not read is unknown.
 const NOT_PROBED: &str = "not probed (lean probe for exec)";

@@ -82,8 +82,16 @@ fn classes() -> Result<&'static Path, String> {
         if !have("javac") {
             return Err("no javac on PATH".into());
         }
-        let dir = std::env::temp_dir().join(format!("ctune-running-jvms-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        // One directory per version of the program, reused by later runs (nothing left per run).
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(LOAD_JAVA, &mut h);
+        let dir = std::env::temp_dir().join(format!(
+            "ctune-running-jvms-{:x}",
+            std::hash::Hasher::finish(&h)
+        ));
+        if dir.join("Load.class").is_file() {
+            return Ok(dir);
+        }
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         std::fs::write(dir.join("Load.java"), LOAD_JAVA).map_err(|e| e.to_string())?;
         let out = Command::new("javac")
@@ -663,7 +671,7 @@ fn snapshot_carries_the_perf_data() {
     let jvm = start(java_cmd(
         &rel,
         "java",
-        &["-Xmx80m", "-XX:+UseSerialGC"],
+        &["-Xmx80m", "-XX:+UseSerialGC", "-Dapp.password=sekrit42"],
         &["hold"],
     ));
     let pid = jvm.pid();
@@ -702,6 +710,15 @@ fn snapshot_carries_the_perf_data() {
         assert_eq!(a[k], b[k], "{k}");
     }
     assert_eq!(b["max_heap_bytes"], 80u64 << 20);
+    // The secret is in the JVM's command line and perf data, never in the snapshot or output.
+    assert!(a["flags"].to_string().contains("-Dapp.password=***"), "{a}");
+    let grep = Command::new("grep")
+        .args(["-rqa", "sekrit42"])
+        .arg(&snap)
+        .status()
+        .unwrap();
+    assert!(!grep.success(), "the secret is in the snapshot");
+    assert!(!live.to_string().contains("sekrit42"));
     let _ = std::fs::remove_dir_all(&dir);
     drop(cg);
 }
