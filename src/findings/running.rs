@@ -118,7 +118,7 @@ fn heap_over_limit(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
             id: "running-heap-exceeds-memory-limit",
             severity: Severity::Error,
             title: format!(
-                "{} may grow its heap to {} while it holds {} outside the heap: {} over a {} limit",
+                "{} may grow its heap to {} and holds at least {} outside it: {} against a {} limit",
                 name(p),
                 size(max),
                 size(off),
@@ -126,12 +126,12 @@ fn heap_over_limit(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
                 size(limit)
             ),
             detail: format!(
-                "The heap grows towards its maximum before the collector works hard to stay small; off the heap ({how}) the JVM already holds {} for metaspace, the code cache, thread stacks, GC structures and native buffers. Together they pass the memory limit, so the kernel's OOM killer ends the process (exit 137, no OutOfMemoryError, no heap dump) while the heap may still look half empty.",
+                "The heap grows towards its maximum before the collector works hard to stay small, and the kernel counts every page the JVM touches: the heap, and off it metaspace, the code cache, thread stacks, GC structures and native buffers (at least {} now: {how}, a lower bound, since committed heap pages are not all resident yet). Together they pass the memory limit, so the kernel's OOM killer ends the process (exit 137, no OutOfMemoryError, no heap dump) while the heap may still look half empty.",
                 size(off)
             ),
             fix: format!(
-                "Cap the heap so heap plus off-heap fits with headroom: -Xmx{}m or less for this limit (ctune jvm prints a full budget), or raise the limit to at least {}.",
-                limit.saturating_sub(off).saturating_mul(85) / 100 >> 20,
+                "Cap the heap: -Xmx{}m is ctune's budget for this limit (`ctune jvm` shows the rest of it; `ctune exec` applies it), or raise the limit to at least {}.",
+                cx.advice.recommended.max_heap_bytes >> 20,
                 size(need + need / 10)
             ),
             evidence,

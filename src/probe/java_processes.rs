@@ -670,4 +670,44 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn the_lean_probe_does_not_look_and_pid_restricts() {
+        use crate::probe::{collect, reader::Root, Options};
+        let root = Root::at(format!(
+            "{}/tests/fixtures/running-jvm",
+            env!("CARGO_MANIFEST_DIR")
+        ));
+        let all = collect(&root, &Options::default());
+        assert_eq!(
+            all.java_processes.iter().map(|p| p.pid).collect::<Vec<_>>(),
+            [7, 8]
+        );
+        let lean = collect(
+            &root,
+            &Options {
+                lean: true,
+                ..Default::default()
+            },
+        );
+        assert!(lean.java_processes.is_empty());
+        let one = collect(
+            &root,
+            &Options {
+                pid: Some(8),
+                ..Default::default()
+            },
+        );
+        assert_eq!(one.java_processes.len(), 1);
+        assert_eq!(one.java_processes[0].gc_count, Fact::Known(657));
+        let none = collect(
+            &root,
+            &Options {
+                pid: Some(9),
+                ..Default::default()
+            },
+        );
+        assert!(none.java_processes.is_empty());
+        assert!(none.notes.iter().any(|n| n.contains("--pid 9")));
+    }
 }
