@@ -18,6 +18,7 @@ pub mod mountinfo;
 pub mod passwd;
 pub mod perfdata;
 pub mod proc_cgroup;
+pub mod proc_cgroups;
 pub mod release;
 
 use std::fmt;
