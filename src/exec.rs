@@ -72,14 +72,16 @@ pub fn is_java(cmd: &OsStr, java_home: Option<&OsStr>) -> bool {
     }
 }
 
-/// Append flags to an options variable's current value (a space between).
+/// Append flags to an options variable's current value (a space between), each quoted the way
+/// the JVM splits that variable ([`crate::jvm::options::quote_java_option`]), so a value with a
+/// space or a quote arrives as one option.
 fn appended(current: Option<&OsStr>, flags: &[String]) -> OsString {
     let mut v: Vec<u8> = current.map(|c| c.as_bytes().to_vec()).unwrap_or_default();
     for f in flags {
-        if !v.is_empty() && !v.ends_with(b" ") {
+        if !v.is_empty() && !v.last().is_some_and(|&b| crate::jvm::options::is_c_space(b as char)) {
             v.push(b' ');
         }
-        v.extend_from_slice(f.as_bytes());
+        v.extend_from_slice(crate::jvm::options::quote_java_option(f).as_bytes());
     }
     OsString::from_vec(v)
 }
@@ -94,19 +96,34 @@ pub fn plan(
     forced: Option<Place>,
     extra_env: Vec<(OsString, OsString)>,
 ) -> Plan {
+    let place = forced.unwrap_or_else(|| auto_place(command, env));
+    plan_at(command, env, flags, place, extra_env)
+}
+
+fn auto_place(command: &[OsString], env: &[(OsString, OsString)]) -> Place {
+    let java_home = env
+        .iter()
+        .find(|(n, _)| n == "JAVA_HOME")
+        .map(|(_, v)| v.as_os_str());
+    match command.first() {
+        Some(p) if is_java(p, java_home) => Place::Args,
+        _ => Place::JavaToolOptions,
+    }
+}
+
+fn plan_at(
+    command: &[OsString],
+    env: &[(OsString, OsString)],
+    flags: &[String],
+    place: Place,
+    extra_env: Vec<(OsString, OsString)>,
+) -> Plan {
     let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_os_str());
     let mut p = Plan::unchanged(command);
     p.set_env = extra_env;
     if flags.is_empty() || command.is_empty() {
         return p;
     }
-    let place = forced.unwrap_or_else(|| {
-        if is_java(&p.program, get("JAVA_HOME")) {
-            Place::Args
-        } else {
-            Place::JavaToolOptions
-        }
-    });
     match place {
         Place::Args => {
             let mut args: Vec<OsString> = flags.iter().map(OsString::from).collect();
@@ -119,19 +136,126 @@ pub fn plan(
             } else {
                 "JDK_JAVA_OPTIONS"
             };
-            // The options variables split on white space: a flag holding some cannot go there.
-            let ok: Vec<String> = flags
-                .iter()
-                .filter(|f| !f.contains(char::is_whitespace))
-                .cloned()
-                .collect();
             p.set_env
-                .push((OsString::from(var), appended(get(var), &ok)));
+                .push((OsString::from(var), appended(get(var), flags)));
         }
     }
     p.applied = flags.to_vec();
     p.place = Some(place);
     p
+}
+
+/// The kernel's limits on what `execve` takes (`fs/exec.c`): every argument and environment
+/// string (with its NUL), the program's path and one pointer per string must fit in a quarter
+/// of the stack limit (at most 6 MiB, at least 128 KiB); no one string may exceed
+/// `MAX_ARG_STRLEN` (32 pages, 128 KiB, NUL included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArgLimits {
+    pub total: usize,
+    pub per_string: usize,
+}
+
+impl ArgLimits {
+    pub const MAX_ARG_STRLEN: usize = 32 * 4096;
+
+    /// From the stack limit (`RLIMIT_STACK` soft value; None = unlimited), as the kernel
+    /// computes it.
+    pub fn from_stack_limit(stack: Option<u64>) -> ArgLimits {
+        const STK_LIM: u64 = 8 << 20;
+        let quarter = stack.map_or(u64::MAX, |s| s / 4);
+        let total = (STK_LIM / 4 * 3).min(quarter).max(32 * 4096);
+        ArgLimits {
+            total: total as usize,
+            per_string: Self::MAX_ARG_STRLEN,
+        }
+    }
+
+    /// Whether `plan`, run with the inherited `env`, fits. The program's path is counted as
+    /// the longest `PATH` lookup could make it.
+    pub fn fits(&self, plan: &Plan, env: &[(OsString, OsString)]) -> bool {
+        let mut total = 0usize;
+        let mut count = 0usize;
+        let mut ok = true;
+        let mut add = |len: usize| {
+            ok &= len + 1 <= self.per_string;
+            total += len + 1;
+            count += 1;
+        };
+        add(plan.program.len());
+        for a in &plan.args {
+            add(a.len());
+        }
+        let overridden = |k: &OsStr| plan.set_env.iter().any(|(n, _)| n == k);
+        for (k, v) in env.iter().filter(|(k, _)| !overridden(k)) {
+            add(k.len() + 1 + v.len());
+        }
+        for (k, v) in &plan.set_env {
+            add(k.len() + 1 + v.len());
+        }
+        // The file name the kernel copies too (not a pointer).
+        let program = plan.program.as_bytes();
+        let path_len = if program.contains(&b'/') {
+            program.len()
+        } else {
+            env.iter()
+                .find(|(k, _)| k == "PATH")
+                .map(|(_, v)| v.as_bytes().split(|&b| b == b':').map(<[u8]>::len).max().unwrap_or(0))
+                .unwrap_or(16)
+                + 1
+                + program.len()
+        };
+        total += path_len + 1;
+        ok && total + count * std::mem::size_of::<usize>() <= self.total
+    }
+}
+
+/// [`plan`], within the kernel's argument limits: when the flags do not fit where they would
+/// go, the other place a `java` command reads them (`JAVA_TOOL_OPTIONS`, or the argument list)
+/// is tried, and when neither fits the command runs unchanged. The second value says why
+/// the flags moved or were dropped.
+pub fn plan_within(
+    command: &[OsString],
+    env: &[(OsString, OsString)],
+    flags: &[String],
+    forced: Option<Place>,
+    extra_env: Vec<(OsString, OsString)>,
+    limits: ArgLimits,
+) -> (Plan, Option<String>) {
+    let first = forced.unwrap_or_else(|| auto_place(command, env));
+    let p = plan_at(command, env, flags, first, extra_env.clone());
+    if p.place.is_none() || limits.fits(&p, env) {
+        return (p, None);
+    }
+    let java_home = env
+        .iter()
+        .find(|(n, _)| n == "JAVA_HOME")
+        .map(|(_, v)| v.as_os_str());
+    let java = command.first().is_some_and(|c| is_java(c, java_home));
+    let other = match first {
+        Place::Args => Some(Place::JavaToolOptions),
+        _ if java => Some(Place::Args),
+        _ => None,
+    };
+    if let Some(o) = other {
+        let q = plan_at(command, env, flags, o, extra_env.clone());
+        if limits.fits(&q, env) {
+            let why = format!(
+                "the flags {} would exceed the kernel's argument limits; put {} instead",
+                first.describe(),
+                o.describe()
+            );
+            return (q, Some(why));
+        }
+    }
+    let mut u = Plan::unchanged(command);
+    u.set_env = extra_env;
+    (
+        u,
+        Some(format!(
+            "the tuned command would exceed the kernel's argument limits ({} bytes of arguments and environment); running the command unchanged",
+            limits.total
+        )),
+    )
 }
 
 /// The command line, shell-quoted, for `--dry-run` and messages. Bytes that are not UTF-8
@@ -158,6 +282,43 @@ pub fn quote_os(s: &OsStr) -> String {
             }
             out.push('\'');
             out
+        }
+    }
+}
+
+/// The environment variables a deployment sets to change `ctune exec` without a new image,
+/// read at every start (the same idea as jaz's `JAZ_BYPASS` and run-java.sh's
+/// `JAVA_MAX_MEM_RATIO`). Options on ctune's own command line win over them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `CTUNE_BYPASS=1`: run the command untouched.
+    pub bypass: bool,
+    /// `CTUNE_PROFILE`: the profile when `--profile` is not given.
+    pub profile: Option<String>,
+    /// `CTUNE_SET`: `KEY=VALUE` pairs separated by white space, applied before `--set`s (so a
+    /// `--set` of the same key wins).
+    pub sets: Vec<String>,
+    /// `CTUNE_QUIET=1`.
+    pub quiet: bool,
+}
+
+impl Overrides {
+    pub fn from_env(env: &[(OsString, OsString)]) -> Overrides {
+        let get = |k: &str| {
+            env.iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.to_string_lossy().trim().to_owned())
+        };
+        let on = |k: &str| {
+            get(k).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
+        };
+        Overrides {
+            bypass: on("CTUNE_BYPASS"),
+            profile: get("CTUNE_PROFILE").filter(|p| !p.is_empty()),
+            sets: get("CTUNE_SET")
+                .map(|v| v.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            quiet: on("CTUNE_QUIET"),
         }
     }
 }
