@@ -404,6 +404,163 @@ mod tests {
     }
 
     #[test]
+    fn flags_that_do_not_fit_move_or_are_dropped_with_a_reason() {
+        let flags = vec!["-Xmx100m".to_owned(), "-XX:+ExitOnOutOfMemoryError".to_owned()];
+        let cmd = os(&["/usr/bin/java", "-version"]);
+        let env = vec![(OsString::from("PATH"), OsString::from("/usr/bin"))];
+        let roomy = ArgLimits::from_stack_limit(Some(8 << 20));
+        assert_eq!(roomy.total, 2 << 20);
+        let (p, why) = plan_within(&cmd, &env, &flags, None, vec![], roomy);
+        assert_eq!((p.place, why), (Some(Place::Args), None));
+        // Exactly what the unchanged command needs: the flags fit nowhere.
+        let need = |p: &Plan| {
+            let mut n = 0;
+            let mut lim = ArgLimits { total: 0, per_string: usize::MAX };
+            while !lim.fits(p, &env) {
+                n += 1;
+                lim.total = n;
+            }
+            n
+        };
+        let tight = ArgLimits { total: need(&Plan::unchanged(&cmd)), per_string: 1 << 17 };
+        let (p, why) = plan_within(&cmd, &env, &flags, None, vec![], tight);
+        assert_eq!(p, Plan::unchanged(&cmd));
+        assert!(why.unwrap().contains("running the command unchanged"));
+        // Room for the flags in JAVA_TOOL_OPTIONS (one string, one pointer) but not as two
+        // arguments: they move there.
+        let flags: Vec<String> = ["-Xmx100m", "-Xss1m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-Da=1"]
+            .map(String::from)
+            .to_vec();
+        let in_jto = plan_at(&cmd, &env, &flags, Place::JavaToolOptions, vec![]);
+        let as_args = plan_at(&cmd, &env, &flags, Place::Args, vec![]);
+        let (a, b) = (need(&in_jto), need(&as_args));
+        assert!(a < b, "{a} {b}");
+        let (p, why) = plan_within(&cmd, &env, &flags, None, vec![], ArgLimits { total: a, per_string: 1 << 17 });
+        assert_eq!(p.place, Some(Place::JavaToolOptions));
+        assert!(why.unwrap().contains("in JAVA_TOOL_OPTIONS instead"));
+        // One string over 128 KiB (a huge JAVA_TOOL_OPTIONS): after `java`, the argument list.
+        let big = vec![(OsString::from("JAVA_TOOL_OPTIONS"), OsString::from("x".repeat(131072 - 19 - 10)))];
+        let (p, why) = plan_within(&cmd, &big, &flags, Some(Place::JavaToolOptions), vec![], roomy);
+        assert_eq!(p.place, Some(Place::Args));
+        assert!(why.is_some());
+    }
+
+    #[test]
+    fn overrides_come_from_the_environment() {
+        let e = |pairs: &[(&str, &str)]| -> Vec<(OsString, OsString)> {
+            pairs.iter().map(|(a, b)| (OsString::from(a), OsString::from(b))).collect()
+        };
+        assert_eq!(Overrides::from_env(&[]), Overrides::default());
+        let o = Overrides::from_env(&e(&[
+            ("CTUNE_BYPASS", "1"),
+            ("CTUNE_PROFILE", "latency"),
+            ("CTUNE_SET", " memory.threads=400  gc.goal=throughput "),
+            ("CTUNE_QUIET", "true"),
+        ]));
+        assert!(o.bypass && o.quiet);
+        assert_eq!(o.profile.as_deref(), Some("latency"));
+        assert_eq!(o.sets, ["memory.threads=400", "gc.goal=throughput"]);
+        let o = Overrides::from_env(&e(&[("CTUNE_BYPASS", "0"), ("CTUNE_PROFILE", "")]));
+        assert!(!o.bypass && o.profile.is_none());
+    }
+
+    /// The planner, fed random mixes of real-world user options in every place the JVM reads
+    /// them, random limits and JDKs: ctune's flags never conflict with the user's (no JVM
+    /// refusal), its `-Xmx` is never below the user's initial or minimum heap, it picks no
+    /// collector beside the user's, and what goes into an options variable is read back by
+    /// the JVM's splitting as the user's options followed by exactly ctune's.
+    #[test]
+    fn the_planner_never_makes_a_line_the_jvm_refuses() {
+        use crate::jvm::options::{conflicts, split_java_options, UserOptions};
+        use proptest::prelude::*;
+        const OPTS: &[&str] = &[
+            "-Xms512m", "-Xms2g", "-Xms64m", "-XX:InitialHeapSize=700m", "-XX:MinHeapSize=900m",
+            "-Xmx300m", "-Xmx4g", "-XX:MaxHeapSize=256m", "-XX:MaxRAMPercentage=75.0",
+            "-XX:MaxRAMPercentage=90", "-XX:MaxRAM=1g", "-XX:InitialRAMPercentage=50",
+            "-XX:+UseSerialGC", "-XX:+UseG1GC", "-XX:+UseParallelGC", "-XX:-UseG1GC",
+            "-XX:+UseZGC", "-XX:ActiveProcessorCount=3", "-XX:-UseContainerSupport",
+            "-XX:MaxDirectMemorySize=32m", "-XX:ReservedCodeCacheSize=64m",
+            "-XX:InitialCodeCacheSize=100m", "-XX:+ExitOnOutOfMemoryError",
+            "-Xlog:gc*:stdout", "-Dgreeting=hello world", "-Dq=it's", "-Dk=\"quoted\"",
+            "-Xss512k", "-XX:MaxMetaspaceSize=128m", "-Djava.io.tmpdir=/tmp/x y",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED", "-ea", "-Duser.timezone=UTC",
+        ];
+        const JDKS: &[&str] = &["11.0.13", "17.0.2", "17.0.15", "21.0.8", "25.0.2", "1.8.0_372"];
+        let pick = || prop::collection::vec(prop::sample::select(OPTS), 0..4);
+        let case = (
+            (pick(), pick(), pick(), pick()),
+            prop::option::of(16u64..16384),
+            prop::option::of(1u32..16),
+            prop::sample::select(JDKS),
+            prop::sample::select(&["default", "throughput", "latency", "spark-executor"][..]),
+            prop::bool::ANY,
+        );
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 3000,
+            ..Default::default()
+        });
+        let joined = |v: &[&str]| crate::jvm::options::join_java_options(v);
+        runner
+            .run(&case, |((jto, jdk_opts, argv, under), mem_mib, cpus, jdk, profile, java_cmd)| {
+                let mut f = crate::findings::test_facts::container();
+                f.memory.limit = match mem_mib {
+                    Some(m) => crate::facts::Limit::limited(m << 20, "/sys/fs/cgroup/memory.max"),
+                    None => crate::facts::Limit::unlimited("test"),
+                };
+                f.cpu.limit = match cpus {
+                    Some(c) => crate::facts::Limit::limited(c as f64 / 2.0, "/sys/fs/cgroup/cpu.max"),
+                    None => crate::facts::Limit::unlimited("test"),
+                };
+                crate::findings::test_facts::set_java(&mut f, jdk);
+                let env: Vec<(String, String)> = [
+                    ("JAVA_TOOL_OPTIONS", joined(&jto)),
+                    ("JDK_JAVA_OPTIONS", joined(&jdk_opts)),
+                    ("_JAVA_OPTIONS", joined(&under)),
+                ]
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+                let mut command: Vec<String> = if java_cmd { vec!["java".into()] } else { vec![] };
+                command.extend(argv.iter().map(|s| s.to_string()));
+                if java_cmd {
+                    command.extend(["-jar".into(), "app.jar".into()]);
+                }
+                let user = UserOptions::gather(&env, &command);
+                // The user's own line must be one the JVM takes: a maximum below the minimum
+                // fails without ctune too.
+                if let (Some((min, _)), Some(crate::jvm::options::HeapSetting::Bytes(max, _))) =
+                    (user.min_heap(), user.max_heap())
+                {
+                    prop_assume!(min <= max);
+                }
+                let p = crate::jvm::profile::load(profile, &[]).unwrap();
+                let a = crate::jvm::advise::advise(&f, &p, &user);
+                let flags = &a.recommended.flags;
+                let c = conflicts(flags, &user);
+                prop_assert!(c.is_empty(), "{:?} for {:?}: {:?}", flags, user.options, c);
+                if let Some((min, _)) = user.min_heap() {
+                    prop_assert!(a.recommended.max_heap_bytes >= min, "{:?}", a);
+                }
+                if user.touches_gc() {
+                    prop_assert!(!flags.iter().any(|x| crate::jvm::version::Gc::from_option(x).is_some()));
+                }
+                let os_env: Vec<(OsString, OsString)> =
+                    env.iter().map(|(k, v)| (k.into(), v.into())).collect();
+                let plan = plan(&os(&["./start.sh"]), &os_env, flags, None, vec![]);
+                if !flags.is_empty() {
+                    let jto_now = &plan.set_env.last().unwrap().1;
+                    let read = split_java_options(jto_now.to_str().unwrap()).unwrap();
+                    let mut want: Vec<String> = jto.iter().map(|s| s.to_string()).collect();
+                    want.extend(flags.iter().cloned());
+                    prop_assert_eq!(read, want);
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
     fn non_utf8_is_kept_and_quoted_for_display() {
         let arg = OsString::from_vec(vec![b'a', 0xff, b'\'']);
         let p = plan(

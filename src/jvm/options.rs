@@ -577,6 +577,127 @@ mod tests {
             ["-Xmx1g", "-Dx=a b", "-Dy=c d"]
         );
         assert!(split_options("").is_empty());
+        // HotSpot's rules: quotes join the text around them, the other quote is plain inside,
+        // no escapes, C white space only (a no-break space is part of the option).
+        assert_eq!(
+            split_java_options("-Da='x y'z \"-Db=it's\" -Dc=\\\" \u{b}-Dd=\u{a0}").unwrap_err(),
+            "unmatched \" quote"
+        );
+        assert_eq!(
+            split_java_options("-Da='x y'z \"-Db=it's\" -Dc=\\ \u{b}-Dd=\u{a0}").unwrap(),
+            ["-Da=x yz", "-Db=it's", "-Dc=\\", "-Dd=\u{a0}"]
+        );
+        assert_eq!(split_options("-Xmx1g -Dq='it"), ["-Xmx1g"]);
+        assert_eq!(quote_java_option("-Dgreeting=hello world"), "\"-Dgreeting=hello world\"");
+        assert_eq!(quote_java_option("-Dq=it's"), "\"-Dq=it's\"");
+        assert_eq!(quote_java_option("-Dq=say \"hi\""), "\"-Dq=say \"'\"'hi'\"'");
+        assert_eq!(quote_java_option("-Xmx1g"), "-Xmx1g");
+    }
+
+    /// Whatever an option holds, the quoted form is read back by the JVM's rules as that one
+    /// option, alone or among others.
+    #[test]
+    fn quoting_round_trips_through_the_jvms_splitting() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 2000,
+            ..Default::default()
+        });
+        let opt = prop::collection::vec(
+            prop_oneof![
+                Just("'".to_owned()),
+                Just("\"".to_owned()),
+                Just(" ".to_owned()),
+                Just("\t".to_owned()),
+                Just("\n".to_owned()),
+                Just("\\".to_owned()),
+                Just("-Dx=".to_owned()),
+                "[a-z=]{0,3}",
+                any::<String>(),
+            ],
+            0..8,
+        )
+        .prop_map(|v| v.concat());
+        runner
+            .run(&prop::collection::vec(opt, 0..5), |opts| {
+                let joined = join_java_options(&opts);
+                prop_assert_eq!(split_java_options(&joined).unwrap(), opts.clone());
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn vm_options_files_and_flags_files_are_read() {
+        let mut read = |name: &str| match name {
+            "/vm.opts" => Some("-Xms600m \"-Dname=a b\"\n-XX:+UseSerialGC".to_owned()),
+            "/hotspotrc" => Some("# comment\n+UseParallelGC\nMinHeapSize=700m\n".to_owned()),
+            _ => None,
+        };
+        let u = UserOptions::gather_with_argfiles(
+            &env(&[("JAVA_TOOL_OPTIONS", "-XX:Flags=/hotspotrc")]),
+            &args(&["java", "-XX:VMOptionsFile=/vm.opts", "-jar", "a.jar"]),
+            &mut read,
+        );
+        let o: Vec<&str> = u.options.iter().map(|o| o.option.as_str()).collect();
+        assert_eq!(
+            o,
+            [
+                "-XX:Flags=/hotspotrc",
+                "-XX:+UseParallelGC",
+                "-XX:MinHeapSize=700m",
+                "-XX:VMOptionsFile=/vm.opts",
+                "-Xms600m",
+                "-Dname=a b",
+                "-XX:+UseSerialGC"
+            ]
+        );
+        // -Xms on the command line comes after JAVA_TOOL_OPTIONS: it sets the minimum too.
+        assert_eq!(u.min_heap().map(|(b, _)| b), Some(600 << 20));
+        // The VM refuses VMOptionsFile in the environment: nothing is read from it there.
+        let u = UserOptions::gather_with_argfiles(
+            &env(&[("JAVA_TOOL_OPTIONS", "-XX:VMOptionsFile=/vm.opts")]),
+            &[],
+            &mut read,
+        );
+        assert_eq!(u.min_heap(), None);
+    }
+
+    #[test]
+    fn min_heap_is_the_larger_of_initial_and_minimum() {
+        let u = UserOptions::gather(
+            &env(&[("JDK_JAVA_OPTIONS", "-XX:MinHeapSize=300m")]),
+            &args(&["java", "-Xms100m", "-XX:InitialHeapSize=200m", "-jar", "a.jar"]),
+        );
+        // -Xms came later than MinHeapSize: it set the minimum to 100m; initial is 200m.
+        assert_eq!(u.min_heap().map(|(b, _)| b), Some(200 << 20));
+        let u = UserOptions::gather(&[], &args(&["-XX:MinHeapSize=1g", "-Xms10m"]));
+        assert_eq!(u.min_heap().map(|(b, _)| b), Some(10 << 20));
+        assert_eq!(UserOptions::gather(&[], &args(&["-Xmx1g"])).min_heap(), None);
+    }
+
+    #[test]
+    fn conflicts_that_stop_the_jvm() {
+        let u = UserOptions::gather(
+            &env(&[("_JAVA_OPTIONS", "-Xms512m -XX:-UseG1GC -XX:InitialCodeCacheSize=64m")]),
+            &[],
+        );
+        let ours = |f: &[&str]| {
+            conflicts(&args(f), &u)
+                .into_iter()
+                .map(|c| c.flag)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ours(&["-Xmx408m", "-XX:+UseSerialGC", "-XX:ReservedCodeCacheSize=32m", "-Xmx1m"]),
+            ["-Xmx408m", "-XX:+UseSerialGC", "-XX:ReservedCodeCacheSize=32m", "-Xmx1m", "-Xmx1m"]
+        );
+        assert!(ours(&["-Xmx512m", "-XX:ReservedCodeCacheSize=64m"]).is_empty());
+        let u = UserOptions::gather(&[], &args(&["-Xmx256m", "-XX:MaxDirectMemorySize=1m"]));
+        assert_eq!(
+            conflicts(&args(&["-Xms300m", "-XX:MaxDirectMemorySize=2m"]), &u).len(),
+            2
+        );
     }
 
     #[test]
