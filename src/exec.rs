@@ -145,6 +145,48 @@ fn plan_at(
     p
 }
 
+/// ctune's flags made safe for a command whose own JVM options ctune cannot see (a start
+/// script that runs `java -Xms700m ...`), where the flags travel in an options variable the
+/// JVM reads before that command line:
+/// - the heap becomes percentages of the memory the JVM sees (`physical`), not `-Xmx`/`-Xms`:
+///   the JVM raises a maximum it computed itself to a larger `-Xms` instead of refusing to
+///   start, and clamps its computed initial size to a smaller `-Xmx`. `MinRAMPercentage` is
+///   set to the same value so small limits take it too (below ~250 MiB HotSpot uses it);
+/// - no collector is chosen: a second one on the script's line stops the JVM.
+///
+/// `percentages`: the JVM has the `*RAMPercentage` flags (8u191, 10+); without them the heap
+/// flags stay as they are. Returns the flags and what was changed, for the one stderr line.
+pub fn for_unseen_command(
+    flags: &[String],
+    physical: u64,
+    percentages: bool,
+) -> (Vec<String>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    let pct = |f: &str, prefix: &str| -> Option<String> {
+        let bytes = crate::jvm::options::parse_jvm_size(f.strip_prefix(prefix)?)?;
+        (percentages && physical > 0).then(|| {
+            let p = bytes as f64 * 100.0 / physical as f64;
+            format!("{:.4}", p.min(100.0))
+        })
+    };
+    for f in flags {
+        if let Some(p) = pct(f, "-Xmx") {
+            out.push(format!("-XX:MaxRAMPercentage={p}"));
+            out.push(format!("-XX:MinRAMPercentage={p}"));
+            notes.push(format!("{f} as -XX:MaxRAMPercentage={p}"));
+        } else if let Some(p) = pct(f, "-Xms") {
+            out.push(format!("-XX:InitialRAMPercentage={p}"));
+            notes.push(format!("{f} as -XX:InitialRAMPercentage={p}"));
+        } else if crate::jvm::version::Gc::from_option(f).is_some() || f == "-XX:+ZGenerational" {
+            notes.push(format!("{f} left out"));
+        } else {
+            out.push(f.clone());
+        }
+    }
+    (out, notes)
+}
+
 /// The kernel's limits on what `execve` takes (`fs/exec.c`): every argument and environment
 /// string (with its NUL), the program's path and one pointer per string must fit in a quarter
 /// of the stack limit (at most 6 MiB, at least 128 KiB); no one string may exceed

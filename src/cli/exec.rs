@@ -238,6 +238,30 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
         Inject::JavaToolOptions => Some(Place::JavaToolOptions),
         Inject::JdkJavaOptions => Some(Place::JdkJavaOptions),
     };
+    // A command that is not `java` (a start script) has JVM options ctune cannot see: heap
+    // and collector flags that could contradict them are made safe (see for_unseen_command).
+    let unseen = !command
+        .first()
+        .is_some_and(|c| crate::jvm::options::is_java_command(c))
+        && !matches!(a.inject, Inject::Args);
+    let mut unseen_note = None;
+    if unseen {
+        let percentages = advice
+            .java
+            .as_ref()
+            .and_then(|j| crate::jvm::version::JavaVersion::parse(&j.version))
+            .unwrap_or(advise::ASSUMED_JDK)
+            .has_active_processor_count();
+        let (safe, notes) =
+            exec::for_unseen_command(&flags, advice.jvm_view.physical_memory_bytes, percentages);
+        flags = safe;
+        if !notes.is_empty() {
+            unseen_note = Some(format!(
+                "the command's own JVM options are not visible, so: {}",
+                notes.join(", ")
+            ));
+        }
+    }
     // The last guard: a flag that would stop the JVM beside the user's own options is left
     // out, and said (the advisor already avoids them; this holds whatever a profile adds).
     let mut left_out = Vec::new();
@@ -255,6 +279,9 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
     );
     problems.extend(moved);
     let mut summary = summary(&plan, &advice, &facts, nss_active);
+    if let (Some(n), Some(_)) = (unseen_note, plan.place) {
+        summary.push_str(&format!("; {n}"));
+    }
     for l in left_out {
         summary.push_str(&format!("; {l}"));
     }

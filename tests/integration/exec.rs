@@ -261,8 +261,9 @@ fn fails_open_and_strict_fails() {
         .unwrap();
     fs::remove_dir_all(&root).unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
+    // `sh` is not `java`: its JVM options are unseen, so the heap travels as percentages.
     assert!(
-        out.status.success() && stdout.contains("-Xmx"),
+        out.status.success() && stdout.contains("-XX:MaxRAMPercentage="),
         "{stdout} {}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -357,19 +358,10 @@ fn nss_wrapper_gives_an_arbitrary_uid_a_name() {
         String::from_utf8_lossy(&out.stderr)
     );
     let home = lines.next().unwrap_or("");
-    assert!(
-        home.starts_with("/tmp/ctune-home-1000680000-"),
-        "HOME {home}"
-    );
+    // One directory per uid, the same at every start.
+    assert_eq!(home, "/tmp/ctune-home-1000680000", "HOME {home}");
     let _ = fs::remove_dir_all(home);
-    for d in fs::read_dir("/tmp").unwrap().flatten() {
-        if d.file_name()
-            .to_string_lossy()
-            .starts_with("ctune-nss-1000680000-")
-        {
-            let _ = fs::remove_dir_all(d.path());
-        }
-    }
+    let _ = fs::remove_dir_all("/tmp/ctune-nss-1000680000");
 }
 
 #[test]
