@@ -22,6 +22,7 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
         paths: Vec::new(),
         assume: Vec::new(),
         format: None,
+        color: Default::default(),
     };
     let mut e = ExecArgs {
         profile: None,
@@ -92,7 +93,7 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
             return None;
         }
         match name {
-            "root" | "format" | "profile" | "inject" => {
+            "root" | "profile" | "inject" => {
                 if once.contains(&name) {
                     return None;
                 }
@@ -110,7 +111,6 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
         }
         match name {
             "root" => g.root = Some(PathBuf::from(value)),
-            "format" => g.format = Some(value.to_owned()),
             "path" => g.paths.push(value.to_owned()),
             "assume" => g.assume.push(value.to_owned()),
             "profile" => e.profile = Some(value.to_owned()),
@@ -132,8 +132,7 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::args::{Cli, Command};
-    use clap::Parser;
+    use crate::cli::args::Command;
 
     fn os(v: &[&str]) -> Vec<OsString> {
         v.iter().map(OsString::from).collect()
@@ -141,8 +140,9 @@ mod tests {
 
     /// What clap makes of the same line, when it is an `exec` line.
     fn clap(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
-        match Cli::try_parse_from(args).ok()?.command {
-            Command::Exec(e) => Some((Cli::try_parse_from(args).ok()?.global, e)),
+        let cli = crate::cli::args::parse(args).ok()?;
+        match cli.command {
+            Command::Exec(e) => Some((cli.global, e)),
             _ => None,
         }
     }
@@ -207,15 +207,7 @@ mod tests {
                 "--",
                 "",
             ],
-            &[
-                "/usr/local/bin/ctune",
-                "exec",
-                "--format",
-                "json",
-                "--",
-                "exec",
-                "--quiet",
-            ],
+            &["/usr/local/bin/ctune", "exec", "--", "exec", "--quiet"],
             // Without `--`, as tini and env take their command.
             &["ctune", "exec", "java", "-version"],
             &["ctune", "exec", "--quiet", "--profile", "latency", "java", "--", "-x"],
