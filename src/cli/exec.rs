@@ -444,6 +444,21 @@ fn command_start(args: &[std::ffi::OsString]) -> Option<usize> {
         "--root", "--path", "--assume", "--format", "--profile", "--set", "--inject",
     ];
     let exec_at = args.iter().skip(1).position(|a| a == "exec")? + 1;
+    // With a `--`, it separates when everything before it can be ctune's options and their
+    // values (a word right after a `--name` may be a mistyped option's value).
+    if let Some(sep) = args[exec_at + 1..].iter().position(|a| a == "--") {
+        let before = &args[exec_at + 1..exec_at + 1 + sep];
+        let option_like = before.iter().enumerate().all(|(i, a)| {
+            a.as_encoded_bytes().starts_with(b"-")
+                || (i > 0 && {
+                    let p = before[i - 1].as_encoded_bytes();
+                    p.starts_with(b"--") && !p.contains(&b'=')
+                })
+        });
+        if option_like {
+            return Some(exec_at + 2 + sep);
+        }
+    }
     // Before `exec`, only options (and their values) may stand: a `--` or another command
     // there means this is not an exec line.
     let mut i = exec_at + 1;
