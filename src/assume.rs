@@ -101,9 +101,9 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| "expected a size such as 2Gi, 2GiB, 1500Mi, 2G, 1e9 or 1073741824".to_owned())?;
+    let n: f64 = num.parse().map_err(|_| {
+        "expected a size such as 2Gi, 2GiB, 1500Mi, 2G, 1e9 or 1073741824".to_owned()
+    })?;
     let mult: f64 = match unit {
         "" | "B" => 1.0,
         "Ki" | "KiB" => 1024.0,
@@ -163,7 +163,10 @@ mod tests {
         let e = parse_bytes("512m").unwrap_err();
         assert!(e.contains("512 MiB") && e.contains("thousandths"), "{e}");
         let e = parse_bytes("2g").unwrap_err();
-        assert!(e.contains("2 GiB") && e.contains("2Gi") && e.contains("2G"), "{e}");
+        assert!(
+            e.contains("2 GiB") && e.contains("2Gi") && e.contains("2G"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -78,7 +78,11 @@ pub fn is_java(cmd: &OsStr, java_home: Option<&OsStr>) -> bool {
 fn appended(current: Option<&OsStr>, flags: &[String]) -> OsString {
     let mut v: Vec<u8> = current.map(|c| c.as_bytes().to_vec()).unwrap_or_default();
     for f in flags {
-        if !v.is_empty() && !v.last().is_some_and(|&b| crate::jvm::options::is_c_space(b as char)) {
+        if !v.is_empty()
+            && !v
+                .last()
+                .is_some_and(|&b| crate::jvm::options::is_c_space(b as char))
+        {
             v.push(b' ');
         }
         v.extend_from_slice(crate::jvm::options::quote_java_option(f).as_bytes());
@@ -241,7 +245,13 @@ impl ArgLimits {
         } else {
             env.iter()
                 .find(|(k, _)| k == "PATH")
-                .map(|(_, v)| v.as_bytes().split(|&b| b == b':').map(<[u8]>::len).max().unwrap_or(0))
+                .map(|(_, v)| {
+                    v.as_bytes()
+                        .split(|&b| b == b':')
+                        .map(<[u8]>::len)
+                        .max()
+                        .unwrap_or(0)
+                })
                 .unwrap_or(16)
                 + 1
                 + program.len()
@@ -352,7 +362,9 @@ impl Overrides {
                 .map(|(_, v)| v.to_string_lossy().trim().to_owned())
         };
         let on = |k: &str| {
-            get(k).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
+            get(k).is_some_and(|v| {
+                matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+            })
         };
         Overrides {
             bypass: on("CTUNE_BYPASS"),
@@ -447,7 +459,10 @@ mod tests {
 
     #[test]
     fn flags_that_do_not_fit_move_or_are_dropped_with_a_reason() {
-        let flags = vec!["-Xmx100m".to_owned(), "-XX:+ExitOnOutOfMemoryError".to_owned()];
+        let flags = vec![
+            "-Xmx100m".to_owned(),
+            "-XX:+ExitOnOutOfMemoryError".to_owned(),
+        ];
         let cmd = os(&["/usr/bin/java", "-version"]);
         let env = vec![(OsString::from("PATH"), OsString::from("/usr/bin"))];
         let roomy = ArgLimits::from_stack_limit(Some(8 << 20));
@@ -457,32 +472,64 @@ mod tests {
         // Exactly what the unchanged command needs: the flags fit nowhere.
         let need = |p: &Plan| {
             let mut n = 0;
-            let mut lim = ArgLimits { total: 0, per_string: usize::MAX };
+            let mut lim = ArgLimits {
+                total: 0,
+                per_string: usize::MAX,
+            };
             while !lim.fits(p, &env) {
                 n += 1;
                 lim.total = n;
             }
             n
         };
-        let tight = ArgLimits { total: need(&Plan::unchanged(&cmd)), per_string: 1 << 17 };
+        let tight = ArgLimits {
+            total: need(&Plan::unchanged(&cmd)),
+            per_string: 1 << 17,
+        };
         let (p, why) = plan_within(&cmd, &env, &flags, None, vec![], tight);
         assert_eq!(p, Plan::unchanged(&cmd));
         assert!(why.unwrap().contains("running the command unchanged"));
         // Room for the flags in JAVA_TOOL_OPTIONS (one string, one pointer) but not as two
         // arguments: they move there.
-        let flags: Vec<String> = ["-Xmx100m", "-Xss1m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-Da=1"]
-            .map(String::from)
-            .to_vec();
+        let flags: Vec<String> = [
+            "-Xmx100m",
+            "-Xss1m",
+            "-XX:+UseSerialGC",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Da=1",
+        ]
+        .map(String::from)
+        .to_vec();
         let in_jto = plan_at(&cmd, &env, &flags, Place::JavaToolOptions, vec![]);
         let as_args = plan_at(&cmd, &env, &flags, Place::Args, vec![]);
         let (a, b) = (need(&in_jto), need(&as_args));
         assert!(a < b, "{a} {b}");
-        let (p, why) = plan_within(&cmd, &env, &flags, None, vec![], ArgLimits { total: a, per_string: 1 << 17 });
+        let (p, why) = plan_within(
+            &cmd,
+            &env,
+            &flags,
+            None,
+            vec![],
+            ArgLimits {
+                total: a,
+                per_string: 1 << 17,
+            },
+        );
         assert_eq!(p.place, Some(Place::JavaToolOptions));
         assert!(why.unwrap().contains("in JAVA_TOOL_OPTIONS instead"));
         // One string over 128 KiB (a huge JAVA_TOOL_OPTIONS): after `java`, the argument list.
-        let big = vec![(OsString::from("JAVA_TOOL_OPTIONS"), OsString::from("x".repeat(131072 - 19 - 10)))];
-        let (p, why) = plan_within(&cmd, &big, &flags, Some(Place::JavaToolOptions), vec![], roomy);
+        let big = vec![(
+            OsString::from("JAVA_TOOL_OPTIONS"),
+            OsString::from("x".repeat(131072 - 19 - 10)),
+        )];
+        let (p, why) = plan_within(
+            &cmd,
+            &big,
+            &flags,
+            Some(Place::JavaToolOptions),
+            vec![],
+            roomy,
+        );
         assert_eq!(p.place, Some(Place::Args));
         assert!(why.is_some());
     }
@@ -490,7 +537,10 @@ mod tests {
     #[test]
     fn overrides_come_from_the_environment() {
         let e = |pairs: &[(&str, &str)]| -> Vec<(OsString, OsString)> {
-            pairs.iter().map(|(a, b)| (OsString::from(a), OsString::from(b))).collect()
+            pairs
+                .iter()
+                .map(|(a, b)| (OsString::from(a), OsString::from(b)))
+                .collect()
         };
         assert_eq!(Overrides::from_env(&[]), Overrides::default());
         let o = Overrides::from_env(&e(&[
@@ -516,18 +566,48 @@ mod tests {
         use crate::jvm::options::{conflicts, split_java_options, UserOptions};
         use proptest::prelude::*;
         const OPTS: &[&str] = &[
-            "-Xms512m", "-Xms2g", "-Xms64m", "-XX:InitialHeapSize=700m", "-XX:MinHeapSize=900m",
-            "-Xmx300m", "-Xmx4g", "-XX:MaxHeapSize=256m", "-XX:MaxRAMPercentage=75.0",
-            "-XX:MaxRAMPercentage=90", "-XX:MaxRAM=1g", "-XX:InitialRAMPercentage=50",
-            "-XX:+UseSerialGC", "-XX:+UseG1GC", "-XX:+UseParallelGC", "-XX:-UseG1GC",
-            "-XX:+UseZGC", "-XX:ActiveProcessorCount=3", "-XX:-UseContainerSupport",
-            "-XX:MaxDirectMemorySize=32m", "-XX:ReservedCodeCacheSize=64m",
-            "-XX:InitialCodeCacheSize=100m", "-XX:+ExitOnOutOfMemoryError",
-            "-Xlog:gc*:stdout", "-Dgreeting=hello world", "-Dq=it's", "-Dk=\"quoted\"",
-            "-Xss512k", "-XX:MaxMetaspaceSize=128m", "-Djava.io.tmpdir=/tmp/x y",
-            "--add-opens=java.base/java.lang=ALL-UNNAMED", "-ea", "-Duser.timezone=UTC",
+            "-Xms512m",
+            "-Xms2g",
+            "-Xms64m",
+            "-XX:InitialHeapSize=700m",
+            "-XX:MinHeapSize=900m",
+            "-Xmx300m",
+            "-Xmx4g",
+            "-XX:MaxHeapSize=256m",
+            "-XX:MaxRAMPercentage=75.0",
+            "-XX:MaxRAMPercentage=90",
+            "-XX:MaxRAM=1g",
+            "-XX:InitialRAMPercentage=50",
+            "-XX:+UseSerialGC",
+            "-XX:+UseG1GC",
+            "-XX:+UseParallelGC",
+            "-XX:-UseG1GC",
+            "-XX:+UseZGC",
+            "-XX:ActiveProcessorCount=3",
+            "-XX:-UseContainerSupport",
+            "-XX:MaxDirectMemorySize=32m",
+            "-XX:ReservedCodeCacheSize=64m",
+            "-XX:InitialCodeCacheSize=100m",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Xlog:gc*:stdout",
+            "-Dgreeting=hello world",
+            "-Dq=it's",
+            "-Dk=\"quoted\"",
+            "-Xss512k",
+            "-XX:MaxMetaspaceSize=128m",
+            "-Djava.io.tmpdir=/tmp/x y",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "-ea",
+            "-Duser.timezone=UTC",
         ];
-        const JDKS: &[&str] = &["11.0.13", "17.0.2", "17.0.15", "21.0.8", "25.0.2", "1.8.0_372"];
+        const JDKS: &[&str] = &[
+            "11.0.13",
+            "17.0.2",
+            "17.0.15",
+            "21.0.8",
+            "25.0.2",
+            "1.8.0_372",
+        ];
         let pick = || prop::collection::vec(prop::sample::select(OPTS), 0..4);
         let case = (
             (pick(), pick(), pick(), pick()),
@@ -543,62 +623,75 @@ mod tests {
         });
         let joined = |v: &[&str]| crate::jvm::options::join_java_options(v);
         runner
-            .run(&case, |((jto, jdk_opts, argv, under), mem_mib, cpus, jdk, profile, java_cmd)| {
-                let mut f = crate::findings::test_facts::container();
-                f.memory.limit = match mem_mib {
-                    Some(m) => crate::facts::Limit::limited(m << 20, "/sys/fs/cgroup/memory.max"),
-                    None => crate::facts::Limit::unlimited("test"),
-                };
-                f.cpu.limit = match cpus {
-                    Some(c) => crate::facts::Limit::limited(c as f64 / 2.0, "/sys/fs/cgroup/cpu.max"),
-                    None => crate::facts::Limit::unlimited("test"),
-                };
-                crate::findings::test_facts::set_java(&mut f, jdk);
-                let env: Vec<(String, String)> = [
-                    ("JAVA_TOOL_OPTIONS", joined(&jto)),
-                    ("JDK_JAVA_OPTIONS", joined(&jdk_opts)),
-                    ("_JAVA_OPTIONS", joined(&under)),
-                ]
-                .into_iter()
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect();
-                let mut command: Vec<String> = if java_cmd { vec!["java".into()] } else { vec![] };
-                command.extend(argv.iter().map(|s| s.to_string()));
-                if java_cmd {
-                    command.extend(["-jar".into(), "app.jar".into()]);
-                }
-                let user = UserOptions::gather(&env, &command);
-                // The user's own line must be one the JVM takes: a maximum below the minimum
-                // fails without ctune too.
-                if let (Some((min, _)), Some(crate::jvm::options::HeapSetting::Bytes(max, _))) =
-                    (user.min_heap(), user.max_heap())
-                {
-                    prop_assume!(min <= max);
-                }
-                let p = crate::jvm::profile::load(profile, &[]).unwrap();
-                let a = crate::jvm::advise::advise(&f, &p, &user);
-                let flags = &a.recommended.flags;
-                let c = conflicts(flags, &user);
-                prop_assert!(c.is_empty(), "{:?} for {:?}: {:?}", flags, user.options, c);
-                if let Some((min, _)) = user.min_heap() {
-                    prop_assert!(a.recommended.max_heap_bytes >= min, "{:?}", a);
-                }
-                if user.touches_gc() {
-                    prop_assert!(!flags.iter().any(|x| crate::jvm::version::Gc::from_option(x).is_some()));
-                }
-                let os_env: Vec<(OsString, OsString)> =
-                    env.iter().map(|(k, v)| (k.into(), v.into())).collect();
-                let plan = plan(&os(&["./start.sh"]), &os_env, flags, None, vec![]);
-                if !flags.is_empty() {
-                    let jto_now = &plan.set_env.last().unwrap().1;
-                    let read = split_java_options(jto_now.to_str().unwrap()).unwrap();
-                    let mut want: Vec<String> = jto.iter().map(|s| s.to_string()).collect();
-                    want.extend(flags.iter().cloned());
-                    prop_assert_eq!(read, want);
-                }
-                Ok(())
-            })
+            .run(
+                &case,
+                |((jto, jdk_opts, argv, under), mem_mib, cpus, jdk, profile, java_cmd)| {
+                    let mut f = crate::findings::test_facts::container();
+                    f.memory.limit = match mem_mib {
+                        Some(m) => {
+                            crate::facts::Limit::limited(m << 20, "/sys/fs/cgroup/memory.max")
+                        }
+                        None => crate::facts::Limit::unlimited("test"),
+                    };
+                    f.cpu.limit = match cpus {
+                        Some(c) => {
+                            crate::facts::Limit::limited(c as f64 / 2.0, "/sys/fs/cgroup/cpu.max")
+                        }
+                        None => crate::facts::Limit::unlimited("test"),
+                    };
+                    crate::findings::test_facts::set_java(&mut f, jdk);
+                    let env: Vec<(String, String)> = [
+                        ("JAVA_TOOL_OPTIONS", joined(&jto)),
+                        ("JDK_JAVA_OPTIONS", joined(&jdk_opts)),
+                        ("_JAVA_OPTIONS", joined(&under)),
+                    ]
+                    .into_iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect();
+                    let mut command: Vec<String> = if java_cmd {
+                        vec!["java".into()]
+                    } else {
+                        vec![]
+                    };
+                    command.extend(argv.iter().map(|s| s.to_string()));
+                    if java_cmd {
+                        command.extend(["-jar".into(), "app.jar".into()]);
+                    }
+                    let user = UserOptions::gather(&env, &command);
+                    // The user's own line must be one the JVM takes: a maximum below the minimum
+                    // fails without ctune too.
+                    if let (Some((min, _)), Some(crate::jvm::options::HeapSetting::Bytes(max, _))) =
+                        (user.min_heap(), user.max_heap())
+                    {
+                        prop_assume!(min <= max);
+                    }
+                    let p = crate::jvm::profile::load(profile, &[]).unwrap();
+                    let a = crate::jvm::advise::advise(&f, &p, &user);
+                    let flags = &a.recommended.flags;
+                    let c = conflicts(flags, &user);
+                    prop_assert!(c.is_empty(), "{:?} for {:?}: {:?}", flags, user.options, c);
+                    if let Some((min, _)) = user.min_heap() {
+                        prop_assert!(a.recommended.max_heap_bytes >= min, "{:?}", a);
+                    }
+                    if user.touches_gc() {
+                        prop_assert!(!flags
+                            .iter()
+                            .any(|x| crate::jvm::version::Gc::from_option(x).is_some()));
+                    }
+                    let os_env: Vec<(OsString, OsString)> =
+                        env.iter().map(|(k, v)| (k.into(), v.into())).collect();
+                    let plan = plan(&os(&["./start.sh"]), &os_env, flags, None, vec![]);
+                    if !flags.is_empty() {
+                        let jto_now = &plan.set_env.last().unwrap().1;
+                        let read = split_java_options(jto_now.to_str().unwrap()).unwrap();
+                        let mut want: Vec<String> = jto.iter().map(|s| s.to_string()).collect();
+                        want.extend(flags.iter().cloned());
+                        prop_assert_eq!(read, want);
+                    }
+                    Ok(())
+                },
+            )
             .unwrap();
     }
 

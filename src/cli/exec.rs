@@ -441,7 +441,13 @@ fn nss_wrapper(
 /// of ctune's options that take one (an unknown option is taken to have none).
 fn command_start(args: &[std::ffi::OsString]) -> Option<usize> {
     const VALUED: &[&str] = &[
-        "--root", "--path", "--assume", "--format", "--profile", "--set", "--inject",
+        "--root",
+        "--path",
+        "--assume",
+        "--format",
+        "--profile",
+        "--set",
+        "--inject",
     ];
     let exec_at = args.iter().skip(1).position(|a| a == "exec")? + 1;
     // With a `--`, it separates when everything before it can be ctune's options and their

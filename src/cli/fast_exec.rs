@@ -210,7 +210,16 @@ mod tests {
             &["/usr/local/bin/ctune", "exec", "--", "exec", "--quiet"],
             // Without `--`, as tini and env take their command.
             &["ctune", "exec", "java", "-version"],
-            &["ctune", "exec", "--quiet", "--profile", "latency", "java", "--", "-x"],
+            &[
+                "ctune",
+                "exec",
+                "--quiet",
+                "--profile",
+                "latency",
+                "java",
+                "--",
+                "-x",
+            ],
             &["ctune", "--root", "/r", "exec", "./run.sh", "--quiet"],
         ] {
             let args = os(line);
@@ -295,8 +304,9 @@ mod tests {
             vec!["--help"],
             vec!["x=y"],
         ]);
-        let command =
-            prop::sample::select(vec!["java", "--", "-Xmx1g", "", "--quiet", "exec", "./run.sh"]);
+        let command = prop::sample::select(vec![
+            "java", "--", "-Xmx1g", "", "--quiet", "exec", "./run.sh",
+        ]);
         let answered = std::cell::Cell::new(0);
         let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
             cases: 2000,

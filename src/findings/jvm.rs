@@ -24,7 +24,12 @@ const VERSIONED_FLAGS: &[(&str, u32, u32, &str)] = &[
     ("UseConcMarkSweepGC", 0, 14, "removed in JDK 14"),
     ("UseCGroupMemoryLimitForHeap", 0, 11, "removed in JDK 11"),
     ("UseContainerCpuShares", 0, 25, "removed in JDK 25"),
-    ("PreferContainerQuotaForCPUCount", 0, 25, "removed in JDK 25"),
+    (
+        "PreferContainerQuotaForCPUCount",
+        0,
+        25,
+        "removed in JDK 25",
+    ),
     ("ZGenerational", 21, u32::MAX, "added in JDK 21"),
     ("UseZGC", 11, u32::MAX, "added in JDK 11"),
 ];
@@ -50,11 +55,12 @@ fn jvm_option_rejected(cx: &Ctx, out: &mut Vec<Finding>) {
         .filter(|o| Gc::from_option(&o.option).is_some())
         .collect();
     let distinct = |a: &str, b: &str| Gc::from_option(a) != Gc::from_option(b);
-    if let Some(pair) = selected
-        .iter()
-        .enumerate()
-        .find_map(|(i, a)| selected[i + 1..].iter().find(|b| distinct(&a.option, &b.option)).map(|b| (a, b)))
-    {
+    if let Some(pair) = selected.iter().enumerate().find_map(|(i, a)| {
+        selected[i + 1..]
+            .iter()
+            .find(|b| distinct(&a.option, &b.option))
+            .map(|b| (a, b))
+    }) {
         let (a, b) = pair;
         let off = |g: &str| {
             let name = xx_name(g).unwrap_or("");
@@ -65,19 +71,31 @@ fn jvm_option_rejected(cx: &Ctx, out: &mut Vec<Finding>) {
                 "{} (from {}) and {} (from {}) select two collectors: \"Multiple garbage collectors selected\"",
                 a.option, a.source, b.option, b.source
             ));
-            evidence.push(format!("{} ({}), {} ({})", a.option, a.source, b.option, b.source));
+            evidence.push(format!(
+                "{} ({}), {} ({})",
+                a.option, a.source, b.option, b.source
+            ));
         }
     }
     if let Some(v) = cx.java {
         for o in &u.options {
-            let Some(name) = xx_name(&o.option) else { continue };
+            let Some(name) = xx_name(&o.option) else {
+                continue;
+            };
             if let Some((_, from, until, what)) = VERSIONED_FLAGS.iter().find(|f| f.0 == name) {
                 let experimental = name == "UseZGC"
                     && (11..15).contains(&v.feature)
                     && u.xx_bool("UnlockExperimentalVMOptions") != Some(true);
                 if v.feature < *from || v.feature >= *until || experimental {
-                    let what = if experimental { "experimental before JDK 15: needs -XX:+UnlockExperimentalVMOptions" } else { what };
-                    why.push(format!("{} (from {}): JDK {v} refuses it ({what})", o.option, o.source));
+                    let what = if experimental {
+                        "experimental before JDK 15: needs -XX:+UnlockExperimentalVMOptions"
+                    } else {
+                        what
+                    };
+                    why.push(format!(
+                        "{} (from {}): JDK {v} refuses it ({what})",
+                        o.option, o.source
+                    ));
                     evidence.push(format!("{} ({})", o.option, o.source));
                 }
             }
@@ -85,7 +103,10 @@ fn jvm_option_rejected(cx: &Ctx, out: &mut Vec<Finding>) {
     }
     for (var, value) in &cx.facts.env {
         let var = var.as_str();
-        if !matches!(var, "JAVA_TOOL_OPTIONS" | "JDK_JAVA_OPTIONS" | "_JAVA_OPTIONS") {
+        if !matches!(
+            var,
+            "JAVA_TOOL_OPTIONS" | "JDK_JAVA_OPTIONS" | "_JAVA_OPTIONS"
+        ) {
             continue;
         }
         if let Err(e) = split_java_options(value) {
@@ -102,7 +123,9 @@ fn jvm_option_rejected(cx: &Ctx, out: &mut Vec<Finding>) {
     if let (Some(i), Some(r)) = (initial_cc, reserved_cc) {
         if r < i {
             why.push("-XX:ReservedCodeCacheSize is below -XX:InitialCodeCacheSize: \"Invalid ReservedCodeCacheSize\"".into());
-            evidence.push(format!("InitialCodeCacheSize {i}, ReservedCodeCacheSize {r}"));
+            evidence.push(format!(
+                "InitialCodeCacheSize {i}, ReservedCodeCacheSize {r}"
+            ));
         }
     }
     if why.is_empty() {
@@ -125,7 +148,12 @@ fn jvm_option_rejected(cx: &Ctx, out: &mut Vec<Finding>) {
 /// The user's -Xms / InitialHeapSize / MinHeapSize above the budgeted heap, with no -Xmx of
 /// their own: ctune exec raises -Xmx to it (the JVM would otherwise refuse ctune's).
 fn initial_heap_exceeds_budget(cx: &Ctx, out: &mut Vec<Finding>) {
-    let Limit::Limited { value: limit, source, .. } = &cx.facts.memory.limit else {
+    let Limit::Limited {
+        value: limit,
+        source,
+        ..
+    } = &cx.facts.memory.limit
+    else {
         return;
     };
     let Some((min, o)) = cx.user.min_heap() else {
@@ -196,9 +224,13 @@ fn heap_option_contradicted(cx: &Ctx, out: &mut Vec<Finding>) {
             }
         }
         for o in u.options.iter().filter(|o| {
-            ["-XX:MaxRAMPercentage=", "-XX:MaxRAMFraction=", "-XX:MaxRAM="]
-                .iter()
-                .any(|p| o.option.starts_with(p))
+            [
+                "-XX:MaxRAMPercentage=",
+                "-XX:MaxRAMFraction=",
+                "-XX:MaxRAM=",
+            ]
+            .iter()
+            .any(|p| o.option.starts_with(p))
         }) {
             why.push(format!(
                 "{} (from {}) does nothing: {} (from {}) sets the heap in bytes",
@@ -213,7 +245,11 @@ fn heap_option_contradicted(cx: &Ctx, out: &mut Vec<Finding>) {
     out.push(Finding {
         id: "heap-option-contradicted",
         severity: Severity::Warning,
-        title: format!("{} of the heap options set{} no effect", why.len(), if why.len() == 1 { " has" } else { " have" }),
+        title: format!(
+            "{} of the heap options set{} no effect",
+            why.len(),
+            if why.len() == 1 { " has" } else { " have" }
+        ),
         detail: format!("{}.", why.join("; ")),
         fix: "Keep one heap setting in one place, and remove the overruled ones.".into(),
         evidence,

@@ -464,10 +464,15 @@ pub fn conflicts(ours: &[String], user: &UserOptions) -> Vec<Conflict> {
             }
         }
         if Gc::from_option(f).is_some() && user.touches_gc() {
-            bad(f, "the user's options select or deselect a collector already".into());
+            bad(
+                f,
+                "the user's options select or deselect a collector already".into(),
+            );
         }
         if let Some(reserved) = size_of(f, &["-XX:ReservedCodeCacheSize="]) {
-            let initial = user.xx_value("InitialCodeCacheSize").and_then(parse_jvm_size);
+            let initial = user
+                .xx_value("InitialCodeCacheSize")
+                .and_then(parse_jvm_size);
             if initial.is_some_and(|i| reserved < i) {
                 bad(f, "below the user's -XX:InitialCodeCacheSize".into());
             }
@@ -588,9 +593,15 @@ mod tests {
             ["-Da=x yz", "-Db=it's", "-Dc=\\", "-Dd=\u{a0}"]
         );
         assert_eq!(split_options("-Xmx1g -Dq='it"), ["-Xmx1g"]);
-        assert_eq!(quote_java_option("-Dgreeting=hello world"), "\"-Dgreeting=hello world\"");
+        assert_eq!(
+            quote_java_option("-Dgreeting=hello world"),
+            "\"-Dgreeting=hello world\""
+        );
         assert_eq!(quote_java_option("-Dq=it's"), "\"-Dq=it's\"");
-        assert_eq!(quote_java_option("-Dq=say \"hi\""), "\"-Dq=say \"'\"'hi'\"'");
+        assert_eq!(
+            quote_java_option("-Dq=say \"hi\""),
+            "\"-Dq=say \"'\"'hi'\"'"
+        );
         assert_eq!(quote_java_option("-Xmx1g"), "-Xmx1g");
     }
 
@@ -667,19 +678,31 @@ mod tests {
     fn min_heap_is_the_larger_of_initial_and_minimum() {
         let u = UserOptions::gather(
             &env(&[("JDK_JAVA_OPTIONS", "-XX:MinHeapSize=300m")]),
-            &args(&["java", "-Xms100m", "-XX:InitialHeapSize=200m", "-jar", "a.jar"]),
+            &args(&[
+                "java",
+                "-Xms100m",
+                "-XX:InitialHeapSize=200m",
+                "-jar",
+                "a.jar",
+            ]),
         );
         // -Xms came later than MinHeapSize: it set the minimum to 100m; initial is 200m.
         assert_eq!(u.min_heap().map(|(b, _)| b), Some(200 << 20));
         let u = UserOptions::gather(&[], &args(&["-XX:MinHeapSize=1g", "-Xms10m"]));
         assert_eq!(u.min_heap().map(|(b, _)| b), Some(10 << 20));
-        assert_eq!(UserOptions::gather(&[], &args(&["-Xmx1g"])).min_heap(), None);
+        assert_eq!(
+            UserOptions::gather(&[], &args(&["-Xmx1g"])).min_heap(),
+            None
+        );
     }
 
     #[test]
     fn conflicts_that_stop_the_jvm() {
         let u = UserOptions::gather(
-            &env(&[("_JAVA_OPTIONS", "-Xms512m -XX:-UseG1GC -XX:InitialCodeCacheSize=64m")]),
+            &env(&[(
+                "_JAVA_OPTIONS",
+                "-Xms512m -XX:-UseG1GC -XX:InitialCodeCacheSize=64m",
+            )]),
             &[],
         );
         let ours = |f: &[&str]| {
@@ -689,8 +712,19 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(
-            ours(&["-Xmx408m", "-XX:+UseSerialGC", "-XX:ReservedCodeCacheSize=32m", "-Xmx1m"]),
-            ["-Xmx408m", "-XX:+UseSerialGC", "-XX:ReservedCodeCacheSize=32m", "-Xmx1m", "-Xmx1m"]
+            ours(&[
+                "-Xmx408m",
+                "-XX:+UseSerialGC",
+                "-XX:ReservedCodeCacheSize=32m",
+                "-Xmx1m"
+            ]),
+            [
+                "-Xmx408m",
+                "-XX:+UseSerialGC",
+                "-XX:ReservedCodeCacheSize=32m",
+                "-Xmx1m",
+                "-Xmx1m"
+            ]
         );
         assert!(ours(&["-Xmx512m", "-XX:ReservedCodeCacheSize=64m"]).is_empty());
         let u = UserOptions::gather(&[], &args(&["-Xmx256m", "-XX:MaxDirectMemorySize=1m"]));

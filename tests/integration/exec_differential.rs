@@ -70,8 +70,14 @@ const CORPUS: &[Case] = &[
     },
     case("InitialHeapSize=600m", &["-XX:InitialHeapSize=600m"]),
     case("MinHeapSize=600m", &["-XX:MinHeapSize=600m"]),
-    env("JAVA_TOOL_OPTIONS -Xms512m", &[("JAVA_TOOL_OPTIONS", "-Xms512m")]),
-    env("JDK_JAVA_OPTIONS -Xms512m", &[("JDK_JAVA_OPTIONS", "-Xms512m")]),
+    env(
+        "JAVA_TOOL_OPTIONS -Xms512m",
+        &[("JAVA_TOOL_OPTIONS", "-Xms512m")],
+    ),
+    env(
+        "JDK_JAVA_OPTIONS -Xms512m",
+        &[("JDK_JAVA_OPTIONS", "-Xms512m")],
+    ),
     env("_JAVA_OPTIONS -Xms600m", &[("_JAVA_OPTIONS", "-Xms600m")]),
     Case {
         script: true,
@@ -97,7 +103,10 @@ const CORPUS: &[Case] = &[
         "MaxHeapSize and InitialHeapSize",
         &["-XX:MaxHeapSize=300m", "-XX:InitialHeapSize=300m"],
     ),
-    case("AlwaysPreTouch -Xms300m", &["-XX:+AlwaysPreTouch", "-Xms300m"]),
+    case(
+        "AlwaysPreTouch -Xms300m",
+        &["-XX:+AlwaysPreTouch", "-Xms300m"],
+    ),
     Case {
         env: &[("_JAVA_OPTIONS", "-Xmx400m")],
         ..case("_JAVA_OPTIONS -Xmx400m beats -Xmx2g", &["-Xmx2g"])
@@ -108,7 +117,10 @@ const CORPUS: &[Case] = &[
         big: true,
         ..case("ParallelGC, 2 GiB", &["-XX:+UseParallelGC"])
     },
-    case("G1 with a pause goal", &["-XX:+UseG1GC", "-XX:MaxGCPauseMillis=100"]),
+    case(
+        "G1 with a pause goal",
+        &["-XX:+UseG1GC", "-XX:MaxGCPauseMillis=100"],
+    ),
     Case {
         big: true,
         ..case("ZGC, 2 GiB", &["-XX:+UseZGC"])
@@ -120,23 +132,35 @@ const CORPUS: &[Case] = &[
     },
     Case {
         env: &[("JAVA_TOOL_OPTIONS", "-XX:+UseG1GC")],
-        ..case("two collectors (the user's own failure)", &["-XX:+UseSerialGC"])
+        ..case(
+            "two collectors (the user's own failure)",
+            &["-XX:+UseSerialGC"],
+        )
     },
     // Processors and container support.
     case("ActiveProcessorCount=3", &["-XX:ActiveProcessorCount=3"]),
     case("-UseContainerSupport", &["-XX:-UseContainerSupport"]),
     // Logging, diagnostics, off-heap.
-    case("unified GC log to a file", &["-Xlog:gc*:file={dir}/gc.log:time,uptime"]),
+    case(
+        "unified GC log to a file",
+        &["-Xlog:gc*:file={dir}/gc.log:time,uptime"],
+    ),
     case(
         "verbose:gc and PrintCommandLineFlags",
         &["-verbose:gc", "-XX:+PrintCommandLineFlags"],
     ),
     case(
         "heap dump on OOM",
-        &["-XX:+HeapDumpOnOutOfMemoryError", "-XX:HeapDumpPath={dir}/dumps"],
+        &[
+            "-XX:+HeapDumpOnOutOfMemoryError",
+            "-XX:HeapDumpPath={dir}/dumps",
+        ],
     ),
     case("CrashOnOutOfMemoryError", &["-XX:+CrashOnOutOfMemoryError"]),
-    case("InitialCodeCacheSize=100m", &["-XX:InitialCodeCacheSize=100m"]),
+    case(
+        "InitialCodeCacheSize=100m",
+        &["-XX:InitialCodeCacheSize=100m"],
+    ),
     case(
         "code cache, metaspace, direct memory",
         &[
@@ -160,15 +184,25 @@ const CORPUS: &[Case] = &[
     ),
     case(
         "properties with spaces on the command line",
-        &["-Dpath=/opt/my app/lib", "-Dempty=", "-Ddb.password=hunter2"],
+        &[
+            "-Dpath=/opt/my app/lib",
+            "-Dempty=",
+            "-Ddb.password=hunter2",
+        ],
     ),
     Case {
-        ctune: &["--set", "jvm.extra=[\"-Dgreeting=hello world\",\"-Dq=it's\"]"],
+        ctune: &[
+            "--set",
+            "jvm.extra=[\"-Dgreeting=hello world\",\"-Dq=it's\"]",
+        ],
         ..case("profile extra with a space and a quote", &[])
     },
     Case {
         script: true,
-        ctune: &["--set", "jvm.extra=[\"-Dgreeting=hello world\",\"-Dq=it's\"]"],
+        ctune: &[
+            "--set",
+            "jvm.extra=[\"-Dgreeting=hello world\",\"-Dq=it's\"]",
+        ],
         ..case("profile extra through JAVA_TOOL_OPTIONS", &["-Xms500m"])
     },
     case(
@@ -181,7 +215,10 @@ const CORPUS: &[Case] = &[
             "java.logging",
         ],
     ),
-    case("-ea -server -Djava.awt.headless=true", &["-ea", "-server", "-Djava.awt.headless=true"]),
+    case(
+        "-ea -server -Djava.awt.headless=true",
+        &["-ea", "-server", "-Djava.awt.headless=true"],
+    ),
     // Argfiles and the VM's option files.
     Case {
         files: &[(
@@ -192,7 +229,10 @@ const CORPUS: &[Case] = &[
     },
     Case {
         files: &[("heap.args", "-Xms600m\n")],
-        ..env("JDK_JAVA_OPTIONS @argfile", &[("JDK_JAVA_OPTIONS", "@{dir}/heap.args")])
+        ..env(
+            "JDK_JAVA_OPTIONS @argfile",
+            &[("JDK_JAVA_OPTIONS", "@{dir}/heap.args")],
+        )
     },
     Case {
         files: &[("vm.opts", "-Xms650m \"-Dname=a b\"\n-XX:+UseSerialGC\n")],
@@ -204,7 +244,10 @@ const CORPUS: &[Case] = &[
     },
     Case {
         files: &[("hotspotrc", "InitialHeapSize=629145600\n")],
-        ..env("-XX:Flags in JAVA_TOOL_OPTIONS", &[("JAVA_TOOL_OPTIONS", "-XX:Flags={dir}/hotspotrc")])
+        ..env(
+            "-XX:Flags in JAVA_TOOL_OPTIONS",
+            &[("JAVA_TOOL_OPTIONS", "-XX:Flags={dir}/hotspotrc")],
+        )
     },
 ];
 
@@ -313,13 +356,19 @@ fn run_case(c: &Case, jdk: &str, java: &Path, cgroup: &str, scratch: &Path, n: u
         .chain([
             ("PATH".to_owned(), "/usr/local/bin:/usr/bin:/bin".to_owned()),
             ("HOME".to_owned(), dir.to_string_lossy().into_owned()),
-            ("JAVA_HOME".to_owned(), java_home.to_string_lossy().into_owned()),
+            (
+                "JAVA_HOME".to_owned(),
+                java_home.to_string_lossy().into_owned(),
+            ),
         ])
         .collect();
     let run = |argv: &[String]| {
         let a: Vec<&str> = argv.iter().map(String::as_str).collect();
         let mut command = in_cgroup(cgroup, &a);
-        command.env_clear().envs(envs.iter().cloned()).current_dir(&dir);
+        command
+            .env_clear()
+            .envs(envs.iter().cloned())
+            .current_dir(&dir);
         command.output().expect("run")
     };
     let mut row = Row {
@@ -429,7 +478,8 @@ fn run_case(c: &Case, jdk: &str, java: &Path, cgroup: &str, scratch: &Path, n: u
     // Where ctune left the user's setting alone: every warning on its one line, and each
     // family the user set.
     for w in ctune_line.split("; warning: ").skip(1) {
-        row.left_alone.push(w.split(" | ").next().unwrap_or(w).to_owned());
+        row.left_alone
+            .push(w.split(" | ").next().unwrap_or(w).to_owned());
     }
     for n in ctune_line
         .split("; the command's own JVM options are not visible, so: ")
@@ -501,7 +551,10 @@ fn exec_starts_whatever_starts_without_it_on_real_jvms() {
         "\nexec differential: {} option sets x {} JDKs ({}) in real v1 cgroups, {:.0} s\n",
         CORPUS.len(),
         jdks.len(),
-        jdks.iter().map(|(v, _)| v.as_str()).collect::<Vec<_>>().join(", "),
+        jdks.iter()
+            .map(|(v, _)| v.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         started.elapsed().as_secs_f64()
     );
     let (mut both, mut user_fails, mut left) = (0, 0, 0);
@@ -519,7 +572,10 @@ fn exec_starts_whatever_starts_without_it_on_real_jvms() {
             r.case, r.jdk, status, r.detail
         ));
         for l in &r.left_alone {
-            table.push_str(&format!("{:<44} {:<10} {:<10}   left alone: {l}\n", "", "", ""));
+            table.push_str(&format!(
+                "{:<44} {:<10} {:<10}   left alone: {l}\n",
+                "", "", ""
+            ));
         }
     }
     table.push_str(&format!(
@@ -529,7 +585,11 @@ fn exec_starts_whatever_starts_without_it_on_real_jvms() {
     eprintln!("{table}");
     let failures: Vec<String> = rows
         .iter()
-        .filter_map(|(_, r)| r.failure.as_ref().map(|f| format!("{} on {}: {f}", r.case, r.jdk)))
+        .filter_map(|(_, r)| {
+            r.failure
+                .as_ref()
+                .map(|f| format!("{} on {}: {f}", r.case, r.jdk))
+        })
         .collect();
     let _ = fs::remove_dir_all(&scratch);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

@@ -10,7 +10,13 @@ use std::process::Command;
 fn exec_cmd() -> Command {
     let mut c = ctune();
     c.arg("exec").env("HOME", "/root-test-home");
-    for v in ["CTUNE_BYPASS", "CTUNE_PROFILE", "CTUNE_SET", "CTUNE_QUIET", "JAVA_TOOL_OPTIONS"] {
+    for v in [
+        "CTUNE_BYPASS",
+        "CTUNE_PROFILE",
+        "CTUNE_SET",
+        "CTUNE_QUIET",
+        "JAVA_TOOL_OPTIONS",
+    ] {
         c.env_remove(v);
     }
     c
@@ -33,9 +39,15 @@ fn exec_without_double_dash_runs_the_command() {
         "app.jar",
     ]));
     let s = text(&out.stdout);
-    assert!(s.starts_with("java -") && s.contains("-Xmx") && s.contains("-jar app.jar"), "{s}");
+    assert!(
+        s.starts_with("java -") && s.contains("-Xmx") && s.contains("-jar app.jar"),
+        "{s}"
+    );
     // A mistyped ctune option, without `--`: the command still runs, and one line says why.
-    let out = exec_cmd().args(["--bogus", "echo", "ran"]).output().unwrap();
+    let out = exec_cmd()
+        .args(["--bogus", "echo", "ran"])
+        .output()
+        .unwrap();
     assert_eq!(text(&out.stdout), "ran\n", "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("running the command unchanged"));
 }
@@ -75,7 +87,12 @@ fn dry_run_creates_nothing_and_runs_reuse_one_directory() {
         homes.push(text(&out.stdout));
     }
     assert!(homes.iter().all(|h| h == &homes[0]), "{homes:?}");
-    assert_eq!(listing().len(), 1, "one directory for every start: {:?}", listing());
+    assert_eq!(
+        listing().len(),
+        1,
+        "one directory for every start: {:?}",
+        listing()
+    );
     // A directory at that path that is not private is not used.
     let dir = tmp.join(&listing()[0]);
     use std::os::unix::fs::PermissionsExt;
@@ -96,7 +113,14 @@ fn environment_overrides_are_read_and_options_win() {
         let out = run_ok(
             exec_cmd()
                 .envs(env.iter().copied())
-                .args(["--assume", "memory=4Gi", "--assume", "cpus=4", "--assume", "jdk=17.0.15"])
+                .args([
+                    "--assume",
+                    "memory=4Gi",
+                    "--assume",
+                    "cpus=4",
+                    "--assume",
+                    "jdk=17.0.15",
+                ])
                 .args(extra)
                 .args(["--dry-run", "--", "java", "-jar", "a.jar"]),
         );
@@ -110,7 +134,10 @@ fn environment_overrides_are_read_and_options_win() {
     assert!(latency.contains("-XX:MaxGCPauseMillis"), "{latency}");
     let (default, _) = dry(&[("CTUNE_PROFILE", "latency")], &["--profile", "default"]);
     assert_eq!(default, plain, "--profile wins over CTUNE_PROFILE");
-    let (set, _) = dry(&[("CTUNE_SET", "jvm.exit_on_oom=false  gc.max_pause_ms=0")], &[]);
+    let (set, _) = dry(
+        &[("CTUNE_SET", "jvm.exit_on_oom=false  gc.max_pause_ms=0")],
+        &[],
+    );
     assert!(!set.contains("ExitOnOutOfMemoryError"), "{set}");
     let (set_wins, _) = dry(
         &[("CTUNE_SET", "jvm.exit_on_oom=false")],
@@ -123,7 +150,11 @@ fn environment_overrides_are_read_and_options_win() {
         .args(["--assume", "memory=4Gi", "--", "true"])
         .output()
         .unwrap();
-    assert!(out.status.success() && out.stderr.is_empty(), "{}", text(&out.stderr));
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        text(&out.stderr)
+    );
     let out = exec_cmd()
         .env("CTUNE_BYPASS", "1")
         .args(["--", "sh", "-c", "echo \"[$JAVA_TOOL_OPTIONS]\""])
@@ -163,13 +194,29 @@ fn quoted_options_arrive_in_the_real_jvm_intact() {
     // A start script: JAVA_TOOL_OPTIONS.
     let out = exec_cmd()
         .args(["--assume", "memory=1Gi", "--set", extra])
-        .args(["--", "sh", "-c", "exec java -XshowSettings:properties -version"])
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "exec java -XshowSettings:properties -version",
+        ])
         .output()
         .unwrap();
     check(&out, "start script");
     // `jvm --format env`, evaluated by a shell.
-    let env = run_ok(ctune().args(["--assume", "memory=1Gi", "jvm", "--format", "env", "--set", extra]));
-    let script = format!("{}\nexec java -XshowSettings:properties -version", text(&env.stdout));
+    let env = run_ok(ctune().args([
+        "--assume",
+        "memory=1Gi",
+        "jvm",
+        "--format",
+        "env",
+        "--set",
+        extra,
+    ]));
+    let script = format!(
+        "{}\nexec java -XshowSettings:properties -version",
+        text(&env.stdout)
+    );
     let out = Command::new("sh")
         .args(["-c", &script])
         .env("JAVA_TOOL_OPTIONS", "-Dpre='already here'")
@@ -186,7 +233,10 @@ fn a_command_line_near_arg_max_still_starts() {
         return skipped("no java on PATH");
     }
     // SAFETY: getrlimit fills a struct we own.
-    let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut r) }, 0);
     let stack = (r.rlim_cur != libc::RLIM_INFINITY).then_some(r.rlim_cur);
     let limit = ctune::exec::ArgLimits::from_stack_limit(stack).total;
@@ -197,9 +247,13 @@ fn a_command_line_near_arg_max_still_starts() {
     ];
     // What execve counts (fs/exec.c): the file name, each string with its NUL, a pointer each.
     let size = |file: &str, argv: &[String]| -> usize {
-        file.len() + 1
+        file.len()
+            + 1
             + argv.iter().map(|a| a.len() + 1 + 8).sum::<usize>()
-            + env.iter().map(|(k, v)| k.len() + v.len() + 2 + 8).sum::<usize>()
+            + env
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 2 + 8)
+                .sum::<usize>()
     };
     // ctune under a short name, so that its own line is shorter than java's plus the flags.
     let link = std::env::temp_dir().join(format!("ct{}", std::process::id() % 1000));
@@ -234,7 +288,11 @@ fn a_command_line_near_arg_max_still_starts() {
         v.extend(args.iter().cloned());
         size(java, &v)
     };
-    assert!(ctune_line(&args) <= limit && java_line + 100 > limit, "{} {java_line} {limit}", ctune_line(&args));
+    assert!(
+        ctune_line(&args) <= limit && java_line + 100 > limit,
+        "{} {java_line} {limit}",
+        ctune_line(&args)
+    );
     let direct = Command::new(java)
         .env_clear()
         .envs(env.iter().cloned())

@@ -179,7 +179,16 @@ const CASES: &[(&str, &[Case], &[Case])] = &[
         &[
             (
                 "v2-plus-v1-freezer",
-                &["--assume", "jdk=17.0.15", "--", "java", "-Xms2g", "-Xmx1g", "-jar", "a.jar"],
+                &[
+                    "--assume",
+                    "jdk=17.0.15",
+                    "--",
+                    "java",
+                    "-Xms2g",
+                    "-Xmx1g",
+                    "-jar",
+                    "a.jar",
+                ],
             ),
             (
                 "v2-plus-v1-freezer",
@@ -188,18 +197,40 @@ const CASES: &[(&str, &[Case], &[Case])] = &[
         ],
         &[(
             "v2-plus-v1-freezer",
-            &["--assume", "jdk=17.0.15", "--", "-XX:MinHeapSize=100m", "-XX:+UseSerialGC"],
+            &[
+                "--assume",
+                "jdk=17.0.15",
+                "--",
+                "-XX:MinHeapSize=100m",
+                "-XX:+UseSerialGC",
+            ],
         )],
     ),
     (
         "initial-heap-exceeds-budget",
         &[(
             "v2-plus-v1-freezer",
-            &["--assume", "memory=1Gi", "--", "java", "-Xms900m", "-jar", "a.jar"],
+            &[
+                "--assume",
+                "memory=1Gi",
+                "--",
+                "java",
+                "-Xms900m",
+                "-jar",
+                "a.jar",
+            ],
         )],
         &[(
             "v2-plus-v1-freezer",
-            &["--assume", "memory=1Gi", "--", "java", "-Xms100m", "-jar", "a.jar"],
+            &[
+                "--assume",
+                "memory=1Gi",
+                "--",
+                "java",
+                "-Xms100m",
+                "-jar",
+                "a.jar",
+            ],
         )],
     ),
     (

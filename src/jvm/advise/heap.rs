@@ -135,7 +135,10 @@ fn users_floor_unbudgeted(cx: &Cx, d: &mut Draft) {
 /// The user's `-XX:MaxRAM` without a maximum heap: the JVM sizes the heap from it, so ctune
 /// leaves the heap alone (an `-Xmx` would silently overrule it) and says so.
 fn users_max_ram(cx: &Cx, gc: Gc, d: &mut Draft) -> u64 {
-    let max_ram = cx.user.xx_value("MaxRAM").and_then(crate::jvm::options::parse_jvm_size);
+    let max_ram = cx
+        .user
+        .xx_value("MaxRAM")
+        .and_then(crate::jvm::options::parse_jvm_size);
     let phys = max_ram.map_or(cx.view.physical_memory_bytes, |m| {
         m.min(cx.view.physical_memory_bytes)
     });
@@ -163,7 +166,10 @@ fn budgeted_heap(cx: &Cx, basis: &Basis, b: &Budget, d: &mut Draft) -> u64 {
                 "{} (from {}) is above the {} MiB heap the limit leaves room for: -Xmx raised to {} MiB so the JVM starts; metaspace, threads and direct memory have {} MiB less than budgeted",
                 o.option, o.source, heap / MIB, floor / MIB, (floor - heap) / MIB
             ));
-            raised = Some(format!("raised to the user's {} (from {})", o.option, o.source));
+            raised = Some(format!(
+                "raised to the user's {} (from {})",
+                o.option, o.source
+            ));
             heap = floor;
         }
     }
