@@ -10,6 +10,7 @@ mod findings;
 mod fixtures;
 mod jvm_real;
 mod man;
+mod msrv;
 mod props;
 mod real_kernel;
 mod roundtrip;
