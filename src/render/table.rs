@@ -452,7 +452,7 @@ pub fn report(f: &Facts, width: usize) -> String {
 /// what is left, the explanation the rest.
 fn layout(rows: Vec<[String; 3]>, width: usize) -> Table {
     let room = room(width, 3);
-    let name_w = room / 4;
+    let name_w = (room / 4).max(20).min(room / 3);
     let value_w = ((room - name_w.min(longest(&rows, 0))) / 3).max(5);
     let rows: Vec<Vec<String>> = rows.into_iter().map(Vec::from).collect();
     let header = ["", "value", "from / why"].map(String::from).to_vec();
@@ -505,7 +505,7 @@ pub(crate) fn fit(
         };
         lines.join("\n")
     };
-    let wrapped = longest(&rows, n - 1) > widths[n - 1];
+    let wrapped: Vec<bool> = (0..n).map(|i| longest(&rows, i) > widths[i]).collect();
     let mut t = Table::new();
     t.load_preset(UTF8_BORDERS_ONLY)
         .set_content_arrangement(ContentArrangement::Disabled);
@@ -527,10 +527,10 @@ pub(crate) fn fit(
     }
     // Text that had to be wrapped fills the width, as a paragraph would, instead of ending at
     // its longest wrapped line.
-    if wrapped {
-        let last = u16::try_from(widths[n - 1] + 2).unwrap_or(u16::MAX);
-        if let Some(c) = t.column_mut(n - 1) {
-            c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(last)));
+    for (i, _) in wrapped.iter().enumerate().filter(|(_, w)| **w) {
+        let w = u16::try_from(widths[i] + 2).unwrap_or(u16::MAX);
+        if let Some(c) = t.column_mut(i) {
+            c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(w)));
         }
     }
     t

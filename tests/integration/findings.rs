@@ -175,6 +175,73 @@ const CASES: &[(&str, &[Case], &[Case])] = &[
         ],
     ),
     (
+        "jvm-option-rejected",
+        &[
+            (
+                "v2-plus-v1-freezer",
+                &[
+                    "--assume",
+                    "jdk=17.0.15",
+                    "--",
+                    "java",
+                    "-Xms2g",
+                    "-Xmx1g",
+                    "-jar",
+                    "a.jar",
+                ],
+            ),
+            (
+                "v2-plus-v1-freezer",
+                &["--assume", "jdk=11.0.13", "--", "-XX:MinHeapSize=100m"],
+            ),
+        ],
+        &[(
+            "v2-plus-v1-freezer",
+            &[
+                "--assume",
+                "jdk=17.0.15",
+                "--",
+                "-XX:MinHeapSize=100m",
+                "-XX:+UseSerialGC",
+            ],
+        )],
+    ),
+    (
+        "initial-heap-exceeds-budget",
+        &[(
+            "v2-plus-v1-freezer",
+            &[
+                "--assume",
+                "memory=1Gi",
+                "--",
+                "java",
+                "-Xms900m",
+                "-jar",
+                "a.jar",
+            ],
+        )],
+        &[(
+            "v2-plus-v1-freezer",
+            &[
+                "--assume",
+                "memory=1Gi",
+                "--",
+                "java",
+                "-Xms100m",
+                "-jar",
+                "a.jar",
+            ],
+        )],
+    ),
+    (
+        "heap-option-contradicted",
+        &[(
+            "v2-plus-v1-freezer",
+            &["--", "-Xmx1g", "-XX:MaxRAMPercentage=50"],
+        )],
+        &[("v2-plus-v1-freezer", &["--", "-Xmx1g"])],
+    ),
+    (
         "jvm-budget-exceeds-limit",
         &[(
             "v2-plus-v1-freezer",

@@ -4,6 +4,8 @@
 mod cli;
 mod common;
 mod exec;
+mod exec_differential;
+mod exec_safety;
 mod findings;
 mod fixtures;
 mod jvm_real;
