@@ -176,6 +176,38 @@ pub const RULES: &[Rule] = &[
         help: "Lower -Xmx to what the limit leaves after off-heap memory (ctune jvm computes it), or raise the limit.",
     },
     Rule {
+        id: "jvm-option-rejected",
+        severity: Severity::Error,
+        name: "JvmOptionRejected",
+        summary: "The user's own JVM options stop this JVM from starting.",
+        description: "HotSpot refuses to start on an initial or minimum heap above the maximum, two selected collectors, an -XX flag this version does not know, a VMOptionsFile in an environment variable, an unmatched quote in JAVA_TOOL_OPTIONS/JDK_JAVA_OPTIONS/_JAVA_OPTIONS, or a reserved code cache below the initial one.",
+        help: "Remove or correct the option named in the finding (its source is given); `ctune lint -- java ...` checks a command line before it ships.",
+    },
+    Rule {
+        id: "initial-heap-exceeds-budget",
+        severity: Severity::Warning,
+        name: "InitialHeapExceedsBudget",
+        summary: "The user's -Xms, InitialHeapSize or MinHeapSize is above the heap the memory limit leaves room for.",
+        description: "The JVM keeps at least that much heap, so it needs a maximum at least as large: ctune exec raises -Xmx to it rather than stop the JVM, and metaspace, thread stacks and direct buffers get less room than the budget gives them; near the limit the kernel OOM-kills the JVM.",
+        help: "Lower -Xms to the budgeted heap (`ctune jvm` shows it) or drop it, or raise the memory limit.",
+    },
+    Rule {
+        id: "heap-option-contradicted",
+        severity: Severity::Warning,
+        name: "HeapOptionContradicted",
+        summary: "One of the user's heap options is silently overruled by another.",
+        description: "For a flag given twice the JVM takes the last one it reads (JAVA_TOOL_OPTIONS, then JDK_JAVA_OPTIONS, the command line, _JAVA_OPTIONS), and -Xmx beats any heap percentage: the overruled option does nothing, which misleads whoever reads it.",
+        help: "Keep one heap setting, in one place.",
+    },
+    Rule {
+        id: "jvm-budget-exceeds-limit",
+        severity: Severity::Warning,
+        name: "JvmBudgetExceedsLimit",
+        summary: "The memory limit is too small for the profile's JVM even after squeezing every part of the budget to its floor.",
+        description: "ctune divides the limit between the heap and what is not heap (metaspace, code cache, thread stacks, direct buffers, page cache reserve, headroom) and squeezes the latter toward floors on small limits; past that, the JVM's memory adds up to more than the limit and the kernel may OOM-kill it under load. The same warning `ctune jvm` prints under its budget.",
+        help: "Raise the memory limit to the budget's total, or lower what the profile reserves: --set memory.threads=..., memory.loaded_classes=..., memory.direct_mib=... (ctune jvm shows the budget).",
+    },
+    Rule {
         id: "data-dir-on-loop-device",
         severity: Severity::Warning,
         name: "DataDirOnLoopDevice",
@@ -373,7 +405,7 @@ pub(crate) fn list(items: &[String]) -> String {
     }
 }
 
-/// `1.50 GiB`-style sizes (binary units, as the JVM and Kubernetes `Mi` use).
+/// Sizes for people: [`crate::units::bytes`]'s one policy (MiB below 10 GiB, GiB above).
 pub(crate) use crate::units::bytes as size;
 
 /// A number of cores without trailing zeros: `1.5`, `2`, `0.333`.

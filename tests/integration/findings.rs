@@ -175,6 +175,97 @@ const CASES: &[(&str, &[Case], &[Case])] = &[
         ],
     ),
     (
+        "jvm-option-rejected",
+        &[
+            (
+                "v2-plus-v1-freezer",
+                &[
+                    "--assume",
+                    "jdk=17.0.15",
+                    "--",
+                    "java",
+                    "-Xms2g",
+                    "-Xmx1g",
+                    "-jar",
+                    "a.jar",
+                ],
+            ),
+            (
+                "v2-plus-v1-freezer",
+                &["--assume", "jdk=11.0.13", "--", "-XX:MinHeapSize=100m"],
+            ),
+        ],
+        &[(
+            "v2-plus-v1-freezer",
+            &[
+                "--assume",
+                "jdk=17.0.15",
+                "--",
+                "-XX:MinHeapSize=100m",
+                "-XX:+UseSerialGC",
+            ],
+        )],
+    ),
+    (
+        "initial-heap-exceeds-budget",
+        &[(
+            "v2-plus-v1-freezer",
+            &[
+                "--assume",
+                "memory=1Gi",
+                "--",
+                "java",
+                "-Xms900m",
+                "-jar",
+                "a.jar",
+            ],
+        )],
+        &[(
+            "v2-plus-v1-freezer",
+            &[
+                "--assume",
+                "memory=1Gi",
+                "--",
+                "java",
+                "-Xms100m",
+                "-jar",
+                "a.jar",
+            ],
+        )],
+    ),
+    (
+        "heap-option-contradicted",
+        &[(
+            "v2-plus-v1-freezer",
+            &["--", "-Xmx1g", "-XX:MaxRAMPercentage=50"],
+        )],
+        &[("v2-plus-v1-freezer", &["--", "-Xmx1g"])],
+    ),
+    (
+        "jvm-budget-exceeds-limit",
+        &[(
+            "v2-plus-v1-freezer",
+            &["--assume", "memory=128Mi", "--assume", "jdk=17.0.9"],
+        )],
+        &[
+            (
+                "v2-plus-v1-freezer",
+                &["--assume", "memory=2Gi", "--assume", "jdk=17.0.9"],
+            ),
+            (
+                "v2-plus-v1-freezer",
+                &[
+                    "--assume",
+                    "memory=128Mi",
+                    "--assume",
+                    "jdk=17.0.9",
+                    "--",
+                    "-Xmx64m",
+                ],
+            ),
+        ],
+    ),
+    (
         "heap-exceeds-memory-limit",
         &[
             (
@@ -412,7 +503,7 @@ fn severities_follow_the_case() {
         p["detail"]
             .as_str()
             .unwrap()
-            .contains("sizes itself for 8 CPUs instead of 1"),
+            .contains("sizes itself for 8 CPUs where the limit gives 1 CPU"),
         "{p}"
     );
 }
@@ -783,7 +874,7 @@ fn junit_has_one_test_case_per_check() {
             assert_eq!(ty.as_deref(), Some("warning"));
             assert!(message
                 .as_deref()
-                .is_some_and(|m| m.starts_with("memory.high (7.50 GiB) throttles")));
+                .is_some_and(|m| m.starts_with("memory.high (7680 MiB) throttles")));
         }
         other => panic!("memory-high-below-max: {other:?}"),
     }

@@ -4,10 +4,13 @@
 mod cli;
 mod common;
 mod exec;
+mod exec_differential;
+mod exec_safety;
 mod findings;
 mod fixtures;
 mod jvm_real;
 mod man;
+mod msrv;
 mod props;
 mod real_kernel;
 mod roundtrip;
