@@ -238,6 +238,10 @@ impl Facts {
         lim("identity.host_uid", self.identity.host_uid.unknown_reason());
         for (t, n) in &self.namespaces {
             lim(&format!("namespaces.{t}.inode"), n.inode.unknown_reason());
+            lim(
+                &format!("namespaces.{t}.shared_with_init"),
+                n.shared_with_init.unknown_reason(),
+            );
         }
         lim(
             "security.capabilities",
@@ -366,7 +370,8 @@ pub struct IdentityFacts {
 #[derive(Debug, Clone, Serialize)]
 pub struct NamespaceFact {
     pub inode: Fact<u64>,
-    pub shared_with_init: Option<bool>,
+    /// This is the host's initial namespace of its type (contract), or why that is unknown.
+    pub shared_with_init: Fact<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

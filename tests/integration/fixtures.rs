@@ -442,7 +442,20 @@ fn v1_docker_no_cgroupns() {
     assert_eq!(s(&d, "mounts.0.kind"), "block");
     assert_eq!(s(&d, "mounts.0.block_device"), "sda1");
     assert_eq!(s(&d, "jvm.version"), "11.0.21");
-    assert_eq!(at(&d, "diagnostics"), &serde_json::json!([]));
+    // Only what a private pid namespace cannot tell: whether net and mnt are the host's.
+    let diag: Vec<&str> = at(&d, "diagnostics")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        diag,
+        [
+            "namespaces.mnt.shared_with_init",
+            "namespaces.net.shared_with_init"
+        ]
+    );
 }
 
 #[test]
@@ -485,7 +498,9 @@ fn v2_k8s_cgroupns() {
         "{ev:?}"
     );
     assert!(ev.iter().any(|e| e.contains("serviceaccount")), "{ev:?}");
-    assert_eq!(at(&d, "namespaces.cgroup.shared_with_init"), true);
+    // The container's own cgroup namespace, not the host's (pid 1 shares it: it is the
+    // container's init).
+    assert_eq!(at(&d, "namespaces.cgroup.shared_with_init"), false);
     assert_eq!(u(&d, "namespaces.cgroup.inode"), 4026532844);
     assert_eq!(s(&d, "host.hypervisor"), "amazon");
     assert_eq!(s(&d, "security.seccomp"), "filter");
@@ -518,10 +533,13 @@ fn hybrid_host() {
     assert_eq!(at(&d, "container.detected"), false);
     assert!(is_null(&d, "container.runtime"));
     assert!(evidence(&d).is_empty());
+    // The initial pid namespace by its fixed inode; net has none, and /proc/1/ns is missing.
+    assert_eq!(at(&d, "namespaces.pid.shared_with_init"), true);
     assert!(
-        is_null(&d, "namespaces.pid.shared_with_init"),
+        is_null(&d, "namespaces.net.shared_with_init"),
         "no /proc/1/ns"
     );
+    assert!(diagnostic(&d, "namespaces.net.shared_with_init").contains("/proc/1/ns/net"));
     assert!(is_null(&d, "host.hypervisor"), "bare metal");
     assert_eq!(s(&d, "jvm.path"), "/usr/bin/java");
     assert_eq!(s(&d, "jvm.home"), "/usr/lib/jvm/java-21-openjdk-amd64");
@@ -1016,4 +1034,36 @@ fn v1_untranslatable_limit_elsewhere() {
     assert_eq!(v["memory_limit_seen"], 536870912u64, "{a:#}");
     assert_eq!(v["cpu_limit_seen"], 0.5, "{a:#}");
     assert_eq!(v["max_heap_bytes"], 128u64 << 20, "{a:#}");
+}
+
+/// `shared_with_init` is "the host's initial namespace" (contract): in a Kubernetes container
+/// pid 1 is the container's own init, so comparing with it would call every namespace shared.
+/// The fixed initial inodes decide ipc, uts, user, pid, cgroup and time; net and mnt are null
+/// with a diagnostic when the pid namespace is private, compared with pid 1 on the host.
+#[test]
+fn namespaces_are_judged_against_the_host_not_pid_1() {
+    let d = report("v2-k8s-cgroupns");
+    for (t, initial) in [
+        ("cgroup", false),
+        ("ipc", false),
+        ("pid", false),
+        ("uts", false),
+        ("user", true),
+        ("time", true),
+    ] {
+        assert_eq!(
+            at(&d, &format!("namespaces.{t}.shared_with_init")),
+            initial,
+            "{t}"
+        );
+    }
+    for t in ["mnt", "net"] {
+        let f = format!("namespaces.{t}.shared_with_init");
+        assert!(is_null(&d, &f), "{t}");
+        assert!(diagnostic(&d, &f).contains("pid 1 here is not the host's init"));
+    }
+    // On a host (initial pid namespace) pid 1's net and mnt namespaces do tell.
+    let d = report("v1-parent-limit");
+    assert_eq!(at(&d, "namespaces.pid.shared_with_init"), true);
+    assert_eq!(at(&d, "namespaces.net.shared_with_init"), true);
 }
