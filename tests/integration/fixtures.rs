@@ -218,6 +218,7 @@ snapshots! {
     snapshot_v2_cpu_max_odd_forms => "v2-cpu-max-odd-forms",
     snapshot_v2_double_mount_dotdot_root => "v2-double-mount-dotdot-root",
     snapshot_v2_k8s_cgroupns => "v2-k8s-cgroupns",
+    snapshot_v2_memory_max_missing => "v2-memory-max-missing",
     snapshot_v2_parent_limit => "v2-parent-limit",
     snapshot_v2_plus_v1_freezer => "v2-plus-v1-freezer",
 }
@@ -1066,4 +1067,25 @@ fn namespaces_are_judged_against_the_host_not_pid_1() {
     let d = report("v1-parent-limit");
     assert_eq!(at(&d, "namespaces.pid.shared_with_init"), true);
     assert_eq!(at(&d, "namespaces.net.shared_with_init"), true);
+}
+
+/// v2: `memory.max` missing while the controller is on (`memory.high` there): unknown with the
+/// reason, not "controller not enabled" and unlimited.
+#[test]
+fn v2_memory_max_missing() {
+    let name = "v2-memory-max-missing";
+    let d = report(name);
+    let r = unknown(&d, "memory.limit");
+    assert!(r.contains("memory.max is missing although"), "{r}");
+    assert!(r.contains("memory.high"), "{r}");
+    unlimited(&d, "cpu.limit");
+    let out = ctune()
+        .arg("--root")
+        .arg(fixture(name))
+        .args(["lint", "--format", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("cgroup-limit-unknown"), "{text}");
+    assert!(!text.contains("memory-limit-unset"), "{text}");
 }
