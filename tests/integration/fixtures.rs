@@ -1089,3 +1089,105 @@ fn v2_memory_max_missing() {
     assert!(text.contains("cgroup-limit-unknown"), "{text}");
     assert!(!text.contains("memory-limit-unset"), "{text}");
 }
+
+/// Nulls whose meaning the contract gives ("none", "not this cgroup version", "not that kind of
+/// device"), so they carry no diagnostic. Every other null in a report is a value that could
+/// not be read and must have its reason in `diagnostics`.
+const NULL_MEANS_NONE: &[&str] = &[
+    "cpu.shares",     // cgroup v2 (weight instead)
+    "cpu.weight",     // cgroup v1 (shares instead)
+    "identity.user",  // no passwd entry for the uid
+    "identity.group", // no group entry for the gid
+    "identity.passwd_source",
+    "identity.home",       // $HOME not set
+    "container.runtime",   // no runtime named by the evidence
+    "security.lsm",        // no LSM active
+    "host.hypervisor",     // bare metal
+    "jvm",                 // no Java found
+    "jvm.vendor",          // the release file does not say
+    "jvm.runtime_version", // the release file does not say
+    "mounts[].backing_file",
+    "mounts[].block_device",
+    "mounts[].dm_name",
+    "mounts[].loop_direct_io",
+];
+
+/// Under cgroup version `none` there is no cgroup to have a path, directories or counters.
+const NULL_WITHOUT_CGROUP: &[&str] = &[
+    "cgroup.path",
+    "cgroup.cpu_dir",
+    "cgroup.memory_dir",
+    "cgroup.resolution",
+    "cpu.throttling",
+    "memory.",
+];
+
+fn nulls(v: &Value, path: String, out: &mut Vec<String>) {
+    match v {
+        Value::Null => out.push(path),
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                nulls(x, p, out);
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                nulls(x, format!("{path}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every fixture's report: count the nulls and the diagnostics; every null is either a
+/// documented "none" or has a diagnostic with its reason (an unreadable root once had 36
+/// nulls and 13 diagnostics), and every diagnostic names a null or an unknown limit.
+#[test]
+fn every_null_has_a_diagnostic_or_a_documented_meaning() {
+    let mut counts = Vec::new();
+    for name in all_fixtures() {
+        let d = report(&name);
+        let mut all = Vec::new();
+        for (k, v) in d.as_object().unwrap() {
+            if k != "diagnostics" && k != "notes" {
+                nulls(v, k.clone(), &mut all);
+            }
+        }
+        let diag: Vec<String> = at(&d, "diagnostics")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["field"].as_str().unwrap().to_owned())
+            .collect();
+        let no_cgroup = s(&d, "cgroup.version") == "none";
+        let unexplained: Vec<&String> = all
+            .iter()
+            .filter(|n| !diag.contains(n))
+            .filter(|n| !NULL_MEANS_NONE.contains(&n.as_str()))
+            .filter(|n| !(no_cgroup && NULL_WITHOUT_CGROUP.iter().any(|p| n.starts_with(p))))
+            .collect();
+        assert!(
+            unexplained.is_empty(),
+            "{name}: nulls without a diagnostic: {unexplained:?}"
+        );
+        for f in &diag {
+            let unknown_limit = !f.contains('[')
+                && at(&d, f).get("state").and_then(Value::as_str) == Some("unknown");
+            assert!(
+                all.contains(f) || unknown_limit,
+                "{name}: diagnostic for {f}, which is neither null nor an unknown limit"
+            );
+        }
+        counts.push(format!(
+            "{name}: {} nulls, {} diagnostics",
+            all.len(),
+            diag.len()
+        ));
+    }
+    eprintln!("{}", counts.join("\n"));
+}
