@@ -73,6 +73,8 @@ pub struct Root {
     /// a cgroup walk reads several files at each of its levels, and stating every component
     /// of every path again made a 200-level `--root` cost quadratic in the depth (0.69 s).
     plain_dirs: RefCell<std::collections::HashSet<String>>,
+    /// Recording paused (see [`Root::unrecorded`]).
+    paused: std::cell::Cell<bool>,
 }
 
 impl Root {
@@ -82,6 +84,7 @@ impl Root {
             base: PathBuf::from("/"),
             recording: None,
             plain_dirs: Default::default(),
+            paused: Default::default(),
         }
     }
 
@@ -91,6 +94,7 @@ impl Root {
             base: dir.into(),
             recording: None,
             plain_dirs: Default::default(),
+            paused: Default::default(),
         }
     }
 
@@ -116,7 +120,27 @@ impl Root {
             .unwrap_or_default()
     }
 
+    /// Run `f` without recording what it reads: for looking at many files (every process's
+    /// command line) to pick the few a snapshot needs.
+    pub fn unrecorded<T>(&self, f: impl FnOnce(&Root) -> T) -> T {
+        let was = self.paused.replace(true);
+        let out = f(self);
+        self.paused.set(was);
+        out
+    }
+
+    /// A directory resolved (and recorded): later paths through it skip its `lstat`. Not while
+    /// recording is paused, or a later recorded read would skip recording it.
+    fn remember_dir(&self, inside: String) {
+        if !self.paused.get() {
+            self.plain_dirs.borrow_mut().insert(inside);
+        }
+    }
+
     fn record(&self, path: &str, what: Recorded) {
+        if self.paused.get() {
+            return;
+        }
         if let Some(r) = &self.recording {
             let mut r = r.borrow_mut();
             // A file read beats an existence check of the same path.
@@ -189,7 +213,7 @@ impl Root {
                 push_components(&mut queue, &target);
             } else if meta.is_dir() {
                 self.record(&inside, Recorded::Dir);
-                self.plain_dirs.borrow_mut().insert(inside);
+                self.remember_dir(inside);
             }
         }
         Ok(join_inside(&cur))
@@ -219,7 +243,7 @@ impl Root {
             Ok(m) => {
                 if m.is_dir() {
                     self.record(path, Recorded::Dir);
-                    self.plain_dirs.borrow_mut().insert(path.to_owned());
+                    self.remember_dir(path.to_owned());
                 }
                 Some(Ok(path.to_owned()))
             }
