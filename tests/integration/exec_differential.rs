@@ -158,8 +158,8 @@ const CORPUS: &[Case] = &[
     ),
     case("CrashOnOutOfMemoryError", &["-XX:+CrashOnOutOfMemoryError"]),
     case(
-        "InitialCodeCacheSize=100m",
-        &["-XX:InitialCodeCacheSize=100m"],
+        "InitialCodeCacheSize=40m",
+        &["-XX:InitialCodeCacheSize=40m"],
     ),
     case(
         "code cache, metaspace, direct memory",
