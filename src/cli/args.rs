@@ -45,6 +45,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "F", value_parser = Suggest::formats(), hide_possible_values = true)]
     pub format: Option<String>,
 
+    /// Say what there is to say about running JVMs for this process only (report's
+    /// java_processes, and the findings about running JVMs)
+    #[arg(long, global = true, value_name = "PID")]
+    pub pid: Option<u32>,
+
     /// Colour: auto (only a terminal, never with NO_COLOR set or TERM=dumb; CLICOLOR_FORCE
     /// forces it), always, never
     #[arg(

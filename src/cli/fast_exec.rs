@@ -22,6 +22,7 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
         paths: Vec::new(),
         assume: Vec::new(),
         format: None,
+        pid: None,
         color: Default::default(),
     };
     let mut e = ExecArgs {

@@ -9,10 +9,12 @@
 //!
 //! Families: [`resources`] (cgroup, CPU, memory, host), [`identity`] (identity and security),
 //! [`storage`] (data directories), [`jvm`] (the Java found or assumed, and the user's options).
+//! [`running`] (the JVMs that are running, from their perf-data counters).
 
 pub mod identity;
 pub mod jvm;
 pub mod resources;
+pub mod running;
 pub mod storage;
 
 use crate::facts::Facts;
@@ -208,6 +210,46 @@ pub const RULES: &[Rule] = &[
         help: "Raise the memory limit to the budget's total, or lower what the profile reserves: --set memory.threads=..., memory.loaded_classes=..., memory.direct_mib=... (ctune jvm shows the budget).",
     },
     Rule {
+        id: "running-heap-exceeds-memory-limit",
+        severity: Severity::Error,
+        name: "RunningHeapExceedsMemoryLimit",
+        summary: "A running JVM's maximum heap plus what it already holds outside the heap is more than the memory limit.",
+        description: "The heap grows towards its maximum while metaspace, the code cache, thread stacks and native buffers stay where they are: when the sum passes the limit the kernel OOM-kills the JVM (exit 137) with no OutOfMemoryError and a heap that may look half empty.",
+        help: "Lower -Xmx to what the limit leaves after the off-heap memory the JVM holds (ctune jvm prints a budget), or raise the limit.",
+    },
+    Rule {
+        id: "running-native-memory-near-limit",
+        severity: Severity::Warning,
+        name: "RunningNativeMemoryNearLimit",
+        summary: "A running JVM's resident memory is near the memory limit while its heap is mostly free.",
+        description: "Memory outside the heap (direct buffers, thread stacks, glibc malloc arenas, JNI libraries) is not limited by -Xmx; when it grows the kernel kills the JVM with a mostly free heap.",
+        help: "Measure with -XX:NativeMemoryTracking=summary and jcmd VM.native_memory; set MALLOC_ARENA_MAX=2, cap -XX:MaxDirectMemorySize, run fewer threads or smaller stacks (-Xss).",
+    },
+    Rule {
+        id: "running-gc-overhead",
+        severity: Severity::Warning,
+        name: "RunningGcOverhead",
+        summary: "A running JVM spends a notable share of its time in GC pauses.",
+        description: "Pauses stop the application; a heap too small for its live data, or a collector starved by the CPU quota, collects over and over.",
+        help: "Give the heap room for the live set within the limit, or more CPU; with a small quota prefer the Serial or Parallel collector.",
+    },
+    Rule {
+        id: "running-cpu-count-exceeds-quota",
+        severity: Severity::Warning,
+        name: "RunningCpuCountExceedsQuota",
+        summary: "A running JVM sizes its thread pools for more processors than the CPU quota gives.",
+        description: "GC workers, JIT compiler threads and the common fork-join pool are sized from the processor count: more runnable threads than the quota exhaust it early in each period and the cgroup is throttled.",
+        help: "Start the JVM with -XX:ActiveProcessorCount=N for the quota (ctune exec adds it), or raise the CPU limit.",
+    },
+    Rule {
+        id: "running-flags-differ-from-advice",
+        severity: Severity::Info,
+        name: "RunningFlagsDifferFromAdvice",
+        summary: "A running JVM was started with heap, collector or processor flags that differ from ctune's advice.",
+        description: "ctune's advice sizes the JVM for this container's limits; a JVM started otherwise may be sized for another machine (or deliberately tuned).",
+        help: "Start the JVM with the advised flags (ctune jvm --format flags, or ctune exec), or allow this id where the difference is intended.",
+    },
+    Rule {
         id: "data-dir-on-loop-device",
         severity: Severity::Warning,
         name: "DataDirOnLoopDevice",
@@ -348,6 +390,7 @@ pub fn check(facts: &Facts, advice: &Advice) -> Vec<Finding> {
     let mut out = Vec::new();
     resources::check(&cx, &mut out);
     jvm::check(&cx, &mut out);
+    running::check(&cx, &mut out);
     storage::check(&cx, &mut out);
     identity::check(&cx, &mut out);
     sort(&mut out);

@@ -14,5 +14,6 @@ mod msrv;
 mod props;
 mod real_kernel;
 mod roundtrip;
+mod running_jvms;
 mod terminal;
 mod vm;
