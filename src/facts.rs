@@ -183,6 +183,8 @@ pub struct Facts {
     pub security: SecurityFacts,
     pub host: HostFacts,
     pub jvm: Option<JavaFacts>,
+    /// The JVMs running in this pid namespace, read from their perf-data files and `/proc`.
+    pub java_processes: Vec<JavaProcess>,
     /// Things the probe noticed that are not one field's value: lines it skipped, paths it
     /// could not translate, options it assumed. Unknown fields add theirs at render time.
     pub notes: Vec<String>,
@@ -211,6 +213,15 @@ impl Facts {
             }
         }
         lim("cgroup.path", self.cgroup.path.unknown_reason());
+        // A directory is null when no hierarchy holds its controller: its limit says why.
+        if self.cgroup.version != CgroupVersion::None {
+            if self.cgroup.cpu_dir.is_none() {
+                lim("cgroup.cpu_dir", lr(&self.cpu.limit));
+            }
+            if self.cgroup.memory_dir.is_none() {
+                lim("cgroup.memory_dir", lr(&self.memory.limit));
+            }
+        }
         lim(
             "cgroup.proc_cgroups",
             self.cgroup.proc_cgroups.unknown_reason(),
@@ -218,6 +229,14 @@ impl Facts {
         lim("cpu.limit", lr(&self.cpu.limit));
         lim("cpu.host_count", self.cpu.host_count.unknown_reason());
         lim("cpu.cpuset_count", self.cpu.cpuset_count.unknown_reason());
+        lim(
+            "cpu.effective_count",
+            self.cpu.effective_count.unknown_reason(),
+        );
+        lim(
+            "cpu.effective_count_floor",
+            self.cpu.effective_count_floor.unknown_reason(),
+        );
         lim("cpu.shares", self.cpu.shares.unknown_reason());
         lim("cpu.weight", self.cpu.weight.unknown_reason());
         lim("cpu.throttling", self.cpu.throttling.unknown_reason());
@@ -238,12 +257,44 @@ impl Facts {
         lim("identity.host_uid", self.identity.host_uid.unknown_reason());
         for (t, n) in &self.namespaces {
             lim(&format!("namespaces.{t}.inode"), n.inode.unknown_reason());
+            lim(
+                &format!("namespaces.{t}.shared_with_init"),
+                n.shared_with_init.unknown_reason(),
+            );
         }
         lim(
             "security.capabilities",
             self.security.capabilities.unknown_reason(),
         );
         lim("host.hypervisor", self.host.hypervisor.unknown_reason());
+        // Seccomp and NoNewPrivs come from /proc/self/status, as the uid does: null for the
+        // same reason when that file could not be read, else because the kernel has no such
+        // line (NoNewPrivs: 4.10, Seccomp: 3.8) or it is not understood.
+        let status = self.identity.uid.unknown_reason();
+        for (field, line, missing) in [
+            (
+                "security.seccomp",
+                "Seccomp",
+                self.security.seccomp.is_none(),
+            ),
+            (
+                "security.no_new_privs",
+                "NoNewPrivs",
+                self.security.no_new_privs.is_none(),
+            ),
+        ] {
+            if missing && !matches!(self.identity.uid, Fact::NotApplicable) {
+                let why = status.map(str::to_owned).unwrap_or_else(|| {
+                    format!("/proc/self/status has no usable {line}: line (older kernel)")
+                });
+                out.push((field.to_owned(), why));
+            }
+        }
+        for (i, p) in self.java_processes.iter().enumerate() {
+            for (name, reason) in p.unknowns() {
+                out.push((format!("java_processes[{i}].{name}"), reason));
+            }
+        }
         out
     }
 }
@@ -366,7 +417,8 @@ pub struct IdentityFacts {
 #[derive(Debug, Clone, Serialize)]
 pub struct NamespaceFact {
     pub inode: Fact<u64>,
-    pub shared_with_init: Option<bool>,
+    /// This is the host's initial namespace of its type (contract), or why that is unknown.
+    pub shared_with_init: Fact<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -483,6 +535,109 @@ pub struct JavaFacts {
     pub runtime_version: Option<String>,
     /// How the version was learned: `release file`, `--assume jdk=...`.
     pub version_source: String,
+}
+
+/// One running JVM (contract: "Running JVMs"). Counters are as the JVM last published them;
+/// a value that cannot be read is unknown with the reason (listed in `diagnostics`).
+#[derive(Debug, Clone, Serialize)]
+pub struct JavaProcess {
+    /// The process id in the pid namespace ctune looks from.
+    pub pid: u32,
+    pub uid: Fact<u32>,
+    /// The launcher and the main class or jar (no other arguments).
+    pub command: Fact<String>,
+    pub version: Fact<String>,
+    /// The JVM's own arguments (secret-looking `-D` values redacted).
+    pub flags: Fact<Vec<String>>,
+    pub max_heap_bytes: Fact<u64>,
+    pub heap_committed_bytes: Fact<u64>,
+    pub heap_used_bytes: Fact<u64>,
+    pub metaspace_used_bytes: Fact<u64>,
+    pub metaspace_committed_bytes: Fact<u64>,
+    /// Live Java threads.
+    pub threads: Fact<u64>,
+    pub gc: Fact<crate::jvm::version::Gc>,
+    /// Collections (pauses) since start, over all collectors.
+    pub gc_count: Fact<u64>,
+    /// Time in collection pauses since start.
+    pub gc_time_seconds: Fact<f64>,
+    pub uptime_seconds: Fact<f64>,
+    /// Resident memory (`VmRSS`).
+    pub rss_bytes: Fact<u64>,
+    /// The perf-data file read, as seen inside the inspected system.
+    pub source: Option<String>,
+    /// The process id inside its own pid namespace (the perf-data file's name).
+    #[serde(skip)]
+    pub ns_pid: Option<u32>,
+    /// Whether the process is in the same cgroup as the inspected process (`/proc/PID/cgroup`
+    /// equals `/proc/self/cgroup`), whose limits the findings judge it against. None: unknown.
+    #[serde(skip)]
+    pub same_cgroup: Option<bool>,
+}
+
+impl JavaProcess {
+    /// A process with nothing read yet: every value unknown for `reason`.
+    pub fn unread(pid: u32, reason: &str) -> JavaProcess {
+        fn u<T>(r: &str) -> Fact<T> {
+            Fact::Unknown(r.to_owned())
+        }
+        JavaProcess {
+            pid,
+            uid: u(reason),
+            command: u(reason),
+            version: u(reason),
+            flags: u(reason),
+            max_heap_bytes: u(reason),
+            heap_committed_bytes: u(reason),
+            heap_used_bytes: u(reason),
+            metaspace_used_bytes: u(reason),
+            metaspace_committed_bytes: u(reason),
+            threads: u(reason),
+            gc: u(reason),
+            gc_count: u(reason),
+            gc_time_seconds: u(reason),
+            uptime_seconds: u(reason),
+            rss_bytes: u(reason),
+            source: None,
+            ns_pid: None,
+            same_cgroup: None,
+        }
+    }
+
+    /// `(field, reason)` for every unknown value.
+    pub fn unknowns(&self) -> Vec<(&'static str, String)> {
+        let fields: [(&'static str, Option<&str>); 16] = [
+            ("uid", self.uid.unknown_reason()),
+            ("command", self.command.unknown_reason()),
+            ("version", self.version.unknown_reason()),
+            ("flags", self.flags.unknown_reason()),
+            ("max_heap_bytes", self.max_heap_bytes.unknown_reason()),
+            (
+                "heap_committed_bytes",
+                self.heap_committed_bytes.unknown_reason(),
+            ),
+            ("heap_used_bytes", self.heap_used_bytes.unknown_reason()),
+            (
+                "metaspace_used_bytes",
+                self.metaspace_used_bytes.unknown_reason(),
+            ),
+            (
+                "metaspace_committed_bytes",
+                self.metaspace_committed_bytes.unknown_reason(),
+            ),
+            ("threads", self.threads.unknown_reason()),
+            ("gc", self.gc.unknown_reason()),
+            ("gc_count", self.gc_count.unknown_reason()),
+            ("gc_time_seconds", self.gc_time_seconds.unknown_reason()),
+            ("uptime_seconds", self.uptime_seconds.unknown_reason()),
+            ("rss_bytes", self.rss_bytes.unknown_reason()),
+            ("source", None),
+        ];
+        fields
+            .into_iter()
+            .filter_map(|(f, r)| r.map(|r| (f, r.to_owned())))
+            .collect()
+    }
 }
 
 #[cfg(test)]

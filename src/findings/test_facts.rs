@@ -106,6 +106,7 @@ pub fn container() -> Facts {
             runtime_version: None,
             version_source: "release file".into(),
         }),
+        java_processes: Vec::new(),
         notes: vec![],
         env: vec![
             ("PATH".into(), "/usr/bin:/bin".into()),

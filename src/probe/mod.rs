@@ -9,6 +9,7 @@ mod container;
 mod host;
 mod identity;
 mod java;
+mod java_processes;
 mod mounts;
 pub mod reader;
 mod security;
@@ -19,6 +20,7 @@ use crate::parse::{self, keyed::Keyed};
 use reader::Root;
 
 pub use java::at as java_at;
+pub use java_processes::{from_perf, parse_command, PerfValues};
 
 /// Why a fact a lean probe (`ctune exec`) does not read is unknown.
 const NOT_PROBED: &str = "not probed (lean probe for exec)";
@@ -39,6 +41,8 @@ pub struct Options {
     /// The process environment, when the caller already holds it (`ctune exec` on the live
     /// system): `/proc/self/environ` is then not read.
     pub env: Option<Vec<(String, String)>>,
+    /// `--pid`: say what there is to say about running JVMs for this process only.
+    pub pid: Option<u32>,
 }
 
 /// Which Java to look at.
@@ -123,6 +127,12 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
         opts.assume.jdk.as_deref(),
         &mut notes,
     );
+    // Never on the lean path: exec must not scan /proc.
+    let java_processes = if opts.lean {
+        Vec::new()
+    } else {
+        java_processes::collect(root, opts.pid, &mut notes)
+    };
     if let Some(c) = opts.assume.cpus {
         notes.push(format!("cpu.limit assumed: {c} cores (--assume cpus)"));
     }
@@ -157,6 +167,7 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
         security,
         host,
         jvm,
+        java_processes,
         notes,
         env: shared.env,
     }
@@ -343,7 +354,11 @@ fn cpu_section(
             mount_point_fallback: None,
             shares: Fact::NotApplicable,
             weight: Fact::NotApplicable,
-            throttling: Fact::NotApplicable,
+            throttling: if layout.version == CgroupVersion::None {
+                Fact::NotApplicable
+            } else {
+                Fact::Unknown(not_visible("cpu", layout))
+            },
         },
     };
     let limit = match opts.assume.cpus {

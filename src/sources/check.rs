@@ -25,6 +25,10 @@ pub const STATIC_CHECKS: &[&str] = &[
     "jvm-without-container-support",
     "cpu-count-from-shares",
     "heap-exceeds-memory-limit",
+    "jvm-option-rejected",
+    "initial-heap-exceeds-budget",
+    "heap-option-contradicted",
+    "jvm-budget-exceeds-limit",
     "data-dir-on-tmpfs",
     "running-as-root",
     "secret-in-environment",
@@ -289,6 +293,8 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
                 (None, None) => "no image".into(),
             },
         }),
+        // Nothing runs yet: a file describes a workload, not its processes.
+        java_processes: Vec::new(),
         notes: t.notes.clone(),
         env,
     }
@@ -542,7 +548,23 @@ fn place(mut f: Finding, t: &Target, path: &str, facts: &Facts, advice: &Advice)
                 .or_else(|| t.caps_add.first().map(|c| c.pos))
                 .unwrap_or(t.pos)
         }
-        _ => t.pos,
+        // Checks on the user's options quote them as `OPTION (SOURCE)`: point at the first
+        // one the file holds; the budget check at the limit.
+        _ => {
+            let quoted = f.evidence.iter().find_map(|e| {
+                let (opt, src) = e.strip_suffix(')')?.rsplit_once(" (")?;
+                t.sites
+                    .iter()
+                    .find(|s| s.source == src && s.text == opt)
+                    .map(|s| s.pos)
+            });
+            let p = quoted
+                .or(t.memory_limit.pos().filter(|_| f.id == "jvm-budget-exceeds-limit"))
+                .unwrap_or(t.pos);
+            ev.push(format!("{}: {}", at(p), f.id));
+            ev.extend(f.evidence.iter().cloned());
+            p
+        }
     };
     f.evidence = ev;
     Located {

@@ -193,12 +193,18 @@ pub enum Kind {
 pub fn kind_of(name: &str) -> Option<Kind> {
     let base = name.rsplit('/').next().unwrap_or(name);
     let lower = base.to_ascii_lowercase();
-    if lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.ends_with(".dockerfile")
-        || lower.ends_with(".containerfile")
-        || lower.starts_with("dockerfile.")
-        || lower.starts_with("containerfile.")
+    // `Dockerfile.md`, `Dockerfile.expect`, editor backups: notes about a Dockerfile, not one.
+    const NOT_DOCKERFILE: &[&str] = &[
+        ".md", ".txt", ".expect", ".orig", ".rej", ".bak", ".swp", ".sh", ".dockerignore",
+    ];
+    let not_docker = NOT_DOCKERFILE.iter().any(|x| lower.ends_with(x));
+    if !not_docker
+        && (lower == "dockerfile"
+            || lower == "containerfile"
+            || lower.ends_with(".dockerfile")
+            || lower.ends_with(".containerfile")
+            || lower.starts_with("dockerfile.")
+            || lower.starts_with("containerfile."))
     {
         return Some(Kind::Dockerfile);
     }
@@ -410,6 +416,8 @@ mod tests {
         assert_eq!(kind_of("x.containerfile"), Some(Kind::Dockerfile));
         assert_eq!(kind_of("k8s/app.yml"), Some(Kind::Manifest));
         assert_eq!(kind_of("README.md"), None);
+        assert_eq!(kind_of("Dockerfile.expect"), None);
+        assert_eq!(kind_of("Dockerfile.md"), None);
         assert_eq!(sniff("# c\nFROM x\n"), Kind::Dockerfile);
         assert_eq!(sniff("kind: Pod\n"), Kind::Manifest);
     }
