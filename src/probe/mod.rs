@@ -269,11 +269,37 @@ fn cgroup_section(
             ))
             .ok()
         });
-    let layout = cgroup::layout::layout(
+    let mut layout = cgroup::layout::layout(
         &shared.mounts,
         &shared.cgroup_lines,
         v2_controllers.as_deref(),
     );
+    // Bare `unshare --cgroup` on v2: find the namespace root by the process's pid.
+    let pid = shared
+        .status()
+        .and_then(|s| s.get("Pid"))
+        .and_then(|p| p.trim().parse().ok());
+    for h in [&mut layout.cpu, &mut layout.memory, &mut layout.cpuset]
+        .into_iter()
+        .flatten()
+    {
+        cgroup::find_namespace_root(root, h, pid);
+    }
+    for (name, h) in [("cpu", &layout.cpu), ("memory", &layout.memory)] {
+        if let Some(h) = h
+            .as_ref()
+            .filter(|h| h.resolution == cgroup::Resolution::NamespaceRootFound)
+        {
+            let stale = format!("{name} cgroup ");
+            layout.notes.retain(|n| !n.starts_with(&stale));
+            layout.notes.push(format!(
+                "{name} cgroup {}: the cgroup2 mount's root is {} (mounted outside this cgroup namespace); the namespace root is {}, whose cgroup.procs lists this process",
+                h.cgroup_path.as_deref().unwrap_or("?"),
+                h.mount_root,
+                h.leaf
+            ));
+        }
+    }
     notes.extend(layout.notes.iter().cloned());
     let main = layout.memory.as_ref().or(layout.cpu.as_ref());
     let path = match main {
