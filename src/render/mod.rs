@@ -7,6 +7,7 @@ pub mod jvm;
 pub mod lint;
 pub mod profiles;
 pub mod table;
+pub mod targets;
 pub mod text;
 
 pub use crate::units::{bytes, cores, cores_label};

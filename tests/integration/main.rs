@@ -9,6 +9,7 @@ mod exec_safety;
 mod findings;
 mod fixtures;
 mod jvm_real;
+mod lint_files;
 mod man;
 mod msrv;
 mod props;
