@@ -89,7 +89,7 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
     let host_total = host_memory(root, &shared.mounts);
     let (mut cgroup_facts, layout) = cgroup_section(root, &shared, &mut notes);
     let (cpu, cpu_fallback) = cpu_section(root, &shared, &layout, opts);
-    let (memory, memory_fallback) = memory_section(root, &layout, host_total, opts);
+    let (memory, memory_fallback) = memory_section(root, &layout, host_total, opts, &mut notes);
     cgroup_facts.mount_point_fallback = (cpu_fallback, memory_fallback);
     let identity = identity::collect(root, &shared, opts.lean);
     let (namespaces, container, mounts, security, host) = if opts.lean {
@@ -140,7 +140,6 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
         notes.push(format!("memory.limit assumed: {m} bytes (--assume memory)"));
     }
     // `--assume cgroup=` and `uid=` replace the detected facts outright.
-    let mut cgroup_facts = cgroup_facts;
     match opts.assume.cgroup.as_deref() {
         Some("v1") => cgroup_facts.version = crate::facts::CgroupVersion::V1,
         Some("v2") => cgroup_facts.version = crate::facts::CgroupVersion::V2,
@@ -452,6 +451,7 @@ fn memory_section(
     layout: &cgroup::Layout,
     host_total: Fact<u64>,
     opts: &Options,
+    notes: &mut Vec<String>,
 ) -> (MemoryFacts, Option<u64>) {
     let ram = host_total.known().copied();
     let cg = layout
@@ -460,6 +460,14 @@ fn memory_section(
         .map(|h| cgroup::read_memory(root, h, ram, opts.lean));
     let na = || Fact::NotApplicable;
     let fallback = cg.as_ref().and_then(|c| c.mount_point_fallback);
+    if let (Some(c), Some(h)) = (&cg, &layout.memory) {
+        if let Some(dir) = &c.counters_from {
+            notes.push(format!(
+                "memory usage counters read at {dir}: {} has none (the memory controller is not enabled for it in its parent's cgroup.subtree_control), so they include every cgroup below {dir}",
+                h.leaf
+            ));
+        }
+    }
     let (mut limit, high, swap_limit, stats, oom_kills) = match cg {
         Some(c) => (c.limit, c.high, c.swap_limit, Some(c.stats), c.oom_kills),
         None => (

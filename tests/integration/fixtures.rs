@@ -222,6 +222,7 @@ snapshots! {
     snapshot_v2_bare_unshare_cgroup => "v2-bare-unshare-cgroup",
     snapshot_running_jvm => "running-jvm",
     snapshot_v2_parent_limit => "v2-parent-limit",
+    snapshot_v2_undelegated_memory => "v2-undelegated-memory",
     snapshot_v2_plus_v1_freezer => "v2-plus-v1-freezer",
 }
 
@@ -587,6 +588,29 @@ fn v2_parent_limit() {
     assert_eq!(src, "/sys/fs/cgroup/batch.slice/memory.max");
     unlimited(&d, "memory.high");
     assert!(is_null(&d, "jvm"));
+}
+
+/// A v2 leaf without the memory controller: counters come from the nearest ancestor that has
+/// them, and a note says so; before, they were unknown with "No such file".
+#[test]
+fn v2_undelegated_memory() {
+    let d = report("v2-undelegated-memory");
+    let (v, src) = limited(&d, "memory.limit");
+    assert_eq!(v, 536870912);
+    assert_eq!(src, "/sys/fs/cgroup/batch.slice/memory.max");
+    assert_eq!(u(&d, "memory.usage_bytes"), 387713152);
+    assert_eq!(u(&d, "memory.anon_bytes"), 268435456);
+    let inactive = u(&d, "memory.inactive_file_bytes");
+    assert_eq!(u(&d, "memory.working_set_bytes"), 387713152 - inactive);
+    assert!(!is_null(&d, "memory.oom_kills"), "{d:#}");
+    let notes = d["notes"].to_string();
+    assert!(
+        notes.contains("memory usage counters read at /sys/fs/cgroup/batch.slice"),
+        "{notes}"
+    );
+    // The same root with the leaf's counters in place says nothing of the kind.
+    let d = report("v2-parent-limit");
+    assert!(!d["notes"].to_string().contains("counters read at"));
 }
 
 #[test]

@@ -93,6 +93,9 @@ pub struct CgroupMemory {
     pub swap_limit: Limit<u64>,
     pub stats: MemoryStats,
     pub oom_kills: Fact<u64>,
+    /// The ancestor whose counters `stats` and `oom_kills` are, when the process's own cgroup
+    /// has none (a v2 cgroup whose parent did not enable the memory controller for it).
+    pub counters_from: Option<String>,
 }
 
 /// CPU limit, shares/weight and (unless `lean`) throttling counters.
@@ -175,6 +178,7 @@ fn memory<F: Files>(
             swap_limit: Limit::unknown(r.clone()),
             stats: MemoryStats::all(|| Fact::Unknown(r.clone())),
             oom_kills: Fact::Unknown(r),
+            counters_from: None,
         };
     }
     let levels = h.levels();
@@ -187,6 +191,15 @@ fn memory<F: Files>(
         }
     } else {
         F::memory_stats(root, &h.leaf, host_total)
+    };
+    // Only a v2 leaf without counters costs the look upwards.
+    let undelegated = match (&stats.usage, F::VERSION, lean) {
+        (Fact::Unknown(_), CgroupVersion::V2, false) => undelegated_counters(root, &levels),
+        _ => None,
+    };
+    let (stats, counters_from) = match undelegated {
+        Some(dir) => (F::memory_stats(root, &dir, host_total), Some(dir)),
+        None => (stats, None),
     };
     let (mut limit, mount_point_fallback) = walk_with_fallback(
         &levels,
@@ -220,6 +233,7 @@ fn memory<F: Files>(
             limit,
             oom_kills: Fact::Unknown(NOT_PROBED.into()),
             stats,
+            counters_from,
         };
     }
     CgroupMemory {
@@ -243,9 +257,26 @@ fn memory<F: Files>(
             "swap limit",
         ),
         limit,
-        oom_kills: F::oom_kills(root, &h.leaf),
+        oom_kills: F::oom_kills(root, counters_from.as_deref().unwrap_or(&h.leaf)),
         stats,
+        counters_from,
     }
+}
+
+/// Where the memory counters are when the process's own cgroup has none: the nearest
+/// ancestor that has `memory.current`. On v2 a cgroup whose parent did not enable the memory
+/// controller in `cgroup.subtree_control` has no memory files; its pages are charged to that
+/// nearest ancestor, whose counters then include the process's (and its siblings'). `None`
+/// when the leaf has the file (its counters are unknown for another reason), or no level does.
+fn undelegated_counters(root: &Root, levels: &[String]) -> Option<String> {
+    let (leaf, ancestors) = levels.split_first()?;
+    if read_at(root, leaf, "memory.current").is_some() {
+        return None;
+    }
+    ancestors
+        .iter()
+        .find(|d| read_at(root, d, "memory.current").is_some())
+        .cloned()
 }
 
 /// Combine the levels from leaf to mount point: the lowest limit wins and keeps its file; an
