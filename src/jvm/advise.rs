@@ -498,6 +498,11 @@ mod tests {
                 runtime_version: None,
                 version_source: "test".into(),
             }),
+            pressure: PressureFacts {
+                cgroup: PressureSet::unknown("not in this test"),
+                host: PressureSet::unknown("not in this test"),
+            },
+            interval: None,
             notes: vec![],
             env: env
                 .iter()

@@ -10,6 +10,7 @@ mod host;
 mod identity;
 mod java;
 mod mounts;
+mod pressure;
 pub mod reader;
 mod security;
 
@@ -115,6 +116,7 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
             host::collect(root),
         )
     };
+    let pressure = pressure::collect(root, &shared, &layout, opts.lean);
     let jvm = java::find(
         root,
         &shared.env,
@@ -139,6 +141,8 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
         security,
         host,
         jvm,
+        pressure,
+        interval: None,
         notes,
         env: shared.env,
     }
