@@ -42,6 +42,21 @@ pub struct GlobalArgs {
     /// doctor: table, json; lint: text, json, sarif, junit, github)
     #[arg(long, global = true, value_name = "F")]
     pub format: Option<String>,
+
+    /// Read the counters twice, SECONDS apart, and report rates for the interval
+    /// (report, doctor, lint): throttling, memory growth and pressure stalls now
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = interval_seconds)]
+    pub interval: Option<f64>,
+}
+
+/// `--interval`: a positive number of seconds, at most a day.
+fn interval_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 86400.0 => Ok(v),
+        _ => Err(format!(
+            "expected a number of seconds above 0 and at most 86400, found '{s}'"
+        )),
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -26,6 +26,7 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
         paths: Vec::new(),
         assume: Vec::new(),
         format: None,
+        interval: None,
     };
     let mut e = ExecArgs {
         profile: "default".to_owned(),

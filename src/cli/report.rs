@@ -1,14 +1,14 @@
 //! `ctune report`.
 
 use super::args::GlobalArgs;
-use crate::{exit, probe, render};
+use crate::{exit, render};
 use std::io::Write;
 
 pub fn run(g: &GlobalArgs) -> anyhow::Result<i32> {
     let format = super::format(g, &["table", "json"], "report")?;
     let opts = super::probe_options(g)?;
     let root = super::open_root(g)?;
-    let facts = probe::collect(&root, &opts);
+    let facts = super::observe(g, &root, &opts);
     let out = match format {
         "json" => render::json::report(&facts),
         _ => render::table::report(&facts),

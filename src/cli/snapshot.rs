@@ -6,6 +6,7 @@ use anyhow::Context;
 use std::path::Path;
 
 pub fn run(g: &GlobalArgs, dir: &Path) -> anyhow::Result<i32> {
+    super::no_interval(g, "snapshot")?;
     if dir.exists()
         && std::fs::read_dir(dir)
             .map(|mut d| d.next().is_some())

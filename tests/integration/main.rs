@@ -6,6 +6,7 @@ mod common;
 mod exec;
 mod findings;
 mod fixtures;
+mod interval;
 mod jvm_real;
 mod man;
 mod props;
