@@ -1,0 +1,139 @@
+//! The heap: what memory the budget is made for (the limit, else host RAM), the budget, and
+//! `-Xmx`/`-Xms` where the JVM would size the heap otherwise; the user's own heap settings are
+//! taken as they are and checked against the limit.
+
+use super::{Cx, Draft};
+use crate::facts::Limit;
+use crate::jvm::budget::{self, Budget};
+use crate::jvm::ergonomics::MIB;
+use crate::jvm::options::HeapSetting;
+use crate::jvm::version::Gc;
+
+/// The memory the advice is made for.
+pub(super) struct Basis {
+    /// Bytes: the memory limit, or host RAM when there is none or it is unknown.
+    pub bytes: u64,
+    /// A memory limit is set and known.
+    pub limited: bool,
+    /// "memory limit 768 MiB from /sys/...", or "host RAM ... (why)".
+    pub text: String,
+}
+
+/// The heap decided.
+pub(super) struct Heap {
+    pub max_heap: u64,
+    pub budget: Budget,
+    pub squeezed: Vec<String>,
+}
+
+/// The memory basis. Without a limit the JVM shares the host: its own 25 % stays, unbudgeted.
+pub(super) fn memory_basis(cx: &Cx, d: &mut Draft) -> Basis {
+    match &cx.f.memory.limit {
+        Limit::Limited { value, source, .. } => Basis {
+            bytes: *value,
+            limited: true,
+            text: format!("memory limit {} MiB from {source}", value / MIB),
+        },
+        other => {
+            let why = match other {
+                Limit::Unknown { reason } => format!("the memory limit is unknown ({reason})"),
+                _ => "there is no memory limit".to_owned(),
+            };
+            d.warn(format!(
+                "{why}: ctune leaves the heap to the JVM ({} MiB, a quarter of host RAM) and budgets the rest against host RAM ({} MiB); set a memory limit so the JVM and the kernel agree",
+                cx.view.max_heap_bytes / MIB,
+                cx.i.host_ram / MIB
+            ));
+            Basis {
+                bytes: cx.i.host_ram,
+                limited: false,
+                text: format!("host RAM {} MiB ({why})", cx.i.host_ram / MIB),
+            }
+        }
+    }
+}
+
+/// The budget and the heap: the user's setting when there is one (checked against the
+/// limit), the JVM's own choice without a limit, else the budgeted heap as `-Xmx`.
+pub(super) fn heap(cx: &Cx, basis: &Basis, gc: Gc, d: &mut Draft) -> Heap {
+    let plan = budget::plan(basis.bytes, &cx.profile.memory, gc);
+    let mut b = plan.budget;
+    if !basis.limited {
+        b.heap = cx.view.max_heap_bytes;
+    }
+    let max_heap = match cx.user.max_heap() {
+        Some(setting) => users_heap(cx, basis, &b, setting, d),
+        None if !basis.limited => cx.view.max_heap_bytes,
+        None => budgeted_heap(cx, basis, &b, d),
+    };
+    if plan.over_committed {
+        d.warn(format!(
+            "{} MiB is too small for the {} profile even after squeezing: the heap gets {} MiB",
+            basis.bytes / MIB,
+            cx.profile.name,
+            b.heap / MIB
+        ));
+    }
+    if cx.user.container_support_off() {
+        d.warn("-XX:-UseContainerSupport is set: the JVM ignores every container limit");
+    }
+    Heap {
+        max_heap,
+        budget: b,
+        squeezed: plan.squeezed,
+    }
+}
+
+/// The user's own `-Xmx` or `MaxRAMPercentage`: kept, with a warning when it cannot fit.
+fn users_heap(cx: &Cx, basis: &Basis, b: &Budget, setting: HeapSetting, d: &mut Draft) -> u64 {
+    let limit = basis.bytes;
+    match setting {
+        HeapSetting::Bytes(bytes, o) => {
+            if bytes + b.non_heap().min(limit / 4) > limit {
+                d.warn(format!(
+                    "{} (from {}) leaves {} MiB of the {} MiB limit for everything that is not heap; the kernel will OOM-kill the JVM before it throws OutOfMemoryError",
+                    o.option, o.source, limit.saturating_sub(bytes) / MIB, limit / MIB
+                ));
+            }
+            bytes
+        }
+        HeapSetting::Percent(p, o) => {
+            if p > 80.0 {
+                d.warn(format!("{} (from {}) gives the heap {p}% of the memory: little room for metaspace, threads and the page cache", o.option, o.source));
+            }
+            (cx.view.physical_memory_bytes as f64 * p / 100.0) as u64
+        }
+    }
+}
+
+/// The budgeted heap as `-Xmx` (unless the JVM would pick it anyway), and `-Xms` for a fixed
+/// heap profile.
+fn budgeted_heap(cx: &Cx, basis: &Basis, b: &Budget, d: &mut Draft) -> u64 {
+    let heap = b.heap;
+    if heap != cx.view.max_heap_bytes || !cx.view.container_aware {
+        d.add(
+            format!("-Xmx{}m", heap / MIB),
+            format!(
+                "{}: heap = limit − metaspace {} − code cache {} − stacks {} − direct {} − page cache {} − headroom {} (MiB); the JVM alone would take {} MiB",
+                basis.text,
+                b.metaspace / MIB,
+                b.code_cache / MIB,
+                b.thread_stacks / MIB,
+                b.direct / MIB,
+                b.page_cache_reserve / MIB,
+                b.headroom / MIB,
+                cx.view.max_heap_bytes / MIB
+            ),
+        );
+    }
+    if cx.profile.memory.fixed_heap
+        && !cx.user.has_prefix("-Xms")
+        && !cx.user.sets_xx("InitialHeapSize")
+    {
+        d.add(
+            format!("-Xms{}m", heap / MIB),
+            "fixed heap: no resizing pauses, memory committed up front",
+        );
+    }
+    heap
+}

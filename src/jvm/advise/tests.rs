@@ -1,0 +1,271 @@
+//! The advisor's tests: whole-advice cases over hand-built facts.
+
+use super::*;
+use crate::facts::*;
+use crate::jvm::ergonomics::GIB;
+use crate::jvm::profile::load;
+use std::collections::BTreeMap;
+
+/// Facts for a v1 container with the given limits and Java version.
+fn facts(mem: Option<u64>, cpu: Option<f64>, jdk: &str, env: &[(&str, &str)]) -> Facts {
+    let lim_u = |v: Option<u64>| {
+        v.map_or(Limit::unlimited("test"), |v| {
+            Limit::limited(v, "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+        })
+    };
+    Facts {
+        cgroup: CgroupFacts {
+            version: CgroupVersion::V1,
+            hybrid: false,
+            path: Fact::Known("/".into()),
+            cpu_dir: None,
+            memory_dir: None,
+            resolution: None,
+        },
+        cpu: CpuFacts {
+            limit: cpu.map_or(Limit::unlimited("test"), |c| {
+                Limit::limited(c, "/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
+            }),
+            host_count: Fact::Known(8),
+            cpuset_count: Fact::Known(8),
+            effective_count: Fact::NotApplicable,
+            effective_count_floor: Fact::NotApplicable,
+            shares: Fact::Known(1024),
+            weight: Fact::NotApplicable,
+            throttling: Fact::NotApplicable,
+        },
+        memory: MemoryFacts {
+            limit: lim_u(mem),
+            high: Limit::unlimited("test"),
+            swap_limit: Limit::unlimited("test"),
+            host_total_bytes: Fact::Known(64 * GIB),
+            usage_bytes: Fact::NotApplicable,
+            anon_bytes: Fact::NotApplicable,
+            file_bytes: Fact::NotApplicable,
+            active_file_bytes: Fact::NotApplicable,
+            inactive_file_bytes: Fact::NotApplicable,
+            shmem_bytes: Fact::NotApplicable,
+            dirty_bytes: Fact::NotApplicable,
+            writeback_bytes: Fact::NotApplicable,
+            working_set_bytes: Fact::NotApplicable,
+            oom_kills: Fact::NotApplicable,
+        },
+        identity: IdentityFacts {
+            uid: Fact::Known(1000),
+            gid: Fact::Known(1000),
+            user: None,
+            group: None,
+            passwd_entry: false,
+            passwd_source: None,
+            home: None,
+            user_namespace: false,
+            host_uid: Fact::Known(1000),
+        },
+        namespaces: BTreeMap::new(),
+        container: ContainerFacts {
+            detected: true,
+            runtime: None,
+            evidence: vec![],
+        },
+        mounts: vec![],
+        security: SecurityFacts {
+            capabilities: Fact::Known(vec![]),
+            seccomp: None,
+            no_new_privs: None,
+            lsm: None,
+        },
+        host: HostFacts {
+            hypervisor: Fact::NotApplicable,
+        },
+        jvm: Some(JavaFacts {
+            path: Some("/usr/bin/java".into()),
+            home: None,
+            version: Some(jdk.into()),
+            vendor: None,
+            runtime_version: None,
+            version_source: "test".into(),
+        }),
+        pressure: PressureFacts {
+            cgroup: PressureSet::unknown("not in this test"),
+            host: PressureSet::unknown("not in this test"),
+        },
+        interval: None,
+        notes: vec![],
+        env: env
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
+    }
+}
+
+fn run(f: &Facts, profile: &str, cmd: &[&str]) -> Advice {
+    let user = UserOptions::gather(
+        &f.env,
+        &cmd.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+    );
+    advise(f, &load(profile, &[]).unwrap(), &user)
+}
+
+fn has(a: &Advice, prefix: &str) -> bool {
+    a.recommended.flags.iter().any(|f| f.starts_with(prefix))
+}
+
+/// The advice warns about throttling exactly when the `cpu-throttled` finding fires.
+#[test]
+fn throttling_warning_uses_the_findings_threshold() {
+    let warned = |periods: u64, throttled: u64| {
+        let mut f = facts(Some(4 * GIB), Some(2.0), "17.0.15", &[]);
+        f.cpu.throttling = Fact::Known(Throttling {
+            periods,
+            throttled_periods: throttled,
+            throttled_seconds: 1.0,
+        });
+        run(&f, "default", &[])
+            .warnings
+            .iter()
+            .any(|w| w.contains("throttled in"))
+    };
+    assert!(warned(1000, 100), "10% is notable");
+    assert!(!warned(1000, 99));
+    assert!(!warned(99, 99), "too few periods to judge");
+    assert!(warned(u64::MAX, u64::MAX), "no overflow");
+}
+
+#[test]
+fn fractional_cpus_round_by_profile() {
+    let f = facts(Some(4 * GIB), Some(2.5), "17.0.15", &[]);
+    let a = run(&f, "default", &[]);
+    assert_eq!(
+        (
+            a.jvm_view.active_processor_count,
+            a.recommended.active_processor_count
+        ),
+        (3, 3)
+    );
+    assert!(
+        !has(&a, "-XX:ActiveProcessorCount"),
+        "the JVM already gets 3: {:?}",
+        a.recommended.flags
+    );
+    let a = run(&f, "latency", &[]);
+    assert_eq!(a.recommended.active_processor_count, 2);
+    assert!(a
+        .recommended
+        .flags
+        .contains(&"-XX:ActiveProcessorCount=2".to_owned()));
+}
+
+#[test]
+fn no_limits_leave_the_heap_to_the_jvm_and_warn() {
+    let a = run(&facts(None, None, "17.0.15", &[]), "default", &[]);
+    assert!(!has(&a, "-Xmx"), "{:?}", a.recommended.flags);
+    assert_eq!(a.recommended.max_heap_bytes, a.jvm_view.max_heap_bytes);
+    assert!(
+        a.warnings.iter().any(|w| w.contains("no memory limit")),
+        "{:?}",
+        a.warnings
+    );
+    assert_eq!(a.recommended.active_processor_count, 8);
+}
+
+#[test]
+fn the_users_flags_win_and_conflicts_are_reported() {
+    let f = facts(
+        Some(GIB),
+        Some(2.0),
+        "17.0.15",
+        &[(
+            "JAVA_TOOL_OPTIONS",
+            "-XX:+UseSerialGC -XX:MaxDirectMemorySize=10m",
+        )],
+    );
+    let a = run(&f, "throughput", &["java", "-Xmx1g", "-jar", "app.jar"]);
+    assert!(
+        !has(&a, "-Xmx") && !has(&a, "-XX:+UseParallelGC") && !has(&a, "-XX:MaxDirectMemorySize"),
+        "{:?}",
+        a.recommended.flags
+    );
+    assert_eq!(a.recommended.gc, Gc::Serial);
+    assert_eq!(a.recommended.max_heap_bytes, GIB);
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("-Xmx1g") && w.contains("OOM-kill")),
+        "{:?}",
+        a.warnings
+    );
+    // A GC switched off counts as touching GC selection: no collector is added.
+    let a = run(&f, "latency", &["-XX:-UseSerialGC"]);
+    assert!(
+        !a.recommended.flags.iter().any(|x| x.ends_with("GC")),
+        "{:?}",
+        a.recommended.flags
+    );
+}
+
+#[test]
+fn old_jdk8_gets_thread_flags_and_a_heap() {
+    let a = run(
+        &facts(Some(2 * GIB), Some(1.0), "1.8.0_121", &[]),
+        "default",
+        &[],
+    );
+    assert!(!a.jvm_view.container_aware);
+    assert_eq!(a.jvm_view.active_processor_count, 8);
+    assert!(!has(&a, "-XX:ActiveProcessorCount"), "not before 8u191");
+    assert!(
+        has(&a, "-XX:ParallelGCThreads=1") && has(&a, "-Xmx"),
+        "{:?}",
+        a.recommended.flags
+    );
+    // 8u191 has ActiveProcessorCount and reads v1.
+    let a = run(
+        &facts(Some(2 * GIB), Some(1.0), "1.8.0_191", &[]),
+        "default",
+        &[],
+    );
+    assert!(
+        a.jvm_view.container_aware && !has(&a, "-XX:ActiveProcessorCount"),
+        "{:?}",
+        a.recommended.flags
+    );
+    // 8u131 with a user heap fraction: the experimental flags make the fraction see the limit.
+    let a = run(
+        &facts(Some(2 * GIB), Some(1.0), "1.8.0_131", &[]),
+        "default",
+        &["-XX:MaxRAMFraction=2"],
+    );
+    assert!(
+        a.recommended
+            .flags
+            .contains(&"-XX:+UseCGroupMemoryLimitForHeap".to_owned()),
+        "{:?}",
+        a.recommended.flags
+    );
+}
+
+#[test]
+fn huge_and_tiny_limits() {
+    let a = run(
+        &facts(Some(128 * GIB), Some(16.0), "21.0.2", &[]),
+        "latency",
+        &[],
+    );
+    assert_eq!(a.recommended.gc, Gc::Zgc);
+    assert!(a
+        .recommended
+        .flags
+        .contains(&"-XX:+ZGenerational".to_owned()));
+    assert!(a.recommended.max_heap_bytes <= 31 * GIB);
+    let a = run(
+        &facts(Some(128 << 20), Some(0.5), "17.0.15", &[]),
+        "default",
+        &[],
+    );
+    assert!(
+        a.warnings.iter().any(|w| w.contains("too small")),
+        "{:?}",
+        a.warnings
+    );
+    assert!(a.recommended.max_heap_bytes >= 48 << 20);
+}
