@@ -38,7 +38,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "KEY=VALUE")]
     pub assume: Vec<String>,
 
-    /// Output format (report: table, json; jvm: table, json, flags, env, spark-conf;
+    /// Output format (report: table, json, openmetrics, prometheus; jvm: table, json, flags, env, spark-conf;
     /// doctor: table, json; lint: text, json, sarif, junit, github)
     #[arg(long, global = true, value_name = "F")]
     pub format: Option<String>,

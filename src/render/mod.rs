@@ -4,6 +4,7 @@
 pub mod findings;
 pub mod json;
 pub mod jvm;
+pub mod openmetrics;
 pub mod table;
 
 pub use crate::units::{bytes, cores, cores_label};

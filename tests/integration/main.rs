@@ -9,6 +9,7 @@ mod fixtures;
 mod interval;
 mod jvm_real;
 mod man;
+mod metrics;
 mod props;
 mod real_kernel;
 mod roundtrip;
