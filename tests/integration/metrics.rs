@@ -3,8 +3,9 @@
 //! - `prometheus-node-exporter`'s textfile collector serves the file on 127.0.0.1, the way the
 //!   README's first deployment does, and ctune's metrics come back out of `/metrics` typed;
 //! - a real Prometheus server scrapes the OpenMetrics flavour from a tiny HTTP server that sets
-//!   the OpenMetrics content type (the README's sidecar), which makes it use its strict
-//!   OpenMetrics parser; the scrape must succeed and the findings be queryable.
+//!   busybox httpd serving the file with the OpenMetrics content type (the README's sidecar),
+//!   which makes it use its strict OpenMetrics parser; the scrape must succeed and the
+//!   findings be queryable.
 
 use crate::common::*;
 use serde_json::Value;
@@ -197,23 +198,17 @@ fn node_exporter_textfile_collector_serves_the_metrics() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Serve `body` with the OpenMetrics content type to every request, as a sidecar would.
-fn serve_openmetrics(body: String) -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for s in l.incoming() {
-            let Ok(mut s) = s else { continue };
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf);
-            let _ = write!(
-                s,
-                "HTTP/1.0 200 OK\r\nContent-Type: application/openmetrics-text; version=1.0.0; charset=utf-8\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    port
+/// A busybox for its `httpd` (the README's sidecar image): on PATH (Debian's `busybox`), or
+/// the static one the VM tests keep in their cache.
+fn busybox() -> Option<std::path::PathBuf> {
+    if have("busybox") {
+        return Some("busybox".into());
+    }
+    let cache = std::env::var_os("CTUNE_VM_CACHE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/ctune/vm")))?;
+    let b = cache.join("busybox");
+    b.is_file().then_some(b)
 }
 
 #[test]
@@ -221,19 +216,42 @@ fn prometheus_scrapes_the_openmetrics_flavour_strictly() {
     if !have("prometheus") {
         return skipped("prometheus not installed (Debian package prometheus)");
     }
+    let Some(bb) = busybox() else {
+        return skipped("no busybox for httpd (Debian package busybox)");
+    };
     let root = fixture("v2-parent-limit");
     let body = metrics(Some(&root), "openmetrics", &[]);
     assert!(body.ends_with("# EOF\n"));
-    // A control: the same text without `# EOF` is not OpenMetrics, and the scrape must fail,
-    // which shows Prometheus parsed the content type strictly.
-    let broken = serve_openmetrics(body.trim_end_matches("# EOF\n").to_owned());
-    let target = serve_openmetrics(body);
     let dir = scratch_dir("prometheus");
+    // The sidecar of the README: busybox httpd serving the shared directory, `.om` files with
+    // the OpenMetrics content type. A control, the same text without `# EOF`, is not
+    // OpenMetrics: its scrape must fail, which shows Prometheus parsed strictly.
+    let www = dir.join("www");
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::write(www.join("ctune.om"), &body).unwrap();
+    std::fs::write(www.join("broken.om"), body.trim_end_matches("# EOF\n")).unwrap();
+    std::fs::write(
+        dir.join("httpd.conf"),
+        ".om:application/openmetrics-text; version=1.0.0; charset=utf-8\n",
+    )
+    .unwrap();
+    let web = free_port();
+    let _httpd = Server(
+        Command::new(&bb)
+            .args(["httpd", "-f", "-p", &format!("127.0.0.1:{web}"), "-h"])
+            .arg(&www)
+            .arg("-c")
+            .arg(dir.join("httpd.conf"))
+            .spawn()
+            .unwrap(),
+    );
+    let served = wait_for(10, "busybox httpd", || http_get(web, "/ctune.om"));
+    assert_eq!(served, body);
     let config = dir.join("prometheus.yml");
     std::fs::write(
         &config,
         format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: ctune\n    static_configs:\n      - targets: ['127.0.0.1:{target}']\n  - job_name: broken\n    static_configs:\n      - targets: ['127.0.0.1:{broken}']\n"
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: ctune\n    metrics_path: /ctune.om\n    static_configs:\n      - targets: ['127.0.0.1:{web}']\n  - job_name: broken\n    metrics_path: /broken.om\n    static_configs:\n      - targets: ['127.0.0.1:{web}']\n"
         ),
     )
     .unwrap();
