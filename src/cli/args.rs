@@ -39,9 +39,21 @@ pub struct GlobalArgs {
     pub assume: Vec<String>,
 
     /// Output format (report: table, json, openmetrics, prometheus; jvm: table, json, flags, env, spark-conf;
-    /// doctor: table, json; lint: text, json, sarif, junit, github)
+    /// doctor: table, json; lint: text, json, sarif, junit, github; profiles: table, json;
+    /// profiles show: toml, json). Each command's help lists its own.
     #[arg(long, global = true, value_name = "F")]
     pub format: Option<String>,
+
+    /// Colour: auto (only a terminal, never with NO_COLOR set or TERM=dumb; CLICOLOR_FORCE
+    /// forces it), always, never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    pub color: ColorWhen,
 
     /// Read the counters twice, SECONDS apart, and report rates for the interval
     /// (report, doctor, lint): throttling, memory growth and pressure stalls now
@@ -57,6 +69,81 @@ fn interval_seconds(s: &str) -> Result<f64, String> {
             "expected a number of seconds above 0 and at most 86400, found '{s}'"
         )),
     }
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Each command's own `--format`: the same global option, with only that command's formats in
+/// its help, its completions and its error message. Clap does not copy the global argument to
+/// a subcommand that has its own of the same id, and hands the value up to [`GlobalArgs`]
+/// either way, so `ctune --format json report` and `ctune report --format json` stay the same.
+pub const FORMATS: &[(&str, &[&str])] = &[
+    ("report", &["table", "json", "openmetrics", "prometheus"]),
+    ("jvm", &["table", "json", "flags", "env", "spark-conf"]),
+    ("doctor", &["table", "json"]),
+    ("lint", &["text", "json", "sarif", "junit", "github"]),
+    ("profiles", &["table", "json"]),
+    ("profiles show", &["toml", "json"]),
+];
+
+/// Commands that print no document: `--format` is an error there, not silently ignored.
+pub const NO_FORMAT: &[&str] = &["exec", "snapshot", "completions"];
+
+fn format_arg(formats: &'static [&'static str]) -> clap::Arg {
+    clap::Arg::new("format")
+        .long("format")
+        .value_name("F")
+        .help(format!("Output format (default: {})", formats[0]))
+        .value_parser(clap::builder::PossibleValuesParser::new(
+            formats.iter().copied(),
+        ))
+        .global(true)
+}
+
+fn no_format_arg(command: &'static str) -> clap::Arg {
+    clap::Arg::new("format")
+        .long("format")
+        .value_name("F")
+        .hide(true)
+        .global(true)
+        .value_parser(move |_: &str| -> Result<String, String> {
+            Err(format!(
+                "`ctune {command}` prints no document, so it takes no --format"
+            ))
+        })
+}
+
+/// The full command tree as clap parses it: the derive's, with each command's own `--format`.
+pub fn command() -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    for &(path, formats) in FORMATS {
+        cmd = match path.split_once(' ') {
+            None => cmd.mut_subcommand(path, |s| s.arg(format_arg(formats))),
+            Some((top, sub)) => cmd.mut_subcommand(top, |s| {
+                s.mut_subcommand(sub, |s| s.arg(format_arg(formats)))
+            }),
+        };
+    }
+    for &name in NO_FORMAT {
+        cmd = cmd.mut_subcommand(name, |s| s.arg(no_format_arg(name)));
+    }
+    cmd
+}
+
+/// Parse a command line with [`command`].
+pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let mut cmd = command();
+    cmd.try_get_matches_from_mut(args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+        .map_err(|e| e.format(&mut cmd))
 }
 
 #[derive(Debug, Subcommand)]

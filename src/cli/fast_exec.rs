@@ -27,6 +27,7 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
         assume: Vec::new(),
         format: None,
         interval: None,
+        color: Default::default(),
     };
     let mut e = ExecArgs {
         profile: "default".to_owned(),
@@ -84,7 +85,7 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
             return None;
         }
         match name {
-            "root" | "format" | "profile" | "inject" => {
+            "root" | "profile" | "inject" => {
                 if once.contains(&name) {
                     return None;
                 }
@@ -102,7 +103,6 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
         }
         match name {
             "root" => g.root = Some(PathBuf::from(value)),
-            "format" => g.format = Some(value.to_owned()),
             "path" => g.paths.push(value.to_owned()),
             "assume" => g.assume.push(value.to_owned()),
             "profile" => e.profile = value.to_owned(),
@@ -124,8 +124,7 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::args::{Cli, Command};
-    use clap::Parser;
+    use crate::cli::args::Command;
 
     fn os(v: &[&str]) -> Vec<OsString> {
         v.iter().map(OsString::from).collect()
@@ -133,8 +132,9 @@ mod tests {
 
     /// What clap makes of the same line, when it is an `exec` line.
     fn clap(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
-        match Cli::try_parse_from(args).ok()?.command {
-            Command::Exec(e) => Some((Cli::try_parse_from(args).ok()?.global, e)),
+        let cli = crate::cli::args::parse(args).ok()?;
+        match cli.command {
+            Command::Exec(e) => Some((cli.global, e)),
             _ => None,
         }
     }
@@ -199,15 +199,7 @@ mod tests {
                 "--",
                 "",
             ],
-            &[
-                "/usr/local/bin/ctune",
-                "exec",
-                "--format",
-                "json",
-                "--",
-                "exec",
-                "--quiet",
-            ],
+            &["/usr/local/bin/ctune", "exec", "--", "exec", "--quiet"],
         ] {
             let args = os(line);
             assert!(

@@ -36,7 +36,7 @@ pub(super) fn facts_and_advice(
 }
 
 pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
-    let format = super::format(g, &["table", "json", "flags", "env", "spark-conf"], "jvm")?;
+    let format = super::format(g, "jvm")?;
     super::no_interval(g, "jvm")?;
     let (facts, advice) = facts_and_advice(g, a)?;
     let out = match format {
@@ -51,34 +51,45 @@ pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
                 .unwrap_or(advice.recommended.budget.total());
             render::jvm::spark_conf(&advice, limit)
         }
-        _ => render::jvm::table(&advice),
+        _ => {
+            let term = super::term::stdout(g.color);
+            let text = render::jvm::table(&advice, term.width, term.color);
+            super::term::print(term, &text);
+            return Ok(exit::OK);
+        }
     };
     let _ = std::io::stdout().write_all(out.as_bytes());
     Ok(exit::OK)
 }
 
 pub fn profiles(g: &GlobalArgs, action: Option<ProfilesAction>) -> anyhow::Result<i32> {
-    let _ = super::format(g, &["table"], "profiles")?;
-    let mut out = String::new();
-    match action {
+    let term = super::term::stdout(g.color);
+    let out = match action {
         None => {
-            for name in profile::builtin_names() {
-                let p = load_profile(name, &[])?;
-                out.push_str(&format!("{name:<16} {}\n", p.description));
+            let format = super::format(g, "profiles")?;
+            let list = profile::builtin_names()
+                .into_iter()
+                .map(|name| {
+                    let mut p = load_profile(name, &[])?;
+                    p.name = name.to_owned();
+                    Ok(p)
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            match format {
+                "json" => render::profiles::list_json(&list),
+                _ => render::profiles::list(&list, term.width),
             }
-            out.push_str("\n`ctune profiles show NAME` prints one; `ctune jvm --profile FILE.toml` takes your own.\n");
         }
         Some(ProfilesAction::Show { name, sets }) => {
+            let format = super::format(g, "profiles show")?;
             let p = load_profile(&name, &sets)?;
-            out.push_str(&format!(
-                "# profile {} (resolved: extends and defaults applied)\n",
-                p.name
-            ));
-            out.push_str(
-                &toml::to_string(&p).map_err(|e| anyhow::anyhow!("cannot print profile: {e}"))?,
-            );
+            match format {
+                "json" => render::profiles::show_json(&p),
+                _ => render::profiles::show_toml(&p, term.width)
+                    .map_err(|e| anyhow::anyhow!("cannot print profile {name}: {e}"))?,
+            }
         }
-    }
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    };
+    super::term::print(term, &out);
     Ok(exit::OK)
 }

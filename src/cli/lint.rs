@@ -4,7 +4,7 @@
 use super::args::*;
 use crate::exit;
 use crate::findings::{self, Severity};
-use crate::render::findings::{self as out, Policy};
+use crate::render::lint::{self as out, Policy};
 use std::io::Write;
 
 fn threshold(f: FailOn) -> Option<Severity> {
@@ -17,7 +17,7 @@ fn threshold(f: FailOn) -> Option<Severity> {
 }
 
 pub fn run(g: &GlobalArgs, a: &LintArgs) -> anyhow::Result<i32> {
-    let format = super::format(g, &["text", "json", "sarif", "junit", "github"], "lint")?;
+    let format = super::format(g, "lint")?;
     // A misspelt --allow would silently allow nothing: refuse it.
     for id in &a.allow {
         if findings::rule(id).is_none() {
@@ -44,11 +44,11 @@ pub fn run(g: &GlobalArgs, a: &LintArgs) -> anyhow::Result<i32> {
         allowed,
     };
     let text = match format {
-        "json" => out::lint_json(&found),
-        "sarif" => out::sarif(&found, &a.artifact),
-        "junit" => out::junit(&found, &policy, &a.artifact),
-        "github" => out::github(&found, &policy, &a.artifact),
-        _ => out::lint_text(&found, &policy),
+        "json" => out::json::render(&found),
+        "sarif" => out::sarif::render(&found, &a.artifact),
+        "junit" => out::junit::render(&found, &policy, &a.artifact),
+        "github" => out::github::render(&found, &policy, &a.artifact),
+        _ => out::text::render(&found, &policy),
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
     let failing = found.iter().any(|f| policy.fails(f.severity));

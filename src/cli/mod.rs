@@ -10,11 +10,11 @@ mod lint;
 pub mod man;
 mod report;
 mod snapshot;
+pub mod term;
 
 use crate::exit;
 use crate::probe::reader::Root;
 use args::{Cli, Command, GlobalArgs};
-use clap::Parser;
 use std::path::Path;
 
 /// A failure that knows its exit code.
@@ -48,7 +48,7 @@ pub fn main() -> i32 {
     if let Some((global, exec_args)) = fast_exec::parse(&args) {
         return exit_code(exec::run(&global, exec_args));
     }
-    let cli = match Cli::try_parse_from(&args) {
+    let cli = match args::parse(&args) {
         Ok(c) => c,
         Err(e) => {
             // `ctune exec` must not keep an app from starting over a mistyped ctune option.
@@ -57,7 +57,13 @@ pub fn main() -> i32 {
                     return code;
                 }
             }
-            let _ = e.print();
+            if e.use_stderr() {
+                // One style for every error: clap's `error: ...` as ctune's own `ctune: ...`.
+                let text = e.render().to_string();
+                eprint!("ctune: {}", text.strip_prefix("error: ").unwrap_or(&text));
+            } else {
+                let _ = e.print();
+            }
             return if e.use_stderr() {
                 exit::USAGE
             } else {
@@ -65,7 +71,27 @@ pub fn main() -> i32 {
             };
         }
     };
+    if let Some(name) = no_format_command(&cli) {
+        if cli.global.format.is_some() {
+            let message = format!("`ctune {name}` prints no document, so it takes no --format");
+            if let Some(code) = exec::fallback_on_usage_error(&args, &message) {
+                return code;
+            }
+            return exit_code(Err(usage(message)));
+        }
+    }
     exit_code(run(cli))
+}
+
+/// The command's name when it is one that takes no `--format` (given before the command, the
+/// global form, clap accepts it; after, clap's own check refuses it).
+fn no_format_command(cli: &Cli) -> Option<&'static str> {
+    match cli.command {
+        Command::Exec(_) => Some("exec"),
+        Command::Snapshot { .. } => Some("snapshot"),
+        Command::Completions { .. } => Some("completions"),
+        _ => None,
+    }
 }
 
 /// Say a command's error on standard error and give its exit code.
@@ -90,7 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Exec(args) => exec::run(&cli.global, args),
         Command::Snapshot { dir } => snapshot::run(&cli.global, &dir),
         Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut cmd = args::command();
             clap_complete::generate(shell, &mut cmd, "ctune", &mut std::io::stdout());
             Ok(exit::OK)
         }
@@ -124,20 +150,23 @@ fn check_root(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The `--format` value, checked against what the command accepts.
-pub fn format<'a>(
-    g: &'a GlobalArgs,
-    accepted: &[&'a str],
-    command: &str,
-) -> anyhow::Result<&'a str> {
-    let f = g.format.as_deref().unwrap_or(accepted[0]);
-    if accepted.contains(&f) {
-        Ok(f)
-    } else {
-        Err(usage(format!(
+/// The `--format` value, checked against what the command accepts ([`args::FORMATS`]; clap
+/// checks it too when it comes after the command, not when it comes before).
+pub fn format<'a>(g: &'a GlobalArgs, command: &str) -> anyhow::Result<&'a str> {
+    let accepted = args::FORMATS
+        .iter()
+        .find(|(c, _)| *c == command)
+        .map_or(&[][..], |(_, f)| *f);
+    let f = g
+        .format
+        .as_deref()
+        .unwrap_or(accepted.first().copied().unwrap_or("table"));
+    match accepted.iter().find(|&&a| a == f) {
+        Some(&a) => Ok(a),
+        None => Err(usage(format!(
             "--format {f}: `ctune {command}` takes {}",
             accepted.join(", ")
-        )))
+        ))),
     }
 }
 

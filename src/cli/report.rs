@@ -6,19 +6,19 @@ use crate::{exit, findings, render};
 use std::io::Write;
 
 pub fn run(g: &GlobalArgs) -> anyhow::Result<i32> {
-    let format = super::format(g, &["table", "json", "openmetrics", "prometheus"], "report")?;
+    let format = super::format(g, "report")?;
     if let Some(flavor) = metrics_flavor(format) {
         return metrics(g, flavor);
     }
     let opts = super::probe_options(g)?;
     let root = super::open_root(g)?;
     let facts = super::observe(g, &root, &opts);
+    let term = super::term::stdout(g.color);
     let out = match format {
         "json" => render::json::report(&facts),
-        _ => render::table::report(&facts),
+        _ => render::table::report(&facts, term.width),
     };
-    // A closed pipe (`ctune report | head`) is not an error worth a message.
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    super::term::print(term, &out);
     Ok(exit::OK)
 }
 

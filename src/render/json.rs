@@ -36,3 +36,12 @@ pub fn report(facts: &Facts) -> String {
     s.push('\n');
     s
 }
+
+/// Any document as pretty JSON with a final newline. Serialising plain structs of strings and
+/// numbers cannot fail; the fallback only keeps the function total.
+pub(crate) fn pretty<T: Serialize>(doc: &T) -> String {
+    let mut s =
+        serde_json::to_string_pretty(doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

@@ -110,7 +110,11 @@ pub fn json(a: &Advice) -> String {
     s
 }
 
-pub fn table(a: &Advice) -> String {
+/// `ctune jvm`: what the JVM would pick alone beside the recommendation, the memory budget,
+/// the flags with why, then warnings and the user's own options, all within `width` columns.
+pub fn table(a: &Advice, width: usize, color: bool) -> String {
+    let w = u16::try_from(width).unwrap_or(u16::MAX);
+    let heading = |s: &str| super::text::heading(s, color);
     let mut out = String::new();
     let java = match &a.java {
         Some(j) => format!(
@@ -120,15 +124,21 @@ pub fn table(a: &Advice) -> String {
         ),
         None => "no Java found".into(),
     };
-    out.push_str(&format!(
-        "profile {} · {java} · {}\n\n",
-        a.profile, a.memory_basis
-    ));
+    for l in super::text::wrap(
+        &format!("profile {} · {java} · {}", a.profile, a.memory_basis),
+        width,
+        0,
+        2,
+    ) {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out.push('\n');
 
     let mut t = Table::new();
     t.load_preset(UTF8_BORDERS_ONLY)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(100);
+        .set_width(w);
     t.set_header(vec!["", "the JVM alone", "recommended"]);
     let v = &a.jvm_view;
     let r = &a.recommended;
@@ -153,12 +163,12 @@ pub fn table(a: &Advice) -> String {
         r.gc.as_str().to_owned(),
     ]);
     out.push_str(&t.to_string());
-    out.push_str("\n\nmemory budget\n");
+    out.push_str(&format!("\n\n{}\n", heading("memory budget")));
     let b = &r.budget;
     let mut t = Table::new();
     t.load_preset(UTF8_BORDERS_ONLY)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(100);
+        .set_width(w);
     for (name, v) in [
         ("heap", b.heap),
         ("metaspace", b.metaspace),
@@ -172,14 +182,14 @@ pub fn table(a: &Advice) -> String {
         t.add_row(vec![name.to_owned(), bytes(v)]);
     }
     out.push_str(&t.to_string());
-    out.push_str("\n\nflags\n");
+    out.push_str(&format!("\n\n{}\n", heading("flags")));
     if a.rationale.is_empty() {
         out.push_str("  (none: this JVM sizes itself right for this environment and profile)\n");
     }
     let mut t = Table::new();
     t.load_preset(UTF8_BORDERS_ONLY)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(100);
+        .set_width(w);
     for r in &a.rationale {
         t.add_row(vec![r.flag.clone(), r.why.clone()]);
     }
@@ -199,9 +209,12 @@ pub fn table(a: &Advice) -> String {
         ("your options", &yours),
     ] {
         if !list.is_empty() {
-            out.push_str(&format!("\n{title}\n"));
+            out.push_str(&format!("\n{}\n", heading(title)));
             for l in list {
-                out.push_str(&format!("  - {l}\n"));
+                for line in super::text::wrap(&format!("- {l}"), width, 2, 4) {
+                    out.push_str(&line);
+                    out.push('\n');
+                }
             }
         }
     }

@@ -7,14 +7,6 @@ use comfy_table::{
     presets::UTF8_BORDERS_ONLY, Cell, ColumnConstraint, ContentArrangement, Table, Width,
 };
 
-fn width() -> u16 {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .filter(|&w| w >= 60)
-        .unwrap_or(100)
-}
-
 struct Section {
     rows: Vec<[String; 3]>,
 }
@@ -71,17 +63,18 @@ fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_owned()
 }
 
-pub fn report(f: &Facts) -> String {
+/// The report as one table no wider than `width` columns (the terminal's).
+pub fn report(f: &Facts, width: usize) -> String {
+    let w = u16::try_from(width).unwrap_or(u16::MAX);
     let mut t = Table::new();
     t.load_preset(UTF8_BORDERS_ONLY)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width());
+        .set_width(w);
     t.set_header(vec!["", "value", "from / why"]);
     // Names and values are short; the explanation takes what is left.
-    let w = width();
     t.set_constraints(vec![
-        ColumnConstraint::UpperBoundary(Width::Fixed(22)),
-        ColumnConstraint::UpperBoundary(Width::Fixed((w / 3).max(20))),
+        ColumnConstraint::UpperBoundary(Width::Fixed((w / 4).clamp(12, 22))),
+        ColumnConstraint::UpperBoundary(Width::Fixed((w / 3).max(14))),
     ]);
     let mut add = |title: &str, s: Section| {
         t.add_row(vec![

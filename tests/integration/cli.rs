@@ -303,3 +303,78 @@ fn a_missing_java_is_named_as_given() {
         );
     }
 }
+
+/// Each command takes its own formats, before or after the command, and its help lists only
+/// those; commands that print no document refuse `--format` instead of ignoring it.
+#[test]
+fn each_command_takes_only_its_own_formats() {
+    let out = |args: &[&str]| ctune().args(args).output().unwrap();
+    for (args, ok) in [
+        (&["profiles", "--format", "json"][..], true),
+        (&["--format", "json", "profiles"], true),
+        (&["profiles", "show", "default", "--format", "json"], true),
+        (&["profiles", "show", "default", "--format", "toml"], true),
+        (&["profiles", "--format", "toml"], false),
+        (&["--format", "toml", "profiles"], false),
+        (&["profiles", "show", "default", "--format", "table"], false),
+        (&["doctor", "--format", "sarif"], false),
+        (&["--format", "sarif", "doctor"], false),
+        (&["lint", "--format", "sarif", "--fail-on", "never"], true),
+        (&["snapshot", "--format", "json", "/nonexistent/x"], false),
+        (&["--format", "json", "snapshot", "/nonexistent/x"], false),
+        (&["completions", "bash", "--format", "json"], false),
+        (&["--format", "json", "completions", "bash"], false),
+        (
+            &["exec", "--strict", "--format", "json", "--", "true"],
+            false,
+        ),
+        (
+            &["--format", "json", "exec", "--strict", "--", "true"],
+            false,
+        ),
+    ] {
+        let o = out(args);
+        let code = o.status.code();
+        let err = String::from_utf8_lossy(&o.stderr);
+        if ok {
+            assert_eq!(code, Some(exit::OK), "{args:?}: {err}");
+        } else {
+            assert_eq!(code, Some(exit::USAGE), "{args:?}: {err}");
+            assert!(err.contains("--format"), "{args:?}: {err}");
+        }
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&out(&["profiles", "--format", "json"]).stdout).unwrap();
+    assert_eq!(v["profiles"][0]["name"], "default");
+    let v: serde_json::Value = serde_json::from_slice(
+        &out(&["profiles", "show", "spark-executor", "--format", "json"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(v["name"], "spark-executor");
+    assert_eq!(v["cpu"]["rounding"], "floor");
+    // Without --strict, exec still runs the command (and says why it did not tune it).
+    let o = out(&["exec", "--format", "json", "--", "true"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("running the command unchanged"));
+    // Help: only the command's own formats.
+    let help = |args: &[&str]| String::from_utf8(out(args).stdout).unwrap();
+    let doctor = help(&["doctor", "--help"]);
+    assert!(
+        doctor.contains("[possible values: table, json]"),
+        "{doctor}"
+    );
+    assert!(
+        !doctor.contains("sarif") && !doctor.contains("spark-conf"),
+        "{doctor}"
+    );
+    let lint = help(&["lint", "--help"]);
+    assert!(
+        lint.contains("[possible values: text, json, sarif,"),
+        "{lint}"
+    );
+    for cmd in ["exec", "snapshot", "completions"] {
+        let h = help(&[cmd, "--help"]);
+        assert!(!h.contains("--format"), "{cmd}: {h}");
+    }
+    assert!(help(&["profiles", "show", "--help"]).contains("toml, json"));
+}

@@ -13,4 +13,5 @@ mod metrics;
 mod props;
 mod real_kernel;
 mod roundtrip;
+mod terminal;
 mod vm;
