@@ -121,3 +121,48 @@ fn line(l: PsiLine) -> PressureLine {
         total_us: l.total_us,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::probe::{collect, reader::Root, Options};
+    use std::path::Path;
+
+    fn fixture(name: &str) -> Root {
+        Root::at(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+        )
+    }
+
+    /// `ctune exec`'s lean probe must not pay for PSI: it opens no pressure file.
+    #[test]
+    fn the_lean_probe_reads_no_pressure_file() {
+        for lean in [false, true] {
+            let root = fixture("v2-k8s-cgroupns").recording();
+            let opts = Options {
+                lean,
+                ..Options::default()
+            };
+            let facts = collect(&root, &opts);
+            let read: Vec<String> = root
+                .take_recording()
+                .into_keys()
+                .filter(|p| p.contains("pressure"))
+                .collect();
+            if lean {
+                assert_eq!(read, Vec::<String>::new());
+                assert!(facts
+                    .pressure
+                    .cgroup
+                    .cpu
+                    .unknown_reason()
+                    .unwrap()
+                    .contains("lean"));
+            } else {
+                assert_eq!(read.len(), 7, "the six files and /proc/pressure: {read:?}");
+                assert!(facts.pressure.host.memory.known().is_some());
+            }
+        }
+    }
+}

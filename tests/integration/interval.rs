@@ -125,7 +125,10 @@ fn interval_rates_match_the_kernels_cpu_stat_in_a_throttled_cgroup() {
     );
     // The loop was throttled (on a quiet machine in nearly every period; on one loaded by
     // other work it gets less than its quota and fewer), and the share is ctune's own counts'.
-    assert!(k_throttled >= 3, "the busy loop was hardly throttled: {ctx}");
+    assert!(
+        k_throttled >= 3,
+        "the busy loop was hardly throttled: {ctx}"
+    );
     assert!((share - throttled as f64 / periods as f64).abs() < 1e-9);
     // Rates, not totals: the totals since creation (in cpu.throttling) are larger.
     let total_periods = d["cpu"]["throttling"]["periods"].as_u64().unwrap();
