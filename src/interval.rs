@@ -35,6 +35,7 @@ const BACKWARDS: &str =
 fn both<T, U>(a: &Fact<T>, b: &Fact<T>, f: impl FnOnce(&T, &T) -> Fact<U>) -> Fact<U> {
     match (a, b) {
         (Fact::Known(x), Fact::Known(y)) => f(x, y),
+        (Fact::Unknown(r), Fact::Unknown(r2)) if r == r2 => Fact::Unknown(r.clone()),
         (Fact::Unknown(r), _) => Fact::Unknown(format!("first reading: {r}")),
         (_, Fact::Unknown(r)) => Fact::Unknown(format!("second reading: {r}")),
         _ => Fact::NotApplicable,

@@ -461,6 +461,13 @@ fn interval_section(i: &IntervalFacts) -> Section {
         "usage at the second reading minus the first, per second",
     );
     for (scope, set) in [("cgroup", &i.pressure.cgroup), ("host", &i.pressure.host)] {
+        let reasons: Vec<_> = set.resources().map(|(_, f)| f.unknown_reason()).into();
+        if let [Some(a), Some(b), Some(c)] = reasons[..] {
+            if a == b && b == c {
+                s.row(&format!("{scope} stalls"), "unknown", a);
+                continue;
+            }
+        }
         for (res, f) in set.resources() {
             s.fact(
                 &format!("{scope} {res} stall"),
