@@ -216,6 +216,10 @@ impl Facts {
             }
         }
         lim("cgroup.path", self.cgroup.path.unknown_reason());
+        lim(
+            "cgroup.proc_cgroups",
+            self.cgroup.proc_cgroups.unknown_reason(),
+        );
         lim("cpu.limit", lr(&self.cpu.limit));
         lim("cpu.host_count", self.cpu.host_count.unknown_reason());
         lim("cpu.cpuset_count", self.cpu.cpuset_count.unknown_reason());
@@ -269,6 +273,14 @@ pub struct CgroupFacts {
     pub memory_dir: Option<String>,
     /// How the cgroup path was mapped onto the mounted hierarchy.
     pub resolution: Option<String>,
+    /// `/proc/cgroups`, the controller lines HotSpot reads before anything else (a kernel
+    /// without the v1 memory or cpuset controllers lists no line for them).
+    pub proc_cgroups: Fact<Vec<crate::parse::proc_cgroups::ControllerLine>>,
+    /// (CPU, memory) limits of the mount point's cgroup where the process's cgroup path could
+    /// not be placed under the mount (those limits are then unknown): what HotSpot falls back
+    /// to reading. Not serialised: it is not the process's limit.
+    #[serde(skip)]
+    pub mount_point_fallback: (Option<f64>, Option<u64>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 /// The file at the top of a snapshot that says what it is.
 pub const MANIFEST: &str = "ctune-snapshot.json";
 
+/// The path that could not be written; the OS error is its `source` (shown once, after it).
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: {source}")]
+#[error("{}", path.display())]
 pub struct WriteError {
     pub path: PathBuf,
     pub source: io::Error,

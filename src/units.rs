@@ -1,21 +1,29 @@
 //! Units for people: byte sizes and CPU amounts, as the report, the advice and the findings
 //! print them.
 
-/// `1536 MiB`-style sizes for people (binary units, as the JVM and Kubernetes `Mi` use).
+/// Sizes for people, one policy everywhere: MiB below 10 GiB (`1536 MiB`, `37.50 MiB`), GiB
+/// from 10 GiB (`16 GiB`, `13.24 GiB`), KiB and bytes below 1 MiB. Binary units, as the JVM and
+/// Kubernetes' `Mi` use; whole numbers without decimals, others with two below 100 of the unit
+/// and none above (`37.50 MiB`, `7823 MiB`).
 pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else if v.fract() == 0.0 {
-        format!("{v:.0} {}", UNITS[u])
+    const KIB: u64 = 1 << 10;
+    const MIB: u64 = 1 << 20;
+    const GIB: u64 = 1 << 30;
+    let (unit, name) = match n {
+        0 => return "0 MiB".to_owned(),
+        n if n < KIB => return format!("{n} B"),
+        n if n < MIB => (KIB, "KiB"),
+        n if n < 10 * GIB => (MIB, "MiB"),
+        _ => (GIB, "GiB"),
+    };
+    let v = n as f64 / unit as f64;
+    if n.is_multiple_of(unit) {
+        format!("{} {name}", n / unit)
+    } else if v >= 100.0 && unit != GIB {
+        // 7823 MiB, not 7822.97 MiB: hundredths of a MiB say nothing at that size.
+        format!("{v:.0} {name}")
     } else {
-        format!("{v:.2} {}", UNITS[u])
+        format!("{v:.2} {name}")
     }
 }
 
@@ -41,7 +49,15 @@ mod tests {
     #[test]
     fn human_units() {
         assert_eq!(super::bytes(512 << 20), "512 MiB");
-        assert_eq!(super::bytes(1536 << 20), "1.50 GiB");
+        assert_eq!(super::bytes(1536 << 20), "1536 MiB");
+        assert_eq!(super::bytes(8 << 30), "8192 MiB");
+        assert_eq!(super::bytes((10 << 30) - (1 << 20)), "10239 MiB");
+        assert_eq!(super::bytes(10 << 30), "10 GiB");
+        assert_eq!(super::bytes(13_553 << 20), "13.24 GiB");
+        assert_eq!(super::bytes(75 << 19), "37.50 MiB");
+        assert_eq!(super::bytes(8_202_986_000), "7823 MiB");
+        assert_eq!(super::bytes(256 << 10), "256 KiB");
+        assert_eq!(super::bytes(0), "0 MiB");
         assert_eq!(super::bytes(100), "100 B");
         assert_eq!(super::cores(1.5), "1.5");
         assert_eq!(super::cores(2.0), "2");

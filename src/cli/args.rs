@@ -22,6 +22,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Read /proc, /sys, /etc and the process environment from DIR instead of the live system
     /// (a `ctune snapshot`, or a fixture). Links inside DIR resolve inside DIR.
@@ -30,7 +31,7 @@ pub struct GlobalArgs {
 
     /// A data directory to inspect, besides the working directory, $TMPDIR or /tmp,
     /// $SPARK_LOCAL_DIRS and -Djava.io.tmpdir (repeatable)
-    #[arg(long = "path", global = true, value_name = "DIR")]
+    #[arg(long = "path", global = true, value_name = "DIR", value_parser = Utf8Path)]
     pub paths: Vec<String>,
 
     /// Override one detected fact: cpus=1.5, memory=2GiB (also 512Mi, 512M, bytes),
@@ -41,7 +42,7 @@ pub struct GlobalArgs {
     /// Output format (report: table, json, openmetrics, prometheus; jvm: table, json, flags, env, spark-conf;
     /// doctor: table, json; lint: text, json, sarif, junit, github; profiles: table, json;
     /// profiles show: toml, json). Each command's help lists its own.
-    #[arg(long, global = true, value_name = "F")]
+    #[arg(long, global = true, value_name = "F", value_parser = Suggest::formats(), hide_possible_values = true)]
     pub format: Option<String>,
 
     /// Colour: auto (only a terminal, never with NO_COLOR set or TERM=dumb; CLICOLOR_FORCE
@@ -113,6 +114,7 @@ fn no_format_arg(command: &'static str) -> clap::Arg {
         .value_name("F")
         .hide(true)
         .global(true)
+        .value_hint(clap::ValueHint::Other)
         .value_parser(move |_: &str| -> Result<String, String> {
             Err(format!(
                 "`ctune {command}` prints no document, so it takes no --format"
@@ -188,8 +190,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct JvmArgs {
-    /// A built-in profile name or a path to a profile TOML file
-    #[arg(long, default_value = "default", value_name = "NAME|FILE")]
+    /// A built-in profile name (`ctune profiles` lists them) or a path to a profile TOML file
+    #[arg(long, default_value = "default", value_name = "NAME|FILE", value_parser = Suggest::profiles(), hide_possible_values = true)]
     pub profile: String,
 
     /// Override one profile setting, e.g. memory.threads=400 or gc.goal=latency (repeatable)
@@ -209,7 +211,8 @@ pub struct JvmArgs {
 pub enum ProfilesAction {
     /// Print one profile, resolved (extends and defaults applied), as TOML
     Show {
-        /// A built-in profile name or a path to a profile TOML file
+        /// A built-in profile name (`ctune profiles` lists them) or a path to a profile TOML file
+        #[arg(value_parser = Suggest::profiles(), hide_possible_values = true)]
         name: String,
         /// Override one setting, as `ctune jvm --set`
         #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -227,7 +230,7 @@ pub struct LintArgs {
     pub fail_on: FailOn,
 
     /// Suppress one finding id (repeatable)
-    #[arg(long = "allow", value_name = "ID")]
+    #[arg(long = "allow", value_name = "ID", value_parser = Suggest::finding_ids(), hide_possible_values = true)]
     pub allow: Vec<String>,
 
     /// The file SARIF, JUnit and GitHub annotations point at (a Dockerfile or manifest)
@@ -254,8 +257,8 @@ pub enum Inject {
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
-    /// A built-in profile name or a path to a profile TOML file
-    #[arg(long, default_value = "default", value_name = "NAME|FILE")]
+    /// A built-in profile name (`ctune profiles` lists them) or a path to a profile TOML file
+    #[arg(long, default_value = "default", value_name = "NAME|FILE", value_parser = Suggest::profiles(), hide_possible_values = true)]
     pub profile: String,
 
     /// Override one profile setting (repeatable)
@@ -285,4 +288,84 @@ pub struct ExecArgs {
     /// The command and its arguments (bytes passed through untouched)
     #[arg(last = true, required = true, value_name = "CMD [ARGS]...", value_parser = clap::value_parser!(std::ffi::OsString))]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// `--path DIR` as text. The probe reports each data directory by name in JSON, which is
+/// UTF-8, so a name that is not is refused with why (clap's own message names no option).
+#[derive(Clone)]
+struct Utf8Path;
+
+impl clap::builder::TypedValueParser for Utf8Path {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        value.to_str().map(str::to_owned).ok_or_else(|| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidUtf8,
+                format!(
+                    "--path {}: the name is not UTF-8; ctune names data directories in its \
+                     output as text, so give a UTF-8 path to it (a symbolic link will do)",
+                    std::path::Path::new(value).display()
+                ),
+            )
+        })
+    }
+}
+
+/// A value that may be anything, with the values worth suggesting: shell completions offer
+/// them (profile names, finding ids) instead of file names, help does not list them as the
+/// only ones, and the command checks the value itself (a profile may be a file; `lint` names
+/// every id when one is misspelt).
+#[derive(Clone)]
+pub struct Suggest(fn() -> Vec<&'static str>);
+
+impl Suggest {
+    pub fn profiles() -> Self {
+        Suggest(crate::jvm::profile::builtin_names)
+    }
+
+    /// Every command's formats, for the global `--format` given before the command.
+    pub fn formats() -> Self {
+        Suggest(|| {
+            let mut all: Vec<&str> = Vec::new();
+            for f in FORMATS.iter().flat_map(|(_, f)| f.iter()) {
+                if !all.contains(f) {
+                    all.push(f);
+                }
+            }
+            all
+        })
+    }
+
+    pub fn finding_ids() -> Self {
+        Suggest(|| crate::findings::RULES.iter().map(|r| r.id).collect())
+    }
+}
+
+impl clap::builder::TypedValueParser for Suggest {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            (self.0)()
+                .into_iter()
+                .map(clap::builder::PossibleValue::new),
+        ))
+    }
 }

@@ -43,17 +43,11 @@ pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
         "json" => render::jvm::json(&advice),
         "flags" => render::jvm::flags(&advice),
         "env" => render::jvm::env(&advice),
-        "spark-conf" => {
-            let limit = facts
-                .memory
-                .limit
-                .value()
-                .unwrap_or(advice.recommended.budget.total());
-            render::jvm::spark_conf(&advice, limit)
-        }
+        "spark-conf" => render::jvm::spark_conf(&advice, facts.memory.limit.value()),
         _ => {
             let term = super::term::stdout(g.color);
-            let text = render::jvm::table(&advice, term.width, term.color);
+            let text =
+                render::jvm::table(&advice, facts.memory.limit.value(), term.width, term.color);
             super::term::print(term, &text);
             return Ok(exit::OK);
         }

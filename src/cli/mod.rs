@@ -117,7 +117,11 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Snapshot { dir } => snapshot::run(&cli.global, &dir),
         Command::Completions { shell } => {
             let mut cmd = args::command();
-            clap_complete::generate(shell, &mut cmd, "ctune", &mut std::io::stdout());
+            // Into a buffer first: clap_complete panics when its writer fails (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "ctune", &mut script);
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(&script);
             Ok(exit::OK)
         }
     }
@@ -135,11 +139,21 @@ pub fn open_root(g: &GlobalArgs) -> anyhow::Result<Root> {
 }
 
 fn check_root(dir: &Path) -> anyhow::Result<()> {
-    if !dir.is_dir() {
-        return Err(cannot_inspect(format!(
-            "--root {}: not a directory",
-            dir.display()
-        )));
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(cannot_inspect(format!(
+                "--root {}: a file, not a directory (give a `ctune snapshot` directory or a system root)",
+                dir.display()
+            )))
+        }
+        Err(e) => {
+            return Err(cannot_inspect(format!(
+                "--root {}: {}",
+                dir.display(),
+                os_error(&e)
+            )))
+        }
     }
     if !dir.join("proc").is_dir() {
         return Err(cannot_inspect(format!(
@@ -148,6 +162,22 @@ fn check_root(dir: &Path) -> anyhow::Result<()> {
         )));
     }
     Ok(())
+}
+
+/// An I/O error as a person reads it: "no such file or directory", without Rust's
+/// "(os error 2)" suffix.
+pub fn os_error(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_owned(),
+                None => s,
+            }
+        }
+    }
 }
 
 /// The `--format` value, checked against what the command accepts ([`args::FORMATS`]; clap

@@ -12,6 +12,55 @@ pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     jvm_without_container_support(cx, out);
     cpu_count_from_shares(cx, out);
     heap_exceeds_memory_limit(cx, out);
+    budget_exceeds_limit(cx, out);
+}
+
+/// The advisor's "too small even after squeezing" warning, as a finding: the budget's parts
+/// at their floors still add up to more than the limit. Said only where a Java is known (the
+/// other JVM checks are skipped too) and the user has not set the heap (then
+/// heap-exceeds-memory-limit speaks about their own setting).
+fn budget_exceeds_limit(cx: &Ctx, out: &mut Vec<Finding>) {
+    let Limit::Limited { value, source, .. } = &cx.facts.memory.limit else {
+        return;
+    };
+    if cx.java.is_none() || cx.user.max_heap().is_some() {
+        return;
+    }
+    let b = &cx.advice.recommended.budget;
+    let (limit, total) = (*value, b.total());
+    if total <= limit {
+        return;
+    }
+    out.push(Finding {
+        id: "jvm-budget-exceeds-limit",
+        severity: Severity::Warning,
+        title: format!(
+            "The {} limit is too small for the {} profile: its JVM needs {}",
+            size(limit),
+            cx.advice.profile,
+            size(total)
+        ),
+        detail: format!(
+            "Even with every part squeezed to its floor, the heap ({}) and what is not heap (metaspace {}, code cache {}, thread stacks {}, direct buffers {}, page cache reserve {}, headroom {}) add up to {}, {} over the limit. Under load the JVM's memory grows toward that total and the kernel OOM-kills it (exit 137).",
+            size(b.heap),
+            size(b.metaspace),
+            size(b.code_cache),
+            size(b.thread_stacks),
+            size(b.direct),
+            size(b.page_cache_reserve),
+            size(b.headroom),
+            size(total),
+            size(total - limit)
+        ),
+        fix: format!(
+            "Raise the memory limit to at least {}, or give the profile less to reserve: fewer threads (--set memory.threads=...), fewer classes (memory.loaded_classes), smaller direct buffers (memory.direct_mib); `ctune jvm` shows the budget.",
+            size(total)
+        ),
+        evidence: vec![
+            format!("{source}: {limit}"),
+            format!("ctune jvm --profile {}: budget total {total}", cx.advice.profile),
+        ],
+    });
 }
 
 /// Where the version came from, for the evidence.
@@ -88,7 +137,38 @@ fn jvm_blind_to_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
         }
         evidence.push(format!("{source}: {}", cpus(*value)));
     }
-    let why = if off {
+    // The JDK reads this cgroup version, but its detection failed on /proc/cgroups.
+    let reads_version = match cg {
+        CgroupVersion::V1 => v.reads_cgroup_v1(),
+        _ => v.reads_cgroup_v2(),
+    };
+    let proc_cgroups_cause = (!off && reads_version)
+        .then(|| cx.advice.jvm_view.blind_reason.clone())
+        .flatten();
+    if let Some(r) = &cx.advice.jvm_view.will_not_start {
+        severity = Severity::Error;
+        effects.insert(0, format!("does not start at all ({r})"));
+    }
+    if proc_cgroups_cause.is_some() {
+        if let Some(lines) = f.cgroup.proc_cgroups.known() {
+            let listed: Vec<String> = lines
+                .iter()
+                .filter(|l| crate::jvm::ergonomics::REQUIRED_CONTROLLERS.contains(&l.name.as_str()))
+                .map(|l| {
+                    format!(
+                        "{} (hierarchy {}, enabled {})",
+                        l.name,
+                        l.hierarchy,
+                        u8::from(l.enabled)
+                    )
+                })
+                .collect();
+            evidence.push(format!("/proc/cgroups lists: {}", listed.join(", ")));
+        }
+    }
+    let why = if let Some(cause) = &proc_cgroups_cause {
+        format!("its container detection gave up: {cause}")
+    } else if off {
         let o = cx
             .user
             .options
@@ -107,13 +187,19 @@ fn jvm_blind_to_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
     let flags = advised(
         cx.advice,
         &[
+            "-XX:-UseContainerSupport",
             "-Xmx",
             "-XX:ActiveProcessorCount",
             "-XX:ParallelGCThreads",
             "-XX:CICompilerCount",
         ],
     );
-    let mut fix = if off {
+    let mut fix = if proc_cgroups_cause.is_some() {
+        match cg {
+            CgroupVersion::V2 => "Upgrade to a JDK with JDK-8349988 (25; 11.0.32), which finds cgroup v2 without /proc/cgroups".to_owned(),
+            _ => "Run on a kernel that lists (and enables) the cpu, cpuset, cpuacct and memory v1 controllers in /proc/cgroups, or move to cgroup v2 with JDK 25".to_owned(),
+        }
+    } else if off {
         "Remove -XX:-UseContainerSupport from the options".to_owned()
     } else {
         format!("Upgrade the JDK to {}", upgrade_for(cg))
@@ -129,7 +215,11 @@ fn jvm_blind_to_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
     out.push(Finding {
         id: "jvm-blind-to-cgroup",
         severity,
-        title: format!("JDK {v} does not read the cgroup {} limits", cg.as_str()),
+        title: if proc_cgroups_cause.is_some() {
+            format!("JDK {v} does not read the cgroup {} limits: /proc/cgroups lacks a controller it requires", cg.as_str())
+        } else {
+            format!("JDK {v} does not read the cgroup {} limits", cg.as_str())
+        },
         detail: format!(
             "JDK {v} sees the host, not the container: {why}. It {}.",
             super::list(&effects)
@@ -319,17 +409,26 @@ fn heap_exceeds_memory_limit(cx: &Ctx, out: &mut Vec<Finding>) {
             size(limit)
         ),
         detail: format!(
-            "{} (from {}) gives the heap {}{how}, which leaves {} of the {} limit for everything that is not heap: metaspace, the code cache, thread stacks, direct buffers and GC structures need at least {} here. The kernel OOM-kills the JVM (exit 137) before the heap fills and before it can throw OutOfMemoryError.",
+            "{} (from {}) gives the heap {}{how}, which leaves {} of the {} limit for everything that is not heap. The budget for this profile puts that at {} (metaspace {}, code cache {}, thread stacks {}, direct buffers {}, page cache reserve {}, headroom {}); less than {} left is an error here (the budget, or a quarter of the limit if that is less). The kernel OOM-kills the JVM (exit 137) before the heap fills and before it can throw OutOfMemoryError.",
             opt.option,
             opt.source,
             size(heap),
             size(left),
             size(limit),
+            size(b.non_heap()),
+            size(b.metaspace),
+            size(b.code_cache),
+            size(b.thread_stacks),
+            size(b.direct),
+            size(b.page_cache_reserve),
+            size(b.headroom),
             size(needed)
         ),
         fix: format!(
-            "Lower the heap to what the limit leaves: `-Xmx{}m` for this limit and profile (`ctune jvm` shows the budget), or raise the memory limit to at least {}.",
+            "Lower the heap to what the budget leaves: `-Xmx{}m` is the {} limit less the {} the budget keeps for what is not heap (`ctune jvm` shows each part). Or raise the memory limit to at least {}.",
             budget_heap >> 20,
+            size(limit),
+            size(limit.saturating_sub(budget_heap)),
             size(heap + needed)
         ),
         evidence: vec![
@@ -366,6 +465,34 @@ mod tests {
         f.jvm = None;
         let got = ids(&f, &[]);
         assert!(!got.contains(&"jvm-blind-to-cgroup"), "{got:?}");
+    }
+
+    /// A JDK that reads the cgroup version but whose detection gives up on /proc/cgroups: the
+    /// finding names that cause, and the crash when there is one.
+    #[test]
+    fn blind_because_of_proc_cgroups() {
+        let mut f = container();
+        f.cgroup.version = CgroupVersion::V1;
+        set_java(&mut f, "17.0.15");
+        assert!(!ids(&f, &[]).contains(&"jvm-blind-to-cgroup"));
+        f.cgroup.proc_cgroups = crate::facts::Fact::Known(crate::parse::proc_cgroups::parse(
+            "cpu 1 1 1\ncpuacct 2 1 1\nmemory 4 3 1\n",
+        ));
+        let x = finding(&f, &[], "jvm-blind-to-cgroup");
+        assert!(x.title.contains("/proc/cgroups"), "{}", x.title);
+        assert!(x.detail.contains("'cpuset'"), "{}", x.detail);
+        assert!(
+            x.evidence
+                .iter()
+                .any(|e| e.starts_with("/proc/cgroups lists: cpu (hierarchy 1")),
+            "{:?}",
+            x.evidence
+        );
+        set_java(&mut f, "21.0.8");
+        let x = finding(&f, &[], "jvm-blind-to-cgroup");
+        assert_eq!(x.severity, Severity::Error);
+        assert!(x.detail.contains("does not start"), "{}", x.detail);
+        assert!(x.fix.contains("-XX:-UseContainerSupport"), "{}", x.fix);
     }
 
     #[test]
@@ -425,7 +552,20 @@ mod tests {
         );
         assert_eq!(x.severity, Severity::Error);
         assert_eq!(x.evidence[0], "-Xmx2g (command line)");
-        assert!(x.detail.contains("leaves 0 B"), "{}", x.detail);
+        assert!(x.detail.contains("leaves 0 MiB"), "{}", x.detail);
+        // The numbers it names add up: what is left, the budget for what is not heap, the
+        // threshold, and a fix whose -Xmx leaves exactly what it says.
+        assert!(x.detail.contains("less than 512 MiB left"), "{}", x.detail);
+        let b = advice(&f, &[]).recommended.budget;
+        assert!(
+            x.fix.contains(&format!(
+                "`-Xmx{}m` is the 2048 MiB limit less the {}",
+                b.heap >> 20,
+                crate::units::bytes((2048 << 20) - b.heap)
+            )),
+            "{}",
+            x.fix
+        );
         assert!(!ids(&f, &["-Xmx1g"]).contains(&"heap-exceeds-memory-limit"));
         assert!(ids(&f, &["-XX:MaxRAMPercentage=95"]).contains(&"heap-exceeds-memory-limit"));
         assert!(!ids(&f, &["-XX:MaxRAMPercentage=70"]).contains(&"heap-exceeds-memory-limit"));
@@ -433,5 +573,38 @@ mod tests {
         let mut f = container();
         f.memory.limit = Limit::unlimited("max");
         assert!(!ids(&f, &["-Xmx64g"]).contains(&"heap-exceeds-memory-limit"));
+    }
+
+    #[test]
+    fn a_limit_too_small_for_the_profile_is_a_finding() {
+        let mut f = container();
+        f.memory.limit = Limit::Limited {
+            value: 128 << 20,
+            source: "/sys/fs/cgroup/memory.max".into(),
+            inherited: false,
+            note: None,
+            own: None,
+        };
+        let x = finding(&f, &[], "jvm-budget-exceeds-limit");
+        let total = advice(&f, &[]).recommended.budget.total();
+        assert!(total > 128 << 20);
+        assert_eq!(x.severity, Severity::Warning);
+        assert!(
+            x.title
+                .contains(&format!("needs {}", crate::units::bytes(total))),
+            "{}",
+            x.title
+        );
+        // The advisor says the same under `ctune jvm`.
+        assert!(advice(&f, &[])
+            .warnings
+            .iter()
+            .any(|w| w.contains("too small for the default profile even after squeezing")));
+        // The user's own heap: heap-exceeds-memory-limit speaks instead.
+        assert!(!ids(&f, &["-Xmx100m"]).contains(&"jvm-budget-exceeds-limit"));
+        // 2 GiB fits; no Java known, no JVM finding.
+        assert!(!ids(&container(), &[]).contains(&"jvm-budget-exceeds-limit"));
+        f.jvm = None;
+        assert!(!ids(&f, &[]).contains(&"jvm-budget-exceeds-limit"));
     }
 }

@@ -193,6 +193,14 @@ pub const RULES: &[Rule] = &[
         help: "Lower -Xmx to what the limit leaves after off-heap memory (ctune jvm computes it), or raise the limit.",
     },
     Rule {
+        id: "jvm-budget-exceeds-limit",
+        severity: Severity::Warning,
+        name: "JvmBudgetExceedsLimit",
+        summary: "The memory limit is too small for the profile's JVM even after squeezing every part of the budget to its floor.",
+        description: "ctune divides the limit between the heap and what is not heap (metaspace, code cache, thread stacks, direct buffers, page cache reserve, headroom) and squeezes the latter toward floors on small limits; past that, the JVM's memory adds up to more than the limit and the kernel may OOM-kill it under load. The same warning `ctune jvm` prints under its budget.",
+        help: "Raise the memory limit to the budget's total, or lower what the profile reserves: --set memory.threads=..., memory.loaded_classes=..., memory.direct_mib=... (ctune jvm shows the budget).",
+    },
+    Rule {
         id: "data-dir-on-loop-device",
         severity: Severity::Warning,
         name: "DataDirOnLoopDevice",
@@ -391,7 +399,7 @@ pub(crate) fn list(items: &[String]) -> String {
     }
 }
 
-/// `1.50 GiB`-style sizes (binary units, as the JVM and Kubernetes `Mi` use).
+/// Sizes for people: [`crate::units::bytes`]'s one policy (MiB below 10 GiB, GiB above).
 pub(crate) use crate::units::bytes as size;
 
 /// A number of cores without trailing zeros: `1.5`, `2`, `0.333`.

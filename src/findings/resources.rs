@@ -150,13 +150,21 @@ fn limit_in_parent_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
         let mut missed = Vec::new();
         let mut seen = Vec::new();
         if let Some((c, _)) = cpu {
+            let n = u64::from(view.active_processor_count);
             if view.cpu_limit_seen.is_some() {
                 seen.push(format!("the {} limit", cpus(c)));
+            } else if n == cores_ceil(c) {
+                // Blind to the limit, but the CPUs it counts come to the same number.
+                seen.push(format!(
+                    "{} (it counts the CPUs it may run on, which here is what the {} limit gives)",
+                    plural_cpus(n),
+                    cpus(c)
+                ));
             } else {
                 missed.push(format!(
-                    "sizes itself for {} CPUs instead of {}",
-                    view.active_processor_count,
-                    cores_ceil(c)
+                    "sizes itself for {} where the limit gives {}",
+                    plural_cpus(n),
+                    plural_cpus(cores_ceil(c))
                 ));
             }
         }
@@ -223,6 +231,11 @@ fn limit_in_parent_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
         fix,
         evidence,
     });
+}
+
+/// `1 CPU`, `2 CPUs`.
+fn plural_cpus(n: u64) -> String {
+    format!("{n} CPU{}", if n == 1 { "" } else { "s" })
 }
 
 fn cores_ceil(c: f64) -> u64 {
@@ -558,11 +571,21 @@ mod tests {
         let x = finding(&f, &[], "limit-in-parent-cgroup");
         assert_eq!(x.severity, Severity::Warning);
         assert!(
-            x.detail.contains("sizes itself for 8 CPUs instead of 1"),
+            x.detail
+                .contains("sizes itself for 8 CPUs where the limit gives 1 CPU"),
             "{}",
             x.detail
         );
         assert!(x.detail.contains("(/sys/fs/cgroup/p)"), "{}", x.detail);
+        // Blind to the limit, but it may run on only as many CPUs as the limit gives: the
+        // JVM ends up with the same count, so nothing to warn about, and no "2 instead of 2".
+        let mut same = f.clone();
+        same.cpu.cpuset_count = Fact::Known(1);
+        same.cpu.host_count = Fact::Known(1);
+        let x = finding(&same, &[], "limit-in-parent-cgroup");
+        assert_eq!(x.severity, Severity::Info, "{}", x.detail);
+        assert!(!x.detail.contains("where the limit gives"), "{}", x.detail);
+        assert!(x.detail.contains("sees 1 CPU (it counts"), "{}", x.detail);
         set_java(&mut f, "24.0.1");
         assert_eq!(
             finding(&f, &[], "limit-in-parent-cgroup").severity,

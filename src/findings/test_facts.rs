@@ -21,6 +21,8 @@ pub fn container() -> Facts {
             cpu_dir: Some("/sys/fs/cgroup".into()),
             memory_dir: Some("/sys/fs/cgroup".into()),
             resolution: None,
+            proc_cgroups: Fact::NotApplicable,
+            mount_point_fallback: (None, None),
         },
         cpu: CpuFacts {
             limit: Limit::limited(2.0, "/sys/fs/cgroup/cpu.max"),

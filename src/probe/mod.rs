@@ -84,9 +84,10 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
     let mut notes = Vec::new();
     let shared = read_shared(root, opts.env.as_ref(), &mut notes);
     let host_total = host_memory(root, &shared.mounts);
-    let (cgroup_facts, layout) = cgroup_section(root, &shared, &mut notes);
-    let cpu = cpu_section(root, &shared, &layout, opts);
-    let memory = memory_section(root, &layout, host_total, opts);
+    let (mut cgroup_facts, layout) = cgroup_section(root, &shared, &mut notes);
+    let (cpu, cpu_fallback) = cpu_section(root, &shared, &layout, opts);
+    let (memory, memory_fallback) = memory_section(root, &layout, host_total, opts);
+    cgroup_facts.mount_point_fallback = (cpu_fallback, memory_fallback);
     let identity = identity::collect(root, &shared, opts.lean);
     let (namespaces, container, mounts, security, host) = if opts.lean {
         (
@@ -271,6 +272,11 @@ fn cgroup_section(
         cpu_dir: layout.cpu.as_ref().map(|h| h.leaf.clone()),
         memory_dir: layout.memory.as_ref().map(|h| h.leaf.clone()),
         resolution: main.map(|h| h.resolution.describe().to_owned()),
+        mount_point_fallback: (None, None),
+        proc_cgroups: match root.read_string("/proc/cgroups") {
+            Ok(t) => Fact::Known(parse::proc_cgroups::parse(&t)),
+            Err(e) => Fact::Unknown(e.to_string()),
+        },
     };
     (facts, layout)
 }
@@ -295,7 +301,13 @@ fn cpuset_count(root: &Root, shared: &Shared, layout: &cgroup::Layout) -> Fact<u
     }
 }
 
-fn cpu_section(root: &Root, shared: &Shared, layout: &cgroup::Layout, opts: &Options) -> CpuFacts {
+/// The CPU facts, and the mount point's limit where the process's path was untranslatable.
+fn cpu_section(
+    root: &Root,
+    shared: &Shared,
+    layout: &cgroup::Layout,
+    opts: &Options,
+) -> (CpuFacts, Option<f64>) {
     let mut cpuset = cpuset_count(root, shared, layout);
     // A lean probe needs the host's count only as the fallback for an unknown cpuset.
     let host_count: Fact<u32> = if opts.lean && cpuset.known().is_some() {
@@ -315,6 +327,7 @@ fn cpu_section(root: &Root, shared: &Shared, layout: &cgroup::Layout, opts: &Opt
         Some(h) => cgroup::read_cpu(root, h, opts.lean),
         None => cgroup::CgroupCpu {
             limit: Limit::unknown(not_visible("cpu", layout)),
+            mount_point_fallback: None,
             shares: Fact::NotApplicable,
             weight: Fact::NotApplicable,
             throttling: Fact::NotApplicable,
@@ -325,7 +338,7 @@ fn cpu_section(root: &Root, shared: &Shared, layout: &cgroup::Layout, opts: &Opt
         None => cg.limit,
     };
     let (effective_count, effective_count_floor) = effective_counts(&limit, &cpuset);
-    CpuFacts {
+    let facts = CpuFacts {
         limit,
         host_count,
         cpuset_count: cpuset,
@@ -334,7 +347,8 @@ fn cpu_section(root: &Root, shared: &Shared, layout: &cgroup::Layout, opts: &Opt
         shares: cg.shares,
         weight: cg.weight,
         throttling: cg.throttling,
-    }
+    };
+    (facts, cg.mount_point_fallback)
 }
 
 /// Why a controller's limits cannot be read when no hierarchy holds it. Never "unlimited": a
@@ -376,13 +390,14 @@ fn memory_section(
     layout: &cgroup::Layout,
     host_total: Fact<u64>,
     opts: &Options,
-) -> MemoryFacts {
+) -> (MemoryFacts, Option<u64>) {
     let ram = host_total.known().copied();
     let cg = layout
         .memory
         .as_ref()
         .map(|h| cgroup::read_memory(root, h, ram, opts.lean));
     let na = || Fact::NotApplicable;
+    let fallback = cg.as_ref().and_then(|c| c.mount_point_fallback);
     let (mut limit, high, swap_limit, stats, oom_kills) = match cg {
         Some(c) => (c.limit, c.high, c.swap_limit, Some(c.stats), c.oom_kills),
         None => (
@@ -412,7 +427,7 @@ fn memory_section(
         (Fact::Unknown(r), _) | (_, Fact::Unknown(r)) => Fact::Unknown(r.clone()),
         _ => Fact::NotApplicable,
     };
-    MemoryFacts {
+    let facts = MemoryFacts {
         limit,
         high,
         swap_limit,
@@ -427,5 +442,6 @@ fn memory_section(
         writeback_bytes: s.writeback,
         working_set_bytes: working_set,
         oom_kills,
-    }
+    };
+    (facts, fallback)
 }

@@ -57,10 +57,17 @@ pub(super) fn collect(
             notes.push(format!("{role} {path:?} is not an absolute path; skipped"));
             continue;
         }
+        if root.is_file(&path) {
+            notes.push(format!(
+                "{role} {path}: a regular file, not a directory; skipped"
+            ));
+            continue;
+        }
         let canonical = match root.canonicalize(&path) {
             Ok(c) => c,
             Err(e) => {
-                notes.push(format!("{role} {path}: {e}"));
+                // The error names the path already.
+                notes.push(format!("{role} {e}"));
                 continue;
             }
         };

@@ -9,7 +9,6 @@ use crate::facts::{Fact, Facts, Limit};
 use crate::findings::{counts, Counts, Finding, Severity};
 use crate::jvm::advise::Advice;
 use crate::jvm::ergonomics::JvmView;
-use comfy_table::{presets::UTF8_BORDERS_ONLY, ColumnConstraint, ContentArrangement, Table, Width};
 use serde::Serialize;
 
 // ---- doctor: summary --------------------------------------------------------------------
@@ -130,16 +129,13 @@ fn summary_rows(f: &Facts, a: &Advice) -> Vec<(&'static str, String)> {
         v if f.cgroup.hybrid => format!("cgroup {v} (hybrid)"),
         v => format!("cgroup {v}"),
     };
+    // The contract's "unknown" hypervisor is a known fact: virtualised, by one not named.
     let hv = match &f.host.hypervisor {
-        Fact::Known(h) if h == "unknown" => ", in a VM",
-        Fact::Known(_) => ", in a VM",
-        _ => "",
-    };
-    let hv_name = match &f.host.hypervisor {
-        Fact::Known(h) if h != "unknown" => format!(" ({h})"),
+        Fact::Known(h) if h == "unknown" => ", in a VM (hypervisor not named)".to_owned(),
+        Fact::Known(h) => format!(", in a VM ({h})"),
         _ => String::new(),
     };
-    rows.push(("where", format!("{place}, {cg}{hv}{hv_name}")));
+    rows.push(("where", format!("{place}, {cg}{hv}")));
 
     let host = f
         .cpu
@@ -267,11 +263,18 @@ fn summary_rows(f: &Facts, a: &Advice) -> Vec<(&'static str, String)> {
     };
     rows.push(("java", java));
 
-    let dirs: Vec<String> = f
+    let mut dirs: Vec<String> = f
         .mounts
         .iter()
         .map(|m| format!("{} {} {}", m.path, m.kind.as_str(), m.fs_type))
         .collect();
+    // A directory asked for with --path that could not be inspected says why, here too.
+    dirs.extend(
+        f.notes
+            .iter()
+            .filter(|n| n.starts_with("--path "))
+            .map(|n| n.trim_start_matches("--path ").to_owned()),
+    );
     rows.push((
         "data dirs",
         if dirs.is_empty() {
@@ -299,14 +302,11 @@ fn counts_line(c: &Counts) -> String {
 pub fn table(f: &Facts, a: &Advice, findings: &[Finding], color: bool, width: usize) -> String {
     let bold = anstyle::Style::new().bold();
     let mut out = String::new();
-    let mut t = Table::new();
-    t.load_preset(UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(u16::try_from(width).unwrap_or(u16::MAX));
-    t.set_constraints(vec![ColumnConstraint::Absolute(Width::Fixed(11))]);
-    for (k, v) in summary_rows(f, a) {
-        t.add_row(vec![k.to_owned(), v]);
-    }
+    let rows = summary_rows(f, a)
+        .into_iter()
+        .map(|(k, v)| vec![k.to_owned(), v])
+        .collect();
+    let t = super::table::fit(None, rows, width, &[9]);
     out.push_str(&t.to_string());
     out.push('\n');
     let c = counts(findings);

@@ -65,25 +65,11 @@ fn yes_no(b: bool) -> String {
 
 /// The report as one table no wider than `width` columns (the terminal's).
 pub fn report(f: &Facts, width: usize) -> String {
-    let w = u16::try_from(width).unwrap_or(u16::MAX);
-    let mut t = Table::new();
-    t.load_preset(UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(w);
-    t.set_header(vec!["", "value", "from / why"]);
-    // Names and values are short; the explanation takes what is left.
-    t.set_constraints(vec![
-        ColumnConstraint::UpperBoundary(Width::Fixed((w / 4).clamp(12, 22))),
-        ColumnConstraint::UpperBoundary(Width::Fixed((w / 3).max(14))),
-    ]);
+    let mut rows: Vec<[String; 3]> = Vec::new();
     let mut add = |title: &str, s: Section| {
-        t.add_row(vec![
-            Cell::new(format!("[{title}]")),
-            Cell::new(""),
-            Cell::new(""),
-        ]);
+        rows.push([format!("[{title}]"), String::new(), String::new()]);
         for [a, b, c] in s.rows {
-            t.add_row(vec![format!("  {a}"), b, c]);
+            rows.push([format!("  {a}"), b, c]);
         }
     };
 
@@ -109,6 +95,12 @@ pub fn report(f: &Facts, width: usize) -> String {
             r.as_str(),
         );
     }
+    s.fact(
+        "/proc/cgroups",
+        &c.proc_cgroups,
+        crate::jvm::ergonomics::proc_cgroups_summary,
+        "controllers HotSpot requires",
+    );
     add("cgroup", s);
 
     let mut s = Section::new();
@@ -320,6 +312,11 @@ pub fn report(f: &Facts, width: usize) -> String {
 
     let mut s = Section::new();
     match &f.host.hypervisor {
+        Fact::Known(h) if h == "unknown" => s.row(
+            "hypervisor",
+            "unknown (not named)",
+            "virtualised: the cpuinfo 'hypervisor' flag is set, but neither DMI nor /sys/hypervisor names it",
+        ),
         Fact::Known(h) => s.row(
             "hypervisor",
             h.as_str(),
@@ -389,7 +386,7 @@ pub fn report(f: &Facts, width: usize) -> String {
         }
         add("notes", s);
     }
-    let mut out = t.to_string();
+    let mut out = layout(rows, width).to_string();
     out.push('\n');
     out
 }
@@ -494,4 +491,92 @@ fn signed_bytes(r: f64) -> String {
     } else {
         format!("+{b}")
     }
+}
+
+/// The three columns within `width`: names as they are (narrow), values up to a third of
+/// what is left, the explanation the rest.
+fn layout(rows: Vec<[String; 3]>, width: usize) -> Table {
+    let room = room(width, 3);
+    let name_w = room / 4;
+    let value_w = ((room - name_w.min(longest(&rows, 0))) / 3).max(5);
+    let rows: Vec<Vec<String>> = rows.into_iter().map(Vec::from).collect();
+    let header = ["", "value", "from / why"].map(String::from).to_vec();
+    fit(Some(header), rows, width, &[name_w, value_w])
+}
+
+/// What `n` columns leave for their text within `width`: two borders, `n - 1` column
+/// separators (spaces in this preset) and one space of padding each side of every column.
+pub(crate) fn room(width: usize, n: usize) -> usize {
+    width.saturating_sub(2 + (n - 1) + 2 * n).max(8 * n)
+}
+
+fn longest<R: AsRef<[String]>>(rows: &[R], i: usize) -> usize {
+    rows.iter()
+        .filter_map(|r| r.as_ref().get(i))
+        .flat_map(|c| c.lines())
+        .map(textwrap::core::display_width)
+        .max()
+        .unwrap_or(0)
+}
+
+/// A borderless-inside table no wider than `width`: every column but the last at most its
+/// `caps` entry (and no wider than its longest cell), the last the rest. Cells are wrapped here
+/// (at spaces, and after a `/` inside a long path) so that comfy-table has nothing left to cut
+/// mid-word. A first-column cell indented by two spaces keeps the indent on its first line.
+pub(crate) fn fit(
+    header: Option<Vec<String>>,
+    rows: Vec<Vec<String>>,
+    width: usize,
+    caps: &[usize],
+) -> Table {
+    use super::text::wrap;
+    let n = caps.len() + 1;
+    let room = room(width, n);
+    let mut widths: Vec<usize> = caps
+        .iter()
+        .enumerate()
+        .map(|(i, &cap)| {
+            let head = header.as_ref().map_or(0, |h| longest(&[h], i));
+            longest(&rows, i).max(head).max(1).min(cap.max(4))
+        })
+        .collect();
+    let used: usize = widths.iter().sum();
+    widths.push(room.saturating_sub(used).max(8));
+    let cell = |i: usize, text: &str| -> String {
+        let w = widths[i];
+        let lines = match text.strip_prefix("  ") {
+            Some(t) if i == 0 => wrap(t, w, 2, 4),
+            _ => text.lines().flat_map(|l| wrap(l, w, 0, 0)).collect(),
+        };
+        lines.join("\n")
+    };
+    let wrapped = longest(&rows, n - 1) > widths[n - 1];
+    let mut t = Table::new();
+    t.load_preset(UTF8_BORDERS_ONLY)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    if let Some(h) = header {
+        t.set_header(
+            h.iter()
+                .enumerate()
+                .map(|(i, c)| Cell::new(cell(i, c)))
+                .collect::<Vec<_>>(),
+        );
+    }
+    for r in rows {
+        t.add_row(
+            r.iter()
+                .enumerate()
+                .map(|(i, c)| cell(i, c))
+                .collect::<Vec<_>>(),
+        );
+    }
+    // Text that had to be wrapped fills the width, as a paragraph would, instead of ending at
+    // its longest wrapped line.
+    if wrapped {
+        let last = u16::try_from(widths[n - 1] + 2).unwrap_or(u16::MAX);
+        if let Some(c) = t.column_mut(n - 1) {
+            c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(last)));
+        }
+    }
+    t
 }

@@ -13,6 +13,7 @@ pub fn wrap(text: &str, width: usize, first: usize, rest: usize) -> Vec<String> 
         .initial_indent(&first)
         .subsequent_indent(&rest)
         .break_words(true)
+        .word_separator(textwrap::WordSeparator::Custom(words_and_path_parts))
         .word_splitter(textwrap::WordSplitter::NoHyphenation);
     let lines: Vec<String> = textwrap::wrap(text, opts)
         .into_iter()
@@ -23,6 +24,37 @@ pub fn wrap(text: &str, width: usize, first: usize, rest: usize) -> Vec<String> 
     } else {
         lines
     }
+}
+
+/// Words at spaces, and a path's parts after each `/`, so that a long path breaks where a
+/// reader expects (`/sys/fs/cgroup/` + `memory.max`) rather than at the line's last column.
+fn words_and_path_parts(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    use textwrap::core::Word;
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < b.len() {
+        if b[i] == b' ' {
+            let mut j = i;
+            while j < b.len() && b[j] == b' ' {
+                j += 1;
+            }
+            out.push(Word::from(&line[start..j]));
+            start = j;
+            i = j;
+            continue;
+        }
+        // After a `/` with more of the path to come (ASCII, so a char boundary).
+        if b[i] == b'/' && i > start && b.get(i + 1).is_some_and(|&c| c != b' ' && c != b'/') {
+            out.push(Word::from(&line[start..=i]));
+            start = i + 1;
+        }
+        i += 1;
+    }
+    if start < b.len() {
+        out.push(Word::from(&line[start..]));
+    }
+    Box::new(out.into_iter())
 }
 
 pub fn plural(n: usize, one: &str, many: &str) -> String {
@@ -66,6 +98,16 @@ mod tests {
         }
         assert_eq!(wrap("one two three", 9, 0, 2), ["one two", "  three"]);
         assert_eq!(wrap("", 9, 2, 2), ["  "]);
+        // A long path breaks after a `/`.
+        assert_eq!(
+            wrap(
+                "see /sys/fs/cgroup/memory/a/memory.limit_in_bytes now",
+                30,
+                0,
+                0
+            ),
+            ["see /sys/fs/cgroup/memory/a/", "memory.limit_in_bytes now"]
+        );
         // Display width, not chars: a wide character takes two columns.
         for l in wrap("日本語 日本語 日本語 日本語", 10, 0, 0) {
             assert!(textwrap::core::display_width(&l) <= 10, "{l:?}");

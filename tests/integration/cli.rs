@@ -378,3 +378,73 @@ fn each_command_takes_only_its_own_formats() {
     }
     assert!(help(&["profiles", "show", "--help"]).contains("toml, json"));
 }
+
+/// Every message a mistaken path gets, as a person reads it (one style: `ctune: ...`, the
+/// path, what is wrong, what to give instead; the OS error once, without "(os error N)").
+#[test]
+fn messages_for_mistaken_paths() {
+    let dir = scratch_dir("messages");
+    let file = dir.join("a-file");
+    fs::write(&file, "x").unwrap();
+    let full = dir.join("full");
+    fs::create_dir_all(full.join("something")).unwrap();
+    let d = dir.display().to_string();
+    let stderr = |args: &[&std::ffi::OsStr]| {
+        let o = ctune().args(args).env("COLUMNS", "80").output().unwrap();
+        format!(
+            "exit {}\n{}",
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stderr).replace(&d, "[DIR]")
+        )
+    };
+    fn s<'a>(v: &[&'a str]) -> Vec<&'a std::ffi::OsStr> {
+        v.iter().map(|x| std::ffi::OsStr::new(*x)).collect()
+    }
+    let f = file.to_str().unwrap();
+    let full_s = full.to_str().unwrap();
+    insta::assert_snapshot!(
+        "root_nonexistent",
+        stderr(&s(&["--root", "/nonexistent", "report"]))
+    );
+    insta::assert_snapshot!("root_file", stderr(&s(&["--root", f, "report"])));
+    insta::assert_snapshot!("snapshot_file", stderr(&s(&["snapshot", f])));
+    insta::assert_snapshot!("snapshot_not_empty", stderr(&s(&["snapshot", full_s])));
+    insta::assert_snapshot!(
+        "snapshot_write_error",
+        stderr(&s(&["snapshot", "/proc/ctune-cannot-write-here"]))
+    );
+    use std::os::unix::ffi::OsStrExt;
+    let bad = std::ffi::OsStr::from_bytes(b"/tmp/caf\xe9");
+    insta::assert_snapshot!(
+        "path_not_utf8",
+        stderr(&[
+            std::ffi::OsStr::new("--path"),
+            bad,
+            std::ffi::OsStr::new("report")
+        ])
+    );
+    // doctor names the directories it was asked for and could not inspect.
+    let o = ctune()
+        .args(["--path", "/nonexistent", "--path", f, "doctor"])
+        .env("COLUMNS", "80")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).replace(&d, "[DIR]");
+    let rows: String = out
+        .lines()
+        .skip_while(|l| !l.contains("data dirs"))
+        .take_while(|l| !l.starts_with('└'))
+        .map(|l| l.split_once("data dirs").map_or(l, |(_, r)| r))
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' ').to_owned() + " ")
+        .collect();
+    assert!(
+        rows.contains("/nonexistent: no such file"),
+        "doctor --path /nonexistent says why: {out}"
+    );
+    assert!(
+        rows.contains("[DIR]/a-file: a regular file, not a directory"),
+        "a regular file is no data directory: {out}"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}

@@ -186,6 +186,30 @@ const CASES: &[(&str, &[Case], &[Case])] = &[
         ],
     ),
     (
+        "jvm-budget-exceeds-limit",
+        &[(
+            "v2-plus-v1-freezer",
+            &["--assume", "memory=128Mi", "--assume", "jdk=17.0.9"],
+        )],
+        &[
+            (
+                "v2-plus-v1-freezer",
+                &["--assume", "memory=2Gi", "--assume", "jdk=17.0.9"],
+            ),
+            (
+                "v2-plus-v1-freezer",
+                &[
+                    "--assume",
+                    "memory=128Mi",
+                    "--assume",
+                    "jdk=17.0.9",
+                    "--",
+                    "-Xmx64m",
+                ],
+            ),
+        ],
+    ),
+    (
         "heap-exceeds-memory-limit",
         &[
             (
@@ -423,7 +447,7 @@ fn severities_follow_the_case() {
         p["detail"]
             .as_str()
             .unwrap()
-            .contains("sizes itself for 8 CPUs instead of 1"),
+            .contains("sizes itself for 8 CPUs where the limit gives 1 CPU"),
         "{p}"
     );
 }
@@ -794,7 +818,7 @@ fn junit_has_one_test_case_per_check() {
             assert_eq!(ty.as_deref(), Some("warning"));
             assert!(message
                 .as_deref()
-                .is_some_and(|m| m.starts_with("memory.high (7.50 GiB) throttles")));
+                .is_some_and(|m| m.starts_with("memory.high (7680 MiB) throttles")));
         }
         other => panic!("memory-high-below-max: {other:?}"),
     }

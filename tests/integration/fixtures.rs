@@ -223,6 +223,7 @@ snapshots! {
     snapshot_v1_k8s_cpu_request => "v1-k8s-cpu-request",
     snapshot_v1_parent_limit => "v1-parent-limit",
     snapshot_v1_untranslatable_root => "v1-untranslatable-root",
+    snapshot_v1_untranslatable_limit_elsewhere => "v1-untranslatable-limit-elsewhere",
     snapshot_v2_cgroupns_outside_dotdot => "v2-cgroupns-outside-dotdot",
     snapshot_v2_cpu_max_odd_forms => "v2-cpu-max-odd-forms",
     snapshot_v2_double_mount_dotdot_root => "v2-double-mount-dotdot-root",
@@ -1011,4 +1012,46 @@ fn octal_escapes_no_cgroup() {
     assert_eq!(n["fs_type"], "cifs");
     assert_eq!(n["source"], "//foo/BLA BLA BLA/");
     assert!(has_note(&d, "tmpdir /tmp: no mount"));
+}
+
+/// A path that cannot be placed under its mount (a sibling, above the mount root): the mount
+/// point's limits belong to another cgroup, so both limits are unknown (never `limited` with
+/// that file as source) and `cgroup-limit-unknown` says so; `jvm_view` still predicts what
+/// HotSpot does, which is to read the mount point.
+#[test]
+fn v1_untranslatable_limit_elsewhere() {
+    let name = "v1-untranslatable-limit-elsewhere";
+    let d = report(name);
+    for l in ["cpu.limit", "memory.limit"] {
+        let r = unknown(&d, l);
+        assert!(r.contains("does not bind this process"), "{l}: {r}");
+    }
+    assert!(unknown(&d, "memory.limit").contains("/docker/fedcba9876543210"));
+    // lint exits non-zero when it finds errors: read its output whatever the status.
+    let out = ctune()
+        .arg("--root")
+        .arg(fixture(name))
+        .args(["lint", "--format", "json"])
+        .output()
+        .unwrap();
+    let lint: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = lint["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"cgroup-limit-unknown"), "{ids:?}");
+    let a: Value = serde_json::from_slice(
+        &run(
+            name,
+            &["jvm", "--assume", "jdk=17.0.15", "--format", "json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let v = &a["jvm_view"];
+    assert_eq!(v["memory_limit_seen"], 536870912u64, "{a:#}");
+    assert_eq!(v["cpu_limit_seen"], 0.5, "{a:#}");
+    assert_eq!(v["max_heap_bytes"], 128u64 << 20, "{a:#}");
 }

@@ -10,6 +10,7 @@ mod interval;
 mod jvm_real;
 mod man;
 mod metrics;
+mod msrv;
 mod props;
 mod real_kernel;
 mod roundtrip;

@@ -58,6 +58,9 @@ proptest! {
         let _ = idmap::parse(&s).map(|m| idmap::outside_id(&m, u32::MAX));
         let _ = release::get(&s, "JAVA_VERSION");
         let _ = caps::names(&s);
+        for l in proc_cgroups::parse(&s) {
+            prop_assert!(!l.name.is_empty() && !l.name.contains(|c: char| c.is_ascii_whitespace()));
+        }
         let _ = environ::parse(&b);
         let _ = environ::redact(&b);
         let _ = ctune::assume::parse_bytes(&s);

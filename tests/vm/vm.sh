@@ -8,7 +8,9 @@
 #       `dpkg -x` (never installed into the host), extract the ELF vmlinux for PVH boot. Prints
 #       `key=value` lines (qemu, busybox, kernel_cloud, kernel_generic, modules_generic).
 #       Exit 77 with `skip: <why>` on stderr when this machine cannot do it.
-#   vm.sh boot --kernel cloud|generic --payload FILE --log FILE [--add SRC:DEST]... [--hostfs]
+#       Also Debian's newest 7.x kernel from trixie-backports (flavour `kernel7`, through a
+#       private apt configuration; `kernel_kernel7=` or `kernel_kernel7_skip=<why>`).
+#   vm.sh boot --kernel cloud|generic|kernel7 --payload FILE --log FILE [--add SRC:DEST]... [--hostfs]
 #              [--timeout SECS] [--work DIR]
 #       Build an initramfs (busybox, tests/vm/init, the payload as /payload.sh, each --add file,
 #       and for `generic` the virtio/9p modules), boot it (2 vCPUs, 1 GiB) with the serial
@@ -143,6 +145,82 @@ unpack_kernel() {
   log "unpacked $pkg ($(stat -c %s "$deb") byte .deb) into $dir"
 }
 
+# ---------------------------------------------- Debian's 7.x kernel from trixie-backports
+# Reached through a private apt configuration under $CACHE/apt-kernel7 (its own one-line
+# sources list, package lists and cache): the machine's own apt sources are never changed. The
+# mirror URI and keyring are the ones the machine's Debian sources use.
+KERNEL7_SUITE=trixie-backports
+KERNEL7_MODULES="netfs 9pnet 9pnet_virtio 9p"  # virtio_pci is built in on these kernels
+
+k7apt() {
+  local a="$CACHE/apt-kernel7" tool=$1; shift
+  "$tool" -o Dir::Etc::sourcelist="$a/sources.list" -o Dir::Etc::sourceparts=- \
+    -o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache" "$@"
+}
+
+# `deb [signed-by=KEYRING] URI SUITE main` from the machine's Debian sources (deb822 or one-line).
+kernel7_source_line() {
+  local uri="" key="" f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    uri=$(awk '/^URIs:/ && /debian\/?( |$)/ {print $2; exit}' "$f")
+    key=$(awk '/^Signed-By:/ {print $2; exit}' "$f")
+    [ -n "$uri" ] && break
+  done
+  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+    uri=$(awk '$1=="deb" {for (i=2;i<=NF;i++) if ($i ~ /^(https?|file):/ && $i ~ /debian\/?$/) {print $i; exit}}' /etc/apt/sources.list)
+  fi
+  uri=${uri:-http://deb.debian.org/debian}
+  key=${key:-/usr/share/keyrings/debian-archive-keyring.gpg}
+  echo "deb [signed-by=$key] $uri $KERNEL7_SUITE main"
+}
+
+unpack_kernel7() {
+  local dir="$CACHE/kernel7" a="$CACHE/apt-kernel7" ver tmp img m ko deb
+  [ -f "$dir/ready" ] && return 0
+  command -v apt-get >/dev/null || skip "no apt-get to fetch the $KERNEL7_SUITE kernel"
+  mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$a/debs"
+  kernel7_source_line >"$a/sources.list"
+  k7apt apt-get update -qq >/dev/null 2>"$a/.err" \
+    || skip "apt-get update of $KERNEL7_SUITE (private configuration) failed: $(tail -1 "$a/.err")"
+  ver=$(k7apt apt-cache pkgnames linux-binary-unsigned-7. \
+    | sed -n 's/^linux-binary-unsigned-\(7\.[0-9.]*+deb[0-9]*-amd64\)$/\1/p' | sort -V | tail -1)
+  [ -n "$ver" ] || skip "$KERNEL7_SUITE has no 7.x amd64 kernel"
+  for m in "linux-binary-unsigned-$ver" "linux-modules-$ver"; do
+    if ! ls "$a/debs/${m}"_*.deb >/dev/null 2>&1; then
+      log "apt-get download $m ($KERNEL7_SUITE, private configuration)"
+      (cd "$a/debs" && k7apt apt-get download "$m" >/dev/null 2>"$a/.err") \
+        || skip "apt-get download $m failed: $(grep -v unsandboxed "$a/.err" | tail -1)"
+    fi
+  done
+  tmp="$CACHE/.unpack-kernel7"
+  rm -rf "$tmp" "$dir"
+  mkdir -p "$tmp" "$dir/modules"
+  for deb in "$a/debs/linux-binary-unsigned-${ver}"_*.deb "$a/debs/linux-modules-${ver}"_*.deb; do
+    dpkg -x "$deb" "$tmp"
+  done
+  img=$(ls "$tmp"/usr/lib/modules/*/vmlinuz.unsigned | head -1)
+  if ! extract_vmlinux "$img" "$dir/vmlinux"; then
+    log "no ELF vmlinux in $(basename "$img") (no zstd?): booting the bzImage"
+    cp "$img" "$dir/vmlinux"
+  fi
+  for m in $KERNEL7_MODULES; do
+    ko=$(find "$tmp/usr/lib/modules" -name "$m.ko*" | head -1)
+    [ -n "$ko" ] || die "module $m not in linux-modules-$ver"
+    case "$ko" in
+      *.xz) xz -dc "$ko" >"$dir/modules/$m.ko" ;;
+      *.zst) zstd -qdc "$ko" >"$dir/modules/$m.ko" ;;
+      *) cp "$ko" "$dir/modules/$m.ko" ;;
+    esac
+    echo "$m.ko" >>"$dir/modules/load.list"
+  done
+  printf '%s\n' "linux-binary-unsigned-$ver" \
+    "$(dpkg-deb -f "$(ls "$a/debs/linux-binary-unsigned-${ver}"_*.deb | head -1)" Version)" >"$dir/package"
+  rm -rf "$tmp"
+  touch "$dir/ready"
+  log "unpacked $ver from $KERNEL7_SUITE into $dir"
+}
+
 cmd_fetch() {
   local t0; t0=$(now)
   ensure_qemu
@@ -159,6 +237,15 @@ cmd_fetch() {
   fi
   unpack_kernel cloud linux-image-cloud-amd64
   unpack_kernel generic linux-image-amd64
+  # The 7.x kernel is one more flavour: when it cannot be had, the other boots still run and
+  # its tests say why (kernel_kernel7_skip).
+  local k7err
+  if k7err=$( (unpack_kernel7) 2>&1 >/dev/null); then
+    echo "kernel_kernel7=$CACHE/kernel7/vmlinux"
+    echo "kernel_kernel7_package=$(head -1 "$CACHE/kernel7/package") $(sed -n 2p "$CACHE/kernel7/package")"
+  else
+    echo "kernel_kernel7_skip=$(printf '%s\n' "$k7err" | sed -n 's/^skip: //p; s/^vm: error: //p' | tail -1)"
+  fi
   exec 9>&-
   echo "qemu=$(command -v qemu-system-x86_64)"
   echo "qemu_version=$(qemu-system-x86_64 --version | head -1)"

@@ -8,6 +8,7 @@ use crate::jvm::budget::{self, Budget};
 use crate::jvm::ergonomics::MIB;
 use crate::jvm::options::HeapSetting;
 use crate::jvm::version::Gc;
+use crate::units::{self, bytes};
 
 /// The memory the advice is made for.
 pub(super) struct Basis {
@@ -32,7 +33,7 @@ pub(super) fn memory_basis(cx: &Cx, d: &mut Draft) -> Basis {
         Limit::Limited { value, source, .. } => Basis {
             bytes: *value,
             limited: true,
-            text: format!("memory limit {} MiB from {source}", value / MIB),
+            text: format!("memory limit {} from {source}", bytes(*value)),
         },
         other => {
             let why = match other {
@@ -40,14 +41,14 @@ pub(super) fn memory_basis(cx: &Cx, d: &mut Draft) -> Basis {
                 _ => "there is no memory limit".to_owned(),
             };
             d.warn(format!(
-                "{why}: ctune leaves the heap to the JVM ({} MiB, a quarter of host RAM) and budgets the rest against host RAM ({} MiB); set a memory limit so the JVM and the kernel agree",
-                cx.view.max_heap_bytes / MIB,
-                cx.i.host_ram / MIB
+                "{why}: ctune leaves the heap to the JVM ({}, a quarter of host RAM) and budgets the rest against host RAM ({}); set a memory limit so the JVM and the kernel agree",
+                bytes(cx.view.max_heap_bytes),
+                bytes(cx.i.host_ram)
             ));
             Basis {
                 bytes: cx.i.host_ram,
                 limited: false,
-                text: format!("host RAM {} MiB ({why})", cx.i.host_ram / MIB),
+                text: format!("host RAM {} ({why})", bytes(cx.i.host_ram)),
             }
         }
     }
@@ -68,10 +69,12 @@ pub(super) fn heap(cx: &Cx, basis: &Basis, gc: Gc, d: &mut Draft) -> Heap {
     };
     if plan.over_committed {
         d.warn(format!(
-            "{} MiB is too small for the {} profile even after squeezing: the heap gets {} MiB",
-            basis.bytes / MIB,
+            "{} is too small for the {} profile even after squeezing: the heap gets {} and the rest of the budget needs {}, {} in all, so the JVM may be OOM-killed; raise the limit or lower memory.threads, memory.loaded_classes and memory.direct_mib",
+            bytes(basis.bytes),
             cx.profile.name,
-            b.heap / MIB
+            bytes(b.heap),
+            bytes(b.non_heap()),
+            bytes(b.total())
         ));
     }
     if cx.user.container_support_off() {
@@ -91,8 +94,8 @@ fn users_heap(cx: &Cx, basis: &Basis, b: &Budget, setting: HeapSetting, d: &mut 
         HeapSetting::Bytes(bytes, o) => {
             if bytes + b.non_heap().min(limit / 4) > limit {
                 d.warn(format!(
-                    "{} (from {}) leaves {} MiB of the {} MiB limit for everything that is not heap; the kernel will OOM-kill the JVM before it throws OutOfMemoryError",
-                    o.option, o.source, limit.saturating_sub(bytes) / MIB, limit / MIB
+                    "{} (from {}) leaves {} of the {} limit for everything that is not heap; the kernel will OOM-kill the JVM before it throws OutOfMemoryError",
+                    o.option, o.source, units::bytes(limit.saturating_sub(bytes)), units::bytes(limit)
                 ));
             }
             bytes

@@ -6,10 +6,12 @@
 //!
 //! [`advise`] only orders the work. Each flag family is one function in its own file, taking
 //! the shared context ([`Cx`]) and adding its flags, reasons and warnings to a [`Draft`]:
-//! [`processors`], [`collector`], [`heap`], [`off_heap`], [`oom`], [`legacy`] (JDK 8 builds
+//! [`processors`], [`collector`], [`heap`], [`blind`] (every flag explicit for a JVM blind to
+//! the cgroup or crashed by its detection), [`off_heap`], [`oom`], [`legacy`] (JDK 8 builds
 //! before container support) and [`extra`] (the profile's own flags). A new rule is a new
 //! function there, not a new branch here.
 
+mod blind;
 mod collector;
 mod extra;
 mod heap;
@@ -91,6 +93,8 @@ pub fn inputs(f: &Facts) -> JvmInputs {
         memory_limit_leaf: f.memory.limit.own_value(),
         cpu_shares: f.cpu.shares.known().copied(),
         cpu_weight: f.cpu.weight.known().copied(),
+        proc_cgroups: f.cgroup.proc_cgroups.known().cloned(),
+        mount_point_fallback: f.cgroup.mount_point_fallback,
     }
 }
 
@@ -184,6 +188,7 @@ pub fn advise(f: &Facts, profile: &Profile, user: &UserOptions) -> Advice {
     let cpus = processors::processors(&cx, &mut d);
     let gc = collector::collector(&cx, cpus, basis.bytes, &mut d);
     let heap = heap::heap(&cx, &basis, gc, &mut d);
+    blind::explicit_flags(&cx, cpus, &mut d);
     off_heap::off_heap(&cx, &heap.budget, &mut d);
     collector::pause_goal(&cx, gc, &mut d);
     oom::oom(&cx, &mut d);

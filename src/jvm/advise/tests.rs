@@ -21,6 +21,8 @@ fn facts(mem: Option<u64>, cpu: Option<f64>, jdk: &str, env: &[(&str, &str)]) ->
             cpu_dir: None,
             memory_dir: None,
             resolution: None,
+            proc_cgroups: Fact::NotApplicable,
+            mount_point_fallback: (None, None),
         },
         cpu: CpuFacts {
             limit: cpu.map_or(Limit::unlimited("test"), |c| {
@@ -268,4 +270,52 @@ fn huge_and_tiny_limits() {
         a.warnings
     );
     assert!(a.recommended.max_heap_bytes >= 48 << 20);
+}
+
+/// A JVM that `/proc/cgroups` blinds gets every flag explicitly, even a processor count equal
+/// to the host's; one that would crash also gets `-XX:-UseContainerSupport`.
+#[test]
+fn blind_and_crashing_jvms_get_every_flag() {
+    let no = |line: &str| {
+        let t = "cpuset 3 1 1\ncpu 1 1 1\ncpuacct 2 1 1\nmemory 4 3 1\n";
+        crate::parse::proc_cgroups::parse(
+            &t.lines()
+                .filter(|l| !l.starts_with(&format!("{line} ")))
+                .map(|l| format!("{l}\n"))
+                .collect::<String>(),
+        )
+    };
+    // 8 host CPUs, an 8-CPU quota: a container-aware JVM needs no processor flag.
+    let mut f = facts(Some(GIB), Some(8.0), "17.0.15", &[]);
+    f.cgroup.proc_cgroups = Fact::Known(no("none"));
+    let a = run(&f, "default", &[]);
+    assert!(a.jvm_view.container_aware && !has(&a, "-XX:ActiveProcessorCount"));
+    f.cgroup.proc_cgroups = Fact::Known(no("memory"));
+    let a = run(&f, "default", &[]);
+    assert!(!a.jvm_view.container_aware, "{a:#?}");
+    assert!(a
+        .jvm_view
+        .blind_reason
+        .as_deref()
+        .unwrap()
+        .contains("'memory'"));
+    assert!(
+        has(&a, "-XX:ActiveProcessorCount=8") && has(&a, "-Xmx"),
+        "{a:#?}"
+    );
+    assert!(!has(&a, "-XX:-UseContainerSupport"));
+    let mut f = facts(Some(GIB), Some(0.5), "21.0.8", &[]);
+    f.cgroup.proc_cgroups = Fact::Known(no("cpuset"));
+    let a = run(&f, "default", &[]);
+    assert!(a.jvm_view.will_not_start.is_some());
+    for flag in [
+        "-XX:-UseContainerSupport",
+        "-XX:ActiveProcessorCount=1",
+        "-Xmx",
+    ] {
+        assert!(has(&a, flag), "{flag}: {a:#?}");
+    }
+    // The user's own choice about container support is left alone.
+    let a = run(&f, "default", &["-XX:+UseContainerSupport"]);
+    assert!(!has(&a, "-XX:-UseContainerSupport"));
 }

@@ -80,6 +80,13 @@ fn has_dotdot(p: &str) -> bool {
     p.split('/').any(|c| c == "..")
 }
 
+/// `..` as the first component (`/../..`): the kernel's way of showing a cgroup outside the
+/// reader's cgroup namespace. A `..` further in (`/a/../b`) is no such marker: a cgroup path
+/// the kernel printed cannot contain one, so that path is simply untranslatable.
+fn leading_dotdot(p: &str) -> bool {
+    p.split('/').find(|c| !c.is_empty()) == Some("..")
+}
+
 fn under_sys_fs_cgroup(mp: &str) -> bool {
     mp == "/sys/fs/cgroup" || mp.starts_with("/sys/fs/cgroup/")
 }
@@ -128,8 +135,11 @@ pub fn translate(mount_root: &str, mount_point: &str, path: &str) -> (String, Re
             format!("{}/{}", mount_point.trim_end_matches('/'), rest)
         }
     };
-    if has_dotdot(mount_root) || has_dotdot(path) {
+    if leading_dotdot(mount_root) || leading_dotdot(path) {
         return (mount_point.to_owned(), Resolution::OutsideNamespace);
+    }
+    if has_dotdot(mount_root) || has_dotdot(path) {
+        return (mount_point.to_owned(), Resolution::Untranslated);
     }
     let root = mount_root.trim_end_matches('/');
     if root.is_empty() {
@@ -264,6 +274,39 @@ mod tests {
         assert_eq!(t("/docker", "/m", "/dockerx"), ("/m".into(), Untranslated));
         assert_eq!(t("/../..", "/m", "/"), ("/m".into(), OutsideNamespace));
         assert_eq!(t("/", "/m", "/../../x"), ("/m".into(), OutsideNamespace));
+    }
+
+    /// The inputs automaxprocs (`TestMountPointTranslateError`) and num_cpus
+    /// (`test_cgroup_mount`) refuse: a path above the mount root, a sibling, a name that only
+    /// shares a prefix. Each is untranslatable, never a directory under the mount. A `..`
+    /// inside a path is not the namespace marker (that one leads the path).
+    #[test]
+    fn untranslatable_like_automaxprocs_and_num_cpus() {
+        use Resolution::*;
+        let m = "/sys/fs/cgroup/cpu,cpuacct";
+        for (root, path) in [
+            ("/docker/abc", "/"),
+            ("/docker/abc", "/docker"),
+            ("/docker/abc", "/docker/abd"),
+            ("/docker/abc", "/docker/abcd/x"),
+            ("/kubepods/pod1", "/system.slice"),
+            ("/", "/a/../b"),
+            ("/a/../b", "/a/../b/c"),
+        ] {
+            assert_eq!(
+                t_(root, m, path),
+                (m.to_owned(), Untranslated),
+                "{root} {path}"
+            );
+        }
+        assert_eq!(
+            t_("/docker/abc", m, "/docker/abc/x/.."),
+            (m.into(), Untranslated)
+        );
+    }
+
+    fn t_(r: &str, m: &str, p: &str) -> (String, Resolution) {
+        translate(r, m, p)
     }
 
     #[test]

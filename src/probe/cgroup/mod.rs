@@ -75,6 +75,9 @@ pub trait Files {
 #[derive(Debug, Clone)]
 pub struct CgroupCpu {
     pub limit: Limit<f64>,
+    /// The mount point's CPU limit when the process's path could not be placed under the
+    /// mount (the limit is then unknown): what HotSpot reads instead.
+    pub mount_point_fallback: Option<f64>,
     pub shares: Fact<u64>,
     pub weight: Fact<u64>,
     pub throttling: Fact<Throttling>,
@@ -84,6 +87,8 @@ pub struct CgroupCpu {
 #[derive(Debug, Clone)]
 pub struct CgroupMemory {
     pub limit: Limit<u64>,
+    /// As [`CgroupCpu::mount_point_fallback`], for memory.
+    pub mount_point_fallback: Option<u64>,
     pub high: Limit<u64>,
     pub swap_limit: Limit<u64>,
     pub stats: MemoryStats,
@@ -133,16 +138,19 @@ fn cpu<F: Files>(root: &Root, h: &Hierarchy, lean: bool) -> CgroupCpu {
     if let Some(r) = missing_leaf(root, h) {
         return CgroupCpu {
             limit: Limit::unknown(r.clone()),
+            mount_point_fallback: None,
             shares: Fact::Unknown(r.clone()),
             weight: Fact::Unknown(r.clone()),
             throttling: Fact::Unknown(r),
         };
     }
     let levels = h.levels();
-    let limit = walk(&levels, |d| F::cpu_limit_at(root, d), h, "cpu", "CPU quota");
+    let (limit, mount_point_fallback) =
+        walk_with_fallback(&levels, |d| F::cpu_limit_at(root, d), h, "cpu", "CPU quota");
     let (shares, weight) = F::cpu_share(root, &h.leaf);
     CgroupCpu {
         limit,
+        mount_point_fallback,
         shares,
         weight,
         throttling: if lean {
@@ -162,6 +170,7 @@ fn memory<F: Files>(
     if let Some(r) = missing_leaf(root, h) {
         return CgroupMemory {
             limit: Limit::unknown(r.clone()),
+            mount_point_fallback: None,
             high: Limit::unknown(r.clone()),
             swap_limit: Limit::unknown(r.clone()),
             stats: MemoryStats::all(|| Fact::Unknown(r.clone())),
@@ -179,7 +188,7 @@ fn memory<F: Files>(
     } else {
         F::memory_stats(root, &h.leaf, host_total)
     };
-    let mut limit = walk(
+    let (mut limit, mount_point_fallback) = walk_with_fallback(
         &levels,
         |d| F::memory_limit_at(root, d, host_total),
         h,
@@ -205,6 +214,7 @@ fn memory<F: Files>(
     }
     if lean {
         return CgroupMemory {
+            mount_point_fallback,
             high: Limit::unknown(NOT_PROBED),
             swap_limit: Limit::unknown(NOT_PROBED),
             limit,
@@ -213,6 +223,7 @@ fn memory<F: Files>(
         };
     }
     CgroupMemory {
+        mount_point_fallback,
         high: if F::VERSION == CgroupVersion::V1 {
             Limit::unlimited("cgroup v1 has no memory.high")
         } else {
@@ -239,13 +250,29 @@ fn memory<F: Files>(
 
 /// Combine the levels from leaf to mount point: the lowest limit wins and keeps its file; an
 /// unreadable level with no limit elsewhere makes the result unknown (never unlimited).
-fn walk<T: Copy + PartialOrd>(
+///
+/// Where the process's path could not be placed under the mount's root (above it, a sibling,
+/// elsewhere), the mount point's cgroup does not bind the process: its limit is not the
+/// process's, so the result is unknown, and that limit comes back separately as the value
+/// HotSpot falls back to (it reads the mount point in that case).
+fn walk<T: Copy + PartialOrd + std::fmt::Display>(
+    levels: &[String],
+    at: impl FnMut(&str) -> Option<Limit<T>>,
+    h: &Hierarchy,
+    controller: &str,
+    what: &str,
+) -> Limit<T> {
+    walk_with_fallback(levels, at, h, controller, what).0
+}
+
+/// [`walk`], and the mount point's limit when the path was untranslatable.
+fn walk_with_fallback<T: Copy + PartialOrd + std::fmt::Display>(
     levels: &[String],
     mut at: impl FnMut(&str) -> Option<Limit<T>>,
     h: &Hierarchy,
     controller: &str,
     what: &str,
-) -> Limit<T> {
+) -> (Limit<T>, Option<T>) {
     let mut best: Option<(T, String, bool)> = None;
     // The process's own level's limit, kept when an ancestor's is stricter.
     let mut own: Option<T> = None;
@@ -288,7 +315,19 @@ fn walk<T: Copy + PartialOrd>(
         Resolution::Untranslated => Some("the cgroup path is not below the mount's root"),
         Resolution::Direct | Resolution::UnderMountRoot => None,
     };
-    match (best, unknown, unlimited) {
+    if let (Resolution::Untranslated, Some((value, source, _))) = (h.resolution, &best) {
+        if h.cgroup_path.is_some() {
+            return (
+                Limit::unknown(format!(
+                    "the cgroup path {} is not below the mount's root {}, so the process's own {controller} cgroup is not visible; {source} ({value}) belongs to another cgroup and does not bind this process",
+                    h.cgroup_path.as_deref().unwrap_or(""),
+                    h.mount_root
+                )),
+                Some(*value),
+            );
+        }
+    }
+    let limit = match (best, unknown, unlimited) {
         (Some((value, source, inherited)), unknown, _) => Limit::Limited {
             value,
             source,
@@ -327,7 +366,8 @@ fn walk<T: Copy + PartialOrd>(
             }
         }
         (None, None, None) => Limit::unknown(format!("no {what} could be read")),
-    }
+    };
+    (limit, None)
 }
 
 /// Read a file at one level: `None` when it does not exist, `Some(Err)` when it cannot be read.
