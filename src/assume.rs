@@ -48,13 +48,7 @@ impl Assumptions {
                         })?;
                     a.cpus = Some(c);
                 }
-                "memory" => {
-                    a.memory = Some(parse_bytes(v).ok_or_else(|| {
-                        AssumeError(format!(
-                            "memory={v}: expected a size such as 2GiB, 512Mi, 512M or 1073741824"
-                        ))
-                    })?)
-                }
+                "memory" => a.memory = Some(parse_memory(v).map_err(AssumeError)?),
                 "jdk" => {
                     let ok = !v.is_empty()
                         && v.chars().next().is_some_and(|c| c.is_ascii_digit())
@@ -82,26 +76,70 @@ impl Assumptions {
     }
 }
 
-/// A byte size: plain bytes or a number with a binary unit (`k`, `m`, `g`, `t`, optionally
-/// followed by `i`, `b` or `ib`, any case). `512M` means 512 MiB, as in `-Xmx512m`.
-pub fn parse_bytes(s: &str) -> Option<u64> {
+/// The smallest memory limit `--assume memory=` takes: below it no JVM starts (and a heap
+/// computed from it would round to `-Xmx0m`).
+pub const MIN_MEMORY: u64 = 16 << 20;
+
+/// `memory=VALUE` as Kubernetes reads a quantity: binary `Ki Mi Gi Ti Pi Ei` (also written
+/// `KiB`, `MiB`, ...), decimal `k M G T P E`, an exponent (`1e9`), or plain bytes. The JVM's
+/// and Docker's lowercase `512m` / `2g` are refused with both readings named, since Kubernetes
+/// reads `512m` as 0.512 bytes; so is anything below [`MIN_MEMORY`].
+pub fn parse_memory(v: &str) -> Result<u64, String> {
+    let bytes = parse_bytes(v).map_err(|why| format!("memory={v}: {why}"))?;
+    if bytes < MIN_MEMORY {
+        return Err(format!(
+            "memory={v}: {bytes} bytes is below the 16 MiB any JVM needs (did you mean {v}Gi or {v}Mi?)"
+        ));
+    }
+    Ok(bytes)
+}
+
+/// A Kubernetes quantity in bytes (see [`parse_memory`]), or why not.
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let split = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let unit = unit.trim().to_ascii_lowercase();
-    let shift = match unit.as_str() {
-        "" | "b" => 0,
-        "k" | "ki" | "kb" | "kib" => 10,
-        "m" | "mi" | "mb" | "mib" => 20,
-        "g" | "gi" | "gb" | "gib" => 30,
-        "t" | "ti" | "tb" | "tib" => 40,
-        _ => return None,
+    let n: f64 = num.parse().map_err(|_| {
+        "expected a size such as 2Gi, 2GiB, 1500Mi, 2G, 1e9 or 1073741824".to_owned()
+    })?;
+    let mult: f64 = match unit {
+        "" | "B" => 1.0,
+        "Ki" | "KiB" => 1024.0,
+        "Mi" | "MiB" => 1024f64.powi(2),
+        "Gi" | "GiB" => 1024f64.powi(3),
+        "Ti" | "TiB" => 1024f64.powi(4),
+        "Pi" | "PiB" => 1024f64.powi(5),
+        "Ei" | "EiB" => 1024f64.powi(6),
+        "k" | "K" | "kB" | "KB" => 1e3,
+        "M" | "MB" => 1e6,
+        "G" | "GB" => 1e9,
+        "T" | "TB" => 1e12,
+        "P" | "PB" => 1e15,
+        "E" | "EB" => 1e18,
+        u if u.len() > 1 && (u.starts_with('e') || u.starts_with('E')) => {
+            let exp: i32 = u[1..].parse().map_err(|_| format!("bad exponent {u:?}"))?;
+            10f64.powi(exp)
+        }
+        "m" => {
+            return Err(format!(
+                "ambiguous unit 'm': the JVM and Docker read {num}m as {num} MiB, Kubernetes as {num} thousandths of a byte; write {num}Mi (MiB) or {num}M (10^6 bytes)"
+            ))
+        }
+        u @ ("g" | "t" | "kb" | "mb" | "gb" | "tb") => {
+            let up = u[..1].to_ascii_uppercase();
+            return Err(format!(
+                "ambiguous unit '{u}': the JVM and Docker read {num}{u} as binary ({num} {up}iB), Kubernetes does not accept it; write {num}{up}i (binary) or {num}{up} (decimal)"
+            ));
+        }
+        u => return Err(format!("unknown unit {u:?}; expected Ki, Mi, Gi, Ti, k, M, G, T or none")),
     };
-    let n: f64 = num.parse().ok()?;
-    let bytes = n * (1u64 << shift) as f64;
-    (1.0..1.8e19).contains(&bytes).then_some(bytes as u64)
+    let bytes = n * mult;
+    if !(bytes.is_finite() && (1.0..1.8e19).contains(&bytes)) {
+        return Err("expected a positive size".into());
+    }
+    Ok(bytes as u64)
 }
 
 #[cfg(test)]
@@ -109,15 +147,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes() {
-        assert_eq!(parse_bytes("2GiB"), Some(2 << 30));
-        assert_eq!(parse_bytes("512Mi"), Some(512 << 20));
-        assert_eq!(parse_bytes("512M"), Some(512 << 20));
-        assert_eq!(parse_bytes("1073741824"), Some(1 << 30));
-        assert_eq!(parse_bytes("1.5g"), Some(3 << 29));
-        assert_eq!(parse_bytes("x"), None);
-        assert_eq!(parse_bytes("-1"), None);
-        assert_eq!(parse_bytes("0"), None);
+    fn sizes_as_kubernetes_reads_them() {
+        assert_eq!(parse_bytes("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_bytes("2Gi"), Ok(2 << 30));
+        assert_eq!(parse_bytes("1500Mi"), Ok(1500 << 20));
+        assert_eq!(parse_bytes("2G"), Ok(2_000_000_000));
+        assert_eq!(parse_bytes("512M"), Ok(512_000_000));
+        assert_eq!(parse_bytes("1e9"), Ok(1_000_000_000));
+        assert_eq!(parse_bytes("1073741824"), Ok(1 << 30));
+        assert_eq!(parse_bytes("1.5Gi"), Ok(3 << 29));
+        assert!(parse_bytes("x").is_err());
+        assert!(parse_bytes("-1").is_err());
+        assert!(parse_bytes("0").is_err());
+        // The JVM's lowercase units are refused, naming both readings.
+        let e = parse_bytes("512m").unwrap_err();
+        assert!(e.contains("512 MiB") && e.contains("thousandths"), "{e}");
+        let e = parse_bytes("2g").unwrap_err();
+        assert!(
+            e.contains("2 GiB") && e.contains("2Gi") && e.contains("2G"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn memory_below_16_mib_is_refused_never_a_heap_of_zero() {
+        assert!(parse_memory("2").unwrap_err().contains("16 MiB"));
+        assert!(parse_memory("15Mi").is_err());
+        assert_eq!(parse_memory("16Mi"), Ok(16 << 20));
+        assert!(Assumptions::parse(&["memory=2"]).is_err());
     }
 
     #[test]

@@ -72,14 +72,20 @@ pub fn is_java(cmd: &OsStr, java_home: Option<&OsStr>) -> bool {
     }
 }
 
-/// Append flags to an options variable's current value (a space between).
+/// Append flags to an options variable's current value (a space between), each quoted the way
+/// the JVM splits that variable ([`crate::jvm::options::quote_java_option`]), so a value with a
+/// space or a quote arrives as one option.
 fn appended(current: Option<&OsStr>, flags: &[String]) -> OsString {
     let mut v: Vec<u8> = current.map(|c| c.as_bytes().to_vec()).unwrap_or_default();
     for f in flags {
-        if !v.is_empty() && !v.ends_with(b" ") {
+        if !v.is_empty()
+            && !v
+                .last()
+                .is_some_and(|&b| crate::jvm::options::is_c_space(b as char))
+        {
             v.push(b' ');
         }
-        v.extend_from_slice(f.as_bytes());
+        v.extend_from_slice(crate::jvm::options::quote_java_option(f).as_bytes());
     }
     OsString::from_vec(v)
 }
@@ -94,19 +100,34 @@ pub fn plan(
     forced: Option<Place>,
     extra_env: Vec<(OsString, OsString)>,
 ) -> Plan {
+    let place = forced.unwrap_or_else(|| auto_place(command, env));
+    plan_at(command, env, flags, place, extra_env)
+}
+
+fn auto_place(command: &[OsString], env: &[(OsString, OsString)]) -> Place {
+    let java_home = env
+        .iter()
+        .find(|(n, _)| n == "JAVA_HOME")
+        .map(|(_, v)| v.as_os_str());
+    match command.first() {
+        Some(p) if is_java(p, java_home) => Place::Args,
+        _ => Place::JavaToolOptions,
+    }
+}
+
+fn plan_at(
+    command: &[OsString],
+    env: &[(OsString, OsString)],
+    flags: &[String],
+    place: Place,
+    extra_env: Vec<(OsString, OsString)>,
+) -> Plan {
     let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_os_str());
     let mut p = Plan::unchanged(command);
     p.set_env = extra_env;
     if flags.is_empty() || command.is_empty() {
         return p;
     }
-    let place = forced.unwrap_or_else(|| {
-        if is_java(&p.program, get("JAVA_HOME")) {
-            Place::Args
-        } else {
-            Place::JavaToolOptions
-        }
-    });
     match place {
         Place::Args => {
             let mut args: Vec<OsString> = flags.iter().map(OsString::from).collect();
@@ -119,19 +140,174 @@ pub fn plan(
             } else {
                 "JDK_JAVA_OPTIONS"
             };
-            // The options variables split on white space: a flag holding some cannot go there.
-            let ok: Vec<String> = flags
-                .iter()
-                .filter(|f| !f.contains(char::is_whitespace))
-                .cloned()
-                .collect();
             p.set_env
-                .push((OsString::from(var), appended(get(var), &ok)));
+                .push((OsString::from(var), appended(get(var), flags)));
         }
     }
     p.applied = flags.to_vec();
     p.place = Some(place);
     p
+}
+
+/// ctune's flags made safe for a command whose own JVM options ctune cannot see (a start
+/// script that runs `java -Xms700m ...`), where the flags travel in an options variable the
+/// JVM reads before that command line:
+/// - the heap becomes percentages of the memory the JVM sees (`physical`), not `-Xmx`/`-Xms`:
+///   the JVM raises a maximum it computed itself to a larger `-Xms` instead of refusing to
+///   start, and clamps its computed initial size to a smaller `-Xmx`. `MinRAMPercentage` is
+///   set to the same value so small limits take it too (below ~250 MiB HotSpot uses it);
+/// - no collector is chosen: a second one on the script's line stops the JVM.
+///
+/// `percentages`: the JVM has the `*RAMPercentage` flags (8u191, 10+); without them the heap
+/// flags stay as they are. Returns the flags and what was changed, for the one stderr line.
+pub fn for_unseen_command(
+    flags: &[String],
+    physical: u64,
+    percentages: bool,
+) -> (Vec<String>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    let pct = |f: &str, prefix: &str| -> Option<String> {
+        let bytes = crate::jvm::options::parse_jvm_size(f.strip_prefix(prefix)?)?;
+        (percentages && physical > 0).then(|| {
+            let p = bytes as f64 * 100.0 / physical as f64;
+            format!("{:.4}", p.min(100.0))
+        })
+    };
+    for f in flags {
+        if let Some(p) = pct(f, "-Xmx") {
+            out.push(format!("-XX:MaxRAMPercentage={p}"));
+            out.push(format!("-XX:MinRAMPercentage={p}"));
+            notes.push(format!("{f} as -XX:MaxRAMPercentage={p}"));
+        } else if let Some(p) = pct(f, "-Xms") {
+            out.push(format!("-XX:InitialRAMPercentage={p}"));
+            notes.push(format!("{f} as -XX:InitialRAMPercentage={p}"));
+        } else if crate::jvm::version::Gc::from_option(f).is_some() || f == "-XX:+ZGenerational" {
+            notes.push(format!("{f} left out"));
+        } else {
+            out.push(f.clone());
+        }
+    }
+    (out, notes)
+}
+
+/// The kernel's limits on what `execve` takes (`fs/exec.c`): every argument and environment
+/// string (with its NUL), the program's path and one pointer per string must fit in a quarter
+/// of the stack limit (at most 6 MiB, at least 128 KiB); no one string may exceed
+/// `MAX_ARG_STRLEN` (32 pages, 128 KiB, NUL included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArgLimits {
+    pub total: usize,
+    pub per_string: usize,
+}
+
+impl ArgLimits {
+    pub const MAX_ARG_STRLEN: usize = 32 * 4096;
+
+    /// From the stack limit (`RLIMIT_STACK` soft value; None = unlimited), as the kernel
+    /// computes it.
+    pub fn from_stack_limit(stack: Option<u64>) -> ArgLimits {
+        const STK_LIM: u64 = 8 << 20;
+        let quarter = stack.map_or(u64::MAX, |s| s / 4);
+        let total = (STK_LIM / 4 * 3).min(quarter).max(32 * 4096);
+        ArgLimits {
+            total: total as usize,
+            per_string: Self::MAX_ARG_STRLEN,
+        }
+    }
+
+    /// Whether `plan`, run with the inherited `env`, fits. The program's path is counted as
+    /// the longest `PATH` lookup could make it.
+    pub fn fits(&self, plan: &Plan, env: &[(OsString, OsString)]) -> bool {
+        let mut total = 0usize;
+        let mut count = 0usize;
+        let mut ok = true;
+        let mut add = |len: usize| {
+            ok &= len + 1 <= self.per_string;
+            total += len + 1;
+            count += 1;
+        };
+        add(plan.program.len());
+        for a in &plan.args {
+            add(a.len());
+        }
+        let overridden = |k: &OsStr| plan.set_env.iter().any(|(n, _)| n == k);
+        for (k, v) in env.iter().filter(|(k, _)| !overridden(k)) {
+            add(k.len() + 1 + v.len());
+        }
+        for (k, v) in &plan.set_env {
+            add(k.len() + 1 + v.len());
+        }
+        // The file name the kernel copies too (not a pointer).
+        let program = plan.program.as_bytes();
+        let path_len = if program.contains(&b'/') {
+            program.len()
+        } else {
+            env.iter()
+                .find(|(k, _)| k == "PATH")
+                .map(|(_, v)| {
+                    v.as_bytes()
+                        .split(|&b| b == b':')
+                        .map(<[u8]>::len)
+                        .max()
+                        .unwrap_or(0)
+                })
+                .unwrap_or(16)
+                + 1
+                + program.len()
+        };
+        total += path_len + 1;
+        ok && total + count * std::mem::size_of::<usize>() <= self.total
+    }
+}
+
+/// [`plan`], within the kernel's argument limits: when the flags do not fit where they would
+/// go, the other place a `java` command reads them (`JAVA_TOOL_OPTIONS`, or the argument list)
+/// is tried, and when neither fits the command runs unchanged. The second value says why
+/// the flags moved or were dropped.
+pub fn plan_within(
+    command: &[OsString],
+    env: &[(OsString, OsString)],
+    flags: &[String],
+    forced: Option<Place>,
+    extra_env: Vec<(OsString, OsString)>,
+    limits: ArgLimits,
+) -> (Plan, Option<String>) {
+    let first = forced.unwrap_or_else(|| auto_place(command, env));
+    let p = plan_at(command, env, flags, first, extra_env.clone());
+    if p.place.is_none() || limits.fits(&p, env) {
+        return (p, None);
+    }
+    let java_home = env
+        .iter()
+        .find(|(n, _)| n == "JAVA_HOME")
+        .map(|(_, v)| v.as_os_str());
+    let java = command.first().is_some_and(|c| is_java(c, java_home));
+    let other = match first {
+        Place::Args => Some(Place::JavaToolOptions),
+        _ if java => Some(Place::Args),
+        _ => None,
+    };
+    if let Some(o) = other {
+        let q = plan_at(command, env, flags, o, extra_env.clone());
+        if limits.fits(&q, env) {
+            let why = format!(
+                "the flags {} would exceed the kernel's argument limits; put {} instead",
+                first.describe(),
+                o.describe()
+            );
+            return (q, Some(why));
+        }
+    }
+    let mut u = Plan::unchanged(command);
+    u.set_env = extra_env;
+    (
+        u,
+        Some(format!(
+            "the tuned command would exceed the kernel's argument limits ({} bytes of arguments and environment); running the command unchanged",
+            limits.total
+        )),
+    )
 }
 
 /// The command line, shell-quoted, for `--dry-run` and messages. Bytes that are not UTF-8
@@ -158,6 +334,45 @@ pub fn quote_os(s: &OsStr) -> String {
             }
             out.push('\'');
             out
+        }
+    }
+}
+
+/// The environment variables a deployment sets to change `ctune exec` without a new image,
+/// read at every start (the same idea as jaz's `JAZ_BYPASS` and run-java.sh's
+/// `JAVA_MAX_MEM_RATIO`). Options on ctune's own command line win over them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `CTUNE_BYPASS=1`: run the command untouched.
+    pub bypass: bool,
+    /// `CTUNE_PROFILE`: the profile when `--profile` is not given.
+    pub profile: Option<String>,
+    /// `CTUNE_SET`: `KEY=VALUE` pairs separated by white space, applied before `--set`s (so a
+    /// `--set` of the same key wins).
+    pub sets: Vec<String>,
+    /// `CTUNE_QUIET=1`.
+    pub quiet: bool,
+}
+
+impl Overrides {
+    pub fn from_env(env: &[(OsString, OsString)]) -> Overrides {
+        let get = |k: &str| {
+            env.iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.to_string_lossy().trim().to_owned())
+        };
+        let on = |k: &str| {
+            get(k).is_some_and(|v| {
+                matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+            })
+        };
+        Overrides {
+            bypass: on("CTUNE_BYPASS"),
+            profile: get("CTUNE_PROFILE").filter(|p| !p.is_empty()),
+            sets: get("CTUNE_SET")
+                .map(|v| v.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            quiet: on("CTUNE_QUIET"),
         }
     }
 }
@@ -240,6 +455,244 @@ mod tests {
         );
         assert_eq!(p.set_env[0].0, "JDK_JAVA_OPTIONS");
         assert!(p.args.is_empty());
+    }
+
+    #[test]
+    fn flags_that_do_not_fit_move_or_are_dropped_with_a_reason() {
+        let flags = vec![
+            "-Xmx100m".to_owned(),
+            "-XX:+ExitOnOutOfMemoryError".to_owned(),
+        ];
+        let cmd = os(&["/usr/bin/java", "-version"]);
+        let env = vec![(OsString::from("PATH"), OsString::from("/usr/bin"))];
+        let roomy = ArgLimits::from_stack_limit(Some(8 << 20));
+        assert_eq!(roomy.total, 2 << 20);
+        let (p, why) = plan_within(&cmd, &env, &flags, None, vec![], roomy);
+        assert_eq!((p.place, why), (Some(Place::Args), None));
+        // Exactly what the unchanged command needs: the flags fit nowhere.
+        let need = |p: &Plan| {
+            let mut n = 0;
+            let mut lim = ArgLimits {
+                total: 0,
+                per_string: usize::MAX,
+            };
+            while !lim.fits(p, &env) {
+                n += 1;
+                lim.total = n;
+            }
+            n
+        };
+        let tight = ArgLimits {
+            total: need(&Plan::unchanged(&cmd)),
+            per_string: 1 << 17,
+        };
+        let (p, why) = plan_within(&cmd, &env, &flags, None, vec![], tight);
+        assert_eq!(p, Plan::unchanged(&cmd));
+        assert!(why.unwrap().contains("running the command unchanged"));
+        // Room for the flags in JAVA_TOOL_OPTIONS (one string, one pointer) but not as two
+        // arguments: they move there.
+        let flags: Vec<String> = [
+            "-Xmx100m",
+            "-Xss1m",
+            "-XX:+UseSerialGC",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Da=1",
+        ]
+        .map(String::from)
+        .to_vec();
+        let in_jto = plan_at(&cmd, &env, &flags, Place::JavaToolOptions, vec![]);
+        let as_args = plan_at(&cmd, &env, &flags, Place::Args, vec![]);
+        let (a, b) = (need(&in_jto), need(&as_args));
+        assert!(a < b, "{a} {b}");
+        let (p, why) = plan_within(
+            &cmd,
+            &env,
+            &flags,
+            None,
+            vec![],
+            ArgLimits {
+                total: a,
+                per_string: 1 << 17,
+            },
+        );
+        assert_eq!(p.place, Some(Place::JavaToolOptions));
+        assert!(why.unwrap().contains("in JAVA_TOOL_OPTIONS instead"));
+        // One string over 128 KiB (a huge JAVA_TOOL_OPTIONS): after `java`, the argument list.
+        let big = vec![(
+            OsString::from("JAVA_TOOL_OPTIONS"),
+            OsString::from("x".repeat(131072 - 19 - 10)),
+        )];
+        let (p, why) = plan_within(
+            &cmd,
+            &big,
+            &flags,
+            Some(Place::JavaToolOptions),
+            vec![],
+            roomy,
+        );
+        assert_eq!(p.place, Some(Place::Args));
+        assert!(why.is_some());
+    }
+
+    #[test]
+    fn overrides_come_from_the_environment() {
+        let e = |pairs: &[(&str, &str)]| -> Vec<(OsString, OsString)> {
+            pairs
+                .iter()
+                .map(|(a, b)| (OsString::from(a), OsString::from(b)))
+                .collect()
+        };
+        assert_eq!(Overrides::from_env(&[]), Overrides::default());
+        let o = Overrides::from_env(&e(&[
+            ("CTUNE_BYPASS", "1"),
+            ("CTUNE_PROFILE", "latency"),
+            ("CTUNE_SET", " memory.threads=400  gc.goal=throughput "),
+            ("CTUNE_QUIET", "true"),
+        ]));
+        assert!(o.bypass && o.quiet);
+        assert_eq!(o.profile.as_deref(), Some("latency"));
+        assert_eq!(o.sets, ["memory.threads=400", "gc.goal=throughput"]);
+        let o = Overrides::from_env(&e(&[("CTUNE_BYPASS", "0"), ("CTUNE_PROFILE", "")]));
+        assert!(!o.bypass && o.profile.is_none());
+    }
+
+    /// The planner, fed random mixes of real-world user options in every place the JVM reads
+    /// them, random limits and JDKs: ctune's flags never conflict with the user's (no JVM
+    /// refusal), its `-Xmx` is never below the user's initial or minimum heap, it picks no
+    /// collector beside the user's, and what goes into an options variable is read back by
+    /// the JVM's splitting as the user's options followed by exactly ctune's.
+    #[test]
+    fn the_planner_never_makes_a_line_the_jvm_refuses() {
+        use crate::jvm::options::{conflicts, split_java_options, UserOptions};
+        use proptest::prelude::*;
+        const OPTS: &[&str] = &[
+            "-Xms512m",
+            "-Xms2g",
+            "-Xms64m",
+            "-XX:InitialHeapSize=700m",
+            "-XX:MinHeapSize=900m",
+            "-Xmx300m",
+            "-Xmx4g",
+            "-XX:MaxHeapSize=256m",
+            "-XX:MaxRAMPercentage=75.0",
+            "-XX:MaxRAMPercentage=90",
+            "-XX:MaxRAM=1g",
+            "-XX:InitialRAMPercentage=50",
+            "-XX:+UseSerialGC",
+            "-XX:+UseG1GC",
+            "-XX:+UseParallelGC",
+            "-XX:-UseG1GC",
+            "-XX:+UseZGC",
+            "-XX:ActiveProcessorCount=3",
+            "-XX:-UseContainerSupport",
+            "-XX:MaxDirectMemorySize=32m",
+            "-XX:ReservedCodeCacheSize=64m",
+            "-XX:InitialCodeCacheSize=100m",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Xlog:gc*:stdout",
+            "-Dgreeting=hello world",
+            "-Dq=it's",
+            "-Dk=\"quoted\"",
+            "-Xss512k",
+            "-XX:MaxMetaspaceSize=128m",
+            "-Djava.io.tmpdir=/tmp/x y",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "-ea",
+            "-Duser.timezone=UTC",
+        ];
+        const JDKS: &[&str] = &[
+            "11.0.13",
+            "17.0.2",
+            "17.0.15",
+            "21.0.8",
+            "25.0.2",
+            "1.8.0_372",
+        ];
+        let pick = || prop::collection::vec(prop::sample::select(OPTS), 0..4);
+        let case = (
+            (pick(), pick(), pick(), pick()),
+            prop::option::of(16u64..16384),
+            prop::option::of(1u32..16),
+            prop::sample::select(JDKS),
+            prop::sample::select(&["default", "throughput", "latency", "spark-executor"][..]),
+            prop::bool::ANY,
+        );
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 3000,
+            ..Default::default()
+        });
+        let joined = |v: &[&str]| crate::jvm::options::join_java_options(v);
+        runner
+            .run(
+                &case,
+                |((jto, jdk_opts, argv, under), mem_mib, cpus, jdk, profile, java_cmd)| {
+                    let mut f = crate::findings::test_facts::container();
+                    f.memory.limit = match mem_mib {
+                        Some(m) => {
+                            crate::facts::Limit::limited(m << 20, "/sys/fs/cgroup/memory.max")
+                        }
+                        None => crate::facts::Limit::unlimited("test"),
+                    };
+                    f.cpu.limit = match cpus {
+                        Some(c) => {
+                            crate::facts::Limit::limited(c as f64 / 2.0, "/sys/fs/cgroup/cpu.max")
+                        }
+                        None => crate::facts::Limit::unlimited("test"),
+                    };
+                    crate::findings::test_facts::set_java(&mut f, jdk);
+                    let env: Vec<(String, String)> = [
+                        ("JAVA_TOOL_OPTIONS", joined(&jto)),
+                        ("JDK_JAVA_OPTIONS", joined(&jdk_opts)),
+                        ("_JAVA_OPTIONS", joined(&under)),
+                    ]
+                    .into_iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect();
+                    let mut command: Vec<String> = if java_cmd {
+                        vec!["java".into()]
+                    } else {
+                        vec![]
+                    };
+                    command.extend(argv.iter().map(|s| s.to_string()));
+                    if java_cmd {
+                        command.extend(["-jar".into(), "app.jar".into()]);
+                    }
+                    let user = UserOptions::gather(&env, &command);
+                    // The user's own line must be one the JVM takes: a maximum below the minimum
+                    // fails without ctune too.
+                    if let (Some((min, _)), Some(crate::jvm::options::HeapSetting::Bytes(max, _))) =
+                        (user.min_heap(), user.max_heap())
+                    {
+                        prop_assume!(min <= max);
+                    }
+                    let p = crate::jvm::profile::load(profile, &[]).unwrap();
+                    let a = crate::jvm::advise::advise(&f, &p, &user);
+                    let flags = &a.recommended.flags;
+                    let c = conflicts(flags, &user);
+                    prop_assert!(c.is_empty(), "{:?} for {:?}: {:?}", flags, user.options, c);
+                    if let Some((min, _)) = user.min_heap() {
+                        prop_assert!(a.recommended.max_heap_bytes >= min, "{:?}", a);
+                    }
+                    if user.touches_gc() {
+                        prop_assert!(!flags
+                            .iter()
+                            .any(|x| crate::jvm::version::Gc::from_option(x).is_some()));
+                    }
+                    let os_env: Vec<(OsString, OsString)> =
+                        env.iter().map(|(k, v)| (k.into(), v.into())).collect();
+                    let plan = plan(&os(&["./start.sh"]), &os_env, flags, None, vec![]);
+                    if !flags.is_empty() {
+                        let jto_now = &plan.set_env.last().unwrap().1;
+                        let read = split_java_options(jto_now.to_str().unwrap()).unwrap();
+                        let mut want: Vec<String> = jto.iter().map(|s| s.to_string()).collect();
+                        want.extend(flags.iter().cloned());
+                        prop_assert_eq!(read, want);
+                    }
+                    Ok(())
+                },
+            )
+            .unwrap();
     }
 
     #[test]

@@ -183,6 +183,8 @@ pub struct Facts {
     pub security: SecurityFacts,
     pub host: HostFacts,
     pub jvm: Option<JavaFacts>,
+    /// The JVMs running in this pid namespace, read from their perf-data files and `/proc`.
+    pub java_processes: Vec<JavaProcess>,
     /// Pressure stall information of the cgroup and of the host.
     pub pressure: PressureFacts,
     /// Rates between two readings (`--interval`); absent for a single reading.
@@ -249,6 +251,11 @@ impl Facts {
             self.security.capabilities.unknown_reason(),
         );
         lim("host.hypervisor", self.host.hypervisor.unknown_reason());
+        for (i, p) in self.java_processes.iter().enumerate() {
+            for (name, reason) in p.unknowns() {
+                out.push((format!("java_processes[{i}].{name}"), reason));
+            }
+        }
         out.extend(self.pressure.unknowns());
         if let Some(i) = &self.interval {
             out.extend(i.unknowns());
@@ -682,6 +689,109 @@ pub struct JavaFacts {
     pub runtime_version: Option<String>,
     /// How the version was learned: `release file`, `--assume jdk=...`.
     pub version_source: String,
+}
+
+/// One running JVM (contract: "Running JVMs"). Counters are as the JVM last published them;
+/// a value that cannot be read is unknown with the reason (listed in `diagnostics`).
+#[derive(Debug, Clone, Serialize)]
+pub struct JavaProcess {
+    /// The process id in the pid namespace ctune looks from.
+    pub pid: u32,
+    pub uid: Fact<u32>,
+    /// The launcher and the main class or jar (no other arguments).
+    pub command: Fact<String>,
+    pub version: Fact<String>,
+    /// The JVM's own arguments (secret-looking `-D` values redacted).
+    pub flags: Fact<Vec<String>>,
+    pub max_heap_bytes: Fact<u64>,
+    pub heap_committed_bytes: Fact<u64>,
+    pub heap_used_bytes: Fact<u64>,
+    pub metaspace_used_bytes: Fact<u64>,
+    pub metaspace_committed_bytes: Fact<u64>,
+    /// Live Java threads.
+    pub threads: Fact<u64>,
+    pub gc: Fact<crate::jvm::version::Gc>,
+    /// Collections (pauses) since start, over all collectors.
+    pub gc_count: Fact<u64>,
+    /// Time in collection pauses since start.
+    pub gc_time_seconds: Fact<f64>,
+    pub uptime_seconds: Fact<f64>,
+    /// Resident memory (`VmRSS`).
+    pub rss_bytes: Fact<u64>,
+    /// The perf-data file read, as seen inside the inspected system.
+    pub source: Option<String>,
+    /// The process id inside its own pid namespace (the perf-data file's name).
+    #[serde(skip)]
+    pub ns_pid: Option<u32>,
+    /// Whether the process is in the same cgroup as the inspected process (`/proc/PID/cgroup`
+    /// equals `/proc/self/cgroup`), whose limits the findings judge it against. None: unknown.
+    #[serde(skip)]
+    pub same_cgroup: Option<bool>,
+}
+
+impl JavaProcess {
+    /// A process with nothing read yet: every value unknown for `reason`.
+    pub fn unread(pid: u32, reason: &str) -> JavaProcess {
+        fn u<T>(r: &str) -> Fact<T> {
+            Fact::Unknown(r.to_owned())
+        }
+        JavaProcess {
+            pid,
+            uid: u(reason),
+            command: u(reason),
+            version: u(reason),
+            flags: u(reason),
+            max_heap_bytes: u(reason),
+            heap_committed_bytes: u(reason),
+            heap_used_bytes: u(reason),
+            metaspace_used_bytes: u(reason),
+            metaspace_committed_bytes: u(reason),
+            threads: u(reason),
+            gc: u(reason),
+            gc_count: u(reason),
+            gc_time_seconds: u(reason),
+            uptime_seconds: u(reason),
+            rss_bytes: u(reason),
+            source: None,
+            ns_pid: None,
+            same_cgroup: None,
+        }
+    }
+
+    /// `(field, reason)` for every unknown value.
+    pub fn unknowns(&self) -> Vec<(&'static str, String)> {
+        let fields: [(&'static str, Option<&str>); 16] = [
+            ("uid", self.uid.unknown_reason()),
+            ("command", self.command.unknown_reason()),
+            ("version", self.version.unknown_reason()),
+            ("flags", self.flags.unknown_reason()),
+            ("max_heap_bytes", self.max_heap_bytes.unknown_reason()),
+            (
+                "heap_committed_bytes",
+                self.heap_committed_bytes.unknown_reason(),
+            ),
+            ("heap_used_bytes", self.heap_used_bytes.unknown_reason()),
+            (
+                "metaspace_used_bytes",
+                self.metaspace_used_bytes.unknown_reason(),
+            ),
+            (
+                "metaspace_committed_bytes",
+                self.metaspace_committed_bytes.unknown_reason(),
+            ),
+            ("threads", self.threads.unknown_reason()),
+            ("gc", self.gc.unknown_reason()),
+            ("gc_count", self.gc_count.unknown_reason()),
+            ("gc_time_seconds", self.gc_time_seconds.unknown_reason()),
+            ("uptime_seconds", self.uptime_seconds.unknown_reason()),
+            ("rss_bytes", self.rss_bytes.unknown_reason()),
+            ("source", None),
+        ];
+        fields
+            .into_iter()
+            .filter_map(|(f, r)| r.map(|r| (f, r.to_owned())))
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -33,9 +33,61 @@ pub fn is_secret_name(name: &str) -> bool {
             .any(|w| PAIRS.iter().any(|(a, b)| w[0] == *a && w[1] == *b))
 }
 
+/// Whether a Java system property name looks like it holds a secret (`db.password`,
+/// `javax.net.ssl.keyStorePassword`): its dotted, dashed and camelCase words checked as an
+/// environment variable name would be.
+pub fn is_secret_property(name: &str) -> bool {
+    let mut s = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c == '.' || c == '-' {
+            s.push('_');
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower {
+            s.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        s.push(c);
+    }
+    is_secret_name(&s)
+}
+
+/// For a `-Dname=value` argument whose name looks secret, the byte range of its value.
+pub fn secret_property_value(arg: &[u8]) -> Option<std::ops::Range<usize>> {
+    let rest = arg.strip_prefix(b"-D")?;
+    let eq = rest.iter().position(|&b| b == b'=')?;
+    let name = std::str::from_utf8(&rest[..eq]).ok()?;
+    is_secret_property(name).then(|| 2 + eq + 1..arg.len())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_secret_name;
+    use super::*;
+
+    #[test]
+    fn properties() {
+        for p in [
+            "db.password",
+            "javax.net.ssl.keyStorePassword",
+            "app.apiKey",
+            "oauth.token",
+        ] {
+            assert!(is_secret_property(p), "{p}");
+        }
+        for p in [
+            "app.name",
+            "java.io.tmpdir",
+            "user.home",
+            "passwordFile.path",
+        ] {
+            assert!(!is_secret_property(p), "{p}");
+        }
+        assert_eq!(secret_property_value(b"-Ddb.password=x1"), Some(14..16));
+        assert_eq!(secret_property_value(b"-Dapp.name=x"), None);
+        assert_eq!(secret_property_value(b"-Xmx1g"), None);
+    }
 
     #[test]
     fn names() {

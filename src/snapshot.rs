@@ -1,7 +1,8 @@
 //! `ctune snapshot DIR`: write what the probe read into a directory that `--root DIR` reads
 //! back. Files byte for byte, links as links (targets unchanged, so relative where the
 //! kernel's are), directories as directories. Environment files have the values of
-//! secret-looking variables replaced before they touch the disk.
+//! secret-looking variables replaced before they touch the disk, and command lines and JVM
+//! perf-data files the values of secret-looking `-D` properties.
 
 use crate::probe::reader::Recorded;
 use std::collections::BTreeMap;
@@ -28,6 +29,24 @@ fn at(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     }
 }
 
+/// A command line (NUL-separated) with secret-looking `-Dname=value` values replaced.
+fn redact_cmdline(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, arg) in bytes.split(|&b| b == 0).enumerate() {
+        if i > 0 {
+            out.push(0);
+        }
+        match crate::secrets::secret_property_value(arg) {
+            Some(r) => {
+                out.extend_from_slice(&arg[..r.start]);
+                out.extend_from_slice(b"***");
+            }
+            None => out.extend_from_slice(arg),
+        }
+    }
+    out
+}
+
 /// Write every recorded path under `dir`. Returns the number of entries written.
 pub fn write(dir: &Path, recorded: &BTreeMap<String, Recorded>) -> Result<usize, WriteError> {
     fs::create_dir_all(dir).map_err(at(dir))?;
@@ -50,6 +69,10 @@ pub fn write(dir: &Path, recorded: &BTreeMap<String, Recorded>) -> Result<usize,
             Recorded::File(bytes) => {
                 let bytes = if inside.ends_with("/environ") {
                     crate::parse::environ::redact(bytes)
+                } else if inside.ends_with("/cmdline") {
+                    redact_cmdline(bytes)
+                } else if inside.contains("/hsperfdata_") {
+                    crate::parse::perfdata::redact(bytes, crate::secrets::secret_property_value)
                 } else {
                     bytes.clone()
                 };
@@ -67,7 +90,7 @@ pub fn write(dir: &Path, recorded: &BTreeMap<String, Recorded>) -> Result<usize,
         "schema_version": 1,
         "created_by": format!("ctune {}", env!("CARGO_PKG_VERSION")),
         "entries": n,
-        "note": "Files the ctune probe read, for `ctune --root DIR`. Values of secret-looking environment variables are replaced; java binaries are empty placeholders.",
+        "note": "Files the ctune probe read, for `ctune --root DIR`. Values of secret-looking environment variables and -D properties are replaced; java binaries are empty placeholders.",
     });
     let mpath = dir.join(MANIFEST);
     fs::write(&mpath, format!("{manifest:#}\n")).map_err(at(&mpath))?;

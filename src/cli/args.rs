@@ -34,8 +34,8 @@ pub struct GlobalArgs {
     #[arg(long = "path", global = true, value_name = "DIR", value_parser = Utf8Path)]
     pub paths: Vec<String>,
 
-    /// Override one detected fact: cpus=1.5, memory=2GiB (also 512Mi, 512M, bytes),
-    /// jdk=11.0.14 (repeatable)
+    /// Override one detected fact: cpus=1.5, memory=2GiB (Kubernetes quantities: 1500Mi,
+    /// 2G = 2·10^9, 1e9, bytes; not the JVM's 512m), jdk=11.0.14 (repeatable)
     #[arg(long, global = true, value_name = "KEY=VALUE")]
     pub assume: Vec<String>,
 
@@ -44,6 +44,11 @@ pub struct GlobalArgs {
     /// profiles show: toml, json). Each command's help lists its own.
     #[arg(long, global = true, value_name = "F", value_parser = Suggest::formats(), hide_possible_values = true)]
     pub format: Option<String>,
+
+    /// Say what there is to say about running JVMs for this process only (report's
+    /// java_processes, and the findings about running JVMs)
+    #[arg(long, global = true, value_name = "PID")]
+    pub pid: Option<u32>,
 
     /// Colour: auto (only a terminal, never with NO_COLOR set or TERM=dumb; CLICOLOR_FORCE
     /// forces it), always, never
@@ -166,7 +171,10 @@ pub enum Command {
     ///
     /// Probes, advises and puts the flags where the command's JVM reads them, then executes
     /// CMD in its place (same process id). If anything in the tuning fails, CMD still runs,
-    /// unchanged, and one line on standard error says why.
+    /// unchanged, and one line on standard error says why. `--` before CMD is optional: the
+    /// first argument that is not a ctune option starts the command. Read at every start:
+    /// CTUNE_BYPASS=1 (run CMD untouched), CTUNE_PROFILE, CTUNE_SET ("K=V K=V"), CTUNE_QUIET=1;
+    /// options given here win.
     Exec(ExecArgs),
     /// List the workload profiles, or show one with everything it inherits
     Profiles {
@@ -258,8 +266,9 @@ pub enum Inject {
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// A built-in profile name (`ctune profiles` lists them) or a path to a profile TOML file
-    #[arg(long, default_value = "default", value_name = "NAME|FILE", value_parser = Suggest::profiles(), hide_possible_values = true)]
-    pub profile: String,
+    /// [default: $CTUNE_PROFILE, else default]
+    #[arg(long, value_name = "NAME|FILE", value_parser = Suggest::profiles(), hide_possible_values = true)]
+    pub profile: Option<String>,
 
     /// Override one profile setting (repeatable)
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -285,8 +294,9 @@ pub struct ExecArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// The command and its arguments (bytes passed through untouched)
-    #[arg(last = true, required = true, value_name = "CMD [ARGS]...", value_parser = clap::value_parser!(std::ffi::OsString))]
+    /// The command and its arguments (bytes passed through untouched); `--` before it is
+    /// optional
+    #[arg(trailing_var_arg = true, required = true, value_name = "CMD [ARGS]...", value_parser = clap::value_parser!(std::ffi::OsString))]
     pub command: Vec<std::ffi::OsString>,
 }
 

@@ -33,8 +33,27 @@ struct Tuned {
     problems: Vec<String>,
 }
 
-pub fn run(g: &GlobalArgs, a: ExecArgs) -> anyhow::Result<i32> {
+pub fn run(g: &GlobalArgs, mut a: ExecArgs) -> anyhow::Result<i32> {
     let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    // The deployment's overrides; ctune's own options win.
+    let ov = exec::Overrides::from_env(&env);
+    if a.profile.is_none() {
+        a.profile = ov.profile.clone();
+    }
+    if !ov.sets.is_empty() {
+        let mut sets = ov.sets.clone();
+        sets.append(&mut a.sets);
+        a.sets = sets;
+    }
+    a.quiet |= ov.quiet;
+    if ov.bypass {
+        let t = Tuned {
+            plan: Plan::unchanged(&a.command),
+            summary: "CTUNE_BYPASS is set: running the command untouched".into(),
+            problems: Vec::new(),
+        };
+        return finish(a, t);
+    }
     // A panic while tuning must not stop the command: catch it, quietly.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
@@ -133,7 +152,8 @@ fn reset_signals() {
 }
 
 fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::Result<Tuned> {
-    let profile = profile::load(&a.profile, &a.sets).map_err(|e| super::usage(e.to_string()))?;
+    let profile = profile::load(a.profile.as_deref().unwrap_or("default"), &a.sets)
+        .map_err(|e| super::usage(e.to_string()))?;
     let root = super::open_root(g)?;
     // The command sees this process's environment, whatever --root says.
     let live_env: Vec<(String, String)> = env
@@ -178,7 +198,7 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
         .map(str::to_owned);
     let home = match home {
         Some(h) => h,
-        None => match private_dir("home", &facts) {
+        None => match private_dir("home", &facts, !a.dry_run) {
             Ok(d) => {
                 let d = d.to_string_lossy().into_owned();
                 extra_env.push((OsString::from("HOME"), OsString::from(&d)));
@@ -196,7 +216,7 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
     let mut nss_active = false;
     if let (false, Fact::Known(uid)) = (facts.identity.passwd_entry, &facts.identity.uid) {
         if a.nss_wrapper || profile.exec.nss_wrapper {
-            match nss_wrapper(&facts, *uid, &home, &live_env) {
+            match nss_wrapper(&facts, *uid, &home, &live_env, !a.dry_run) {
                 Ok(vars) => {
                     extra_env.extend(vars);
                     nss_active = true;
@@ -218,8 +238,53 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
         Inject::JavaToolOptions => Some(Place::JavaToolOptions),
         Inject::JdkJavaOptions => Some(Place::JdkJavaOptions),
     };
-    let plan = exec::plan(&a.command, env, &flags, forced, extra_env);
-    let summary = summary(&plan, &advice, &facts, nss_active);
+    // A command that is not `java` (a start script) has JVM options ctune cannot see: heap
+    // and collector flags that could contradict them are made safe (see for_unseen_command).
+    let unseen = !command
+        .first()
+        .is_some_and(|c| crate::jvm::options::is_java_command(c))
+        && !matches!(a.inject, Inject::Args);
+    let mut unseen_note = None;
+    if unseen {
+        let percentages = advice
+            .java
+            .as_ref()
+            .and_then(|j| crate::jvm::version::JavaVersion::parse(&j.version))
+            .unwrap_or(advise::ASSUMED_JDK)
+            .has_active_processor_count();
+        let (safe, notes) =
+            exec::for_unseen_command(&flags, advice.jvm_view.physical_memory_bytes, percentages);
+        flags = safe;
+        if !notes.is_empty() {
+            unseen_note = Some(format!(
+                "the command's own JVM options are not visible, so: {}",
+                notes.join(", ")
+            ));
+        }
+    }
+    // The last guard: a flag that would stop the JVM beside the user's own options is left
+    // out, and said (the advisor already avoids them; this holds whatever a profile adds).
+    let mut left_out = Vec::new();
+    for c in crate::jvm::options::conflicts(&flags, &user) {
+        flags.retain(|f| *f != c.flag);
+        left_out.push(format!("left out {}: {}", c.flag, c.why));
+    }
+    let (plan, moved) = exec::plan_within(
+        &a.command,
+        env,
+        &flags,
+        forced,
+        extra_env,
+        exec::ArgLimits::from_stack_limit(stack_limit()),
+    );
+    problems.extend(moved);
+    let mut summary = summary(&plan, &advice, &facts, nss_active);
+    if let (Some(n), Some(_)) = (unseen_note, plan.place) {
+        summary.push_str(&format!("; {n}"));
+    }
+    for l in left_out {
+        summary.push_str(&format!("; {l}"));
+    }
     Ok(Tuned {
         plan,
         summary,
@@ -265,25 +330,66 @@ fn summary(plan: &Plan, advice: &advise::Advice, facts: &Facts, nss: bool) -> St
     if nss {
         s.push_str("; nss_wrapper passwd entry");
     }
-    if !advice.warnings.is_empty() {
-        s.push_str(&format!(
-            "; {} warning(s): see `ctune jvm`",
-            advice.warnings.len()
-        ));
+    // Each warning itself: a count pointing elsewhere is lost in a container log.
+    for w in &advice.warnings {
+        s.push_str(&format!("; warning: {w}"));
     }
     s
 }
 
-/// A directory only this uid can use, under `$TMPDIR` or `/tmp`.
-fn private_dir(kind: &str, facts: &Facts) -> std::io::Result<PathBuf> {
+/// The soft stack limit, which sets the kernel's limit on arguments and environment (None =
+/// unlimited or unreadable: the kernel then allows 6 MiB).
+fn stack_limit() -> Option<u64> {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit struct we own.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut r) } == 0;
+    (ok && r.rlim_cur != libc::RLIM_INFINITY).then_some(r.rlim_cur)
+}
+
+/// A directory only this uid can use: `$TMPDIR/ctune-KIND-UID` (or under `/tmp`). The same
+/// path at every start, so container restarts reuse one directory instead of leaving one
+/// each; an existing one is used only when it is a real directory (not a link) owned by this
+/// uid and closed to others. With `create` false (`--dry-run`) nothing is made: the path is
+/// only named.
+fn private_dir(kind: &str, facts: &Facts, create: bool) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
     let tmp = std::env::var_os("TMPDIR")
         .filter(|t| !t.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/tmp"));
-    let uid = facts.identity.uid.known().copied().unwrap_or(u32::MAX);
-    let dir = tmp.join(format!("ctune-{kind}-{uid}-{}", std::process::id()));
-    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+    // SAFETY: geteuid has no failure mode.
+    let euid = unsafe { libc::geteuid() };
+    let uid = facts.identity.uid.known().copied().unwrap_or(euid);
+    let dir = tmp.join(format!("ctune-{kind}-{uid}"));
+    if !create {
+        return Ok(dir);
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+        Ok(()) => return Ok(dir),
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+        Err(_) => {}
+    }
+    let m = std::fs::symlink_metadata(&dir)?;
+    if !m.file_type().is_dir() || m.uid() != euid || m.mode() & 0o077 != 0 {
+        return Err(std::io::Error::other(format!(
+            "{} exists and is not a private directory of uid {euid}",
+            dir.display()
+        )));
+    }
     Ok(dir)
+}
+
+/// Write `text` to `path` through a temporary file and a rename, so a reader (or a second
+/// start at the same moment) never sees half a file.
+fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 /// Write a passwd and a group file holding an entry for `uid` and return the variables that
@@ -293,6 +399,7 @@ fn nss_wrapper(
     uid: u32,
     home: &str,
     env: &[(String, String)],
+    write: bool,
 ) -> Result<Vec<(OsString, OsString)>, String> {
     let lib = NSS_WRAPPER_LIBS.iter().find(|l| std::path::Path::new(l).is_file()).ok_or_else(|| {
         format!("uid {uid} has no passwd entry and libnss_wrapper.so is not installed (Debian/Ubuntu: libnss-wrapper, RHEL/UBI: nss_wrapper); continuing without one")
@@ -311,11 +418,13 @@ fn nss_wrapper(
         .unwrap_or(if taken("app") { "ctune-user" } else { "app" })
         .to_owned();
     let (p, g) = exec::nss_files(&passwd, &group, uid, gid, &name, home);
-    let dir =
-        private_dir("nss", facts).map_err(|e| format!("nss_wrapper files not written: {e}"))?;
+    let dir = private_dir("nss", facts, write)
+        .map_err(|e| format!("nss_wrapper files not written: {e}"))?;
     let (pf, gf) = (dir.join("passwd"), dir.join("group"));
-    std::fs::write(&pf, p).map_err(|e| format!("{}: {e}", pf.display()))?;
-    std::fs::write(&gf, g).map_err(|e| format!("{}: {e}", gf.display()))?;
+    if write {
+        write_atomically(&pf, &p).map_err(|e| format!("{}: {e}", pf.display()))?;
+        write_atomically(&gf, &g).map_err(|e| format!("{}: {e}", gf.display()))?;
+    }
     let preload = match env_lookup(env, "LD_PRELOAD").filter(|p| !p.is_empty()) {
         Some(p) => format!("{lib}:{p}"),
         None => (*lib).to_owned(),
@@ -327,16 +436,61 @@ fn nss_wrapper(
     ])
 }
 
-/// When ctune's own arguments do not parse, `exec` still runs what follows `--` (unless
-/// `--strict` is among them). Returns None when this is not such a command line.
+/// Where the command starts on an `exec` line whose ctune options did not parse: after `--`,
+/// or else at the first argument after `exec` that is neither an option nor the value of one
+/// of ctune's options that take one (an unknown option is taken to have none).
+fn command_start(args: &[std::ffi::OsString]) -> Option<usize> {
+    const VALUED: &[&str] = &[
+        "--root",
+        "--path",
+        "--assume",
+        "--format",
+        "--profile",
+        "--set",
+        "--inject",
+    ];
+    let exec_at = args.iter().skip(1).position(|a| a == "exec")? + 1;
+    // With a `--`, it separates when everything before it can be ctune's options and their
+    // values (a word right after a `--name` may be a mistyped option's value).
+    if let Some(sep) = args[exec_at + 1..].iter().position(|a| a == "--") {
+        let before = &args[exec_at + 1..exec_at + 1 + sep];
+        let option_like = before.iter().enumerate().all(|(i, a)| {
+            a.as_encoded_bytes().starts_with(b"-")
+                || (i > 0 && {
+                    let p = before[i - 1].as_encoded_bytes();
+                    p.starts_with(b"--") && !p.contains(&b'=')
+                })
+        });
+        if option_like {
+            return Some(exec_at + 2 + sep);
+        }
+    }
+    // Before `exec`, only options (and their values) may stand: a `--` or another command
+    // there means this is not an exec line.
+    let mut i = exec_at + 1;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "--" {
+            return Some(i + 1);
+        }
+        let b = a.as_encoded_bytes();
+        if !b.starts_with(b"-") {
+            return Some(i);
+        }
+        i += if VALUED.iter().any(|v| a == *v) { 2 } else { 1 };
+    }
+    None
+}
+
+/// When ctune's own arguments do not parse, `exec` still runs its command (unless `--strict`
+/// is among them). Returns None when this is not such a command line.
 pub fn fallback_on_usage_error(args: &[OsString], error: &str) -> Option<i32> {
     // argv[0] is the program's name, whatever it is (even `--`, through `exec -a`).
-    let sep = args.iter().skip(1).position(|a| a == "--")? + 1;
-    let before = &args[1..sep];
-    if !before.iter().any(|a| a == "exec") || before.iter().any(|a| a == "--strict") {
+    let start = command_start(args)?;
+    if args[1..start].iter().any(|a| a == "--strict") {
         return None;
     }
-    let command = &args[sep + 1..];
+    let command = &args[start..];
     if command.is_empty() {
         return None;
     }

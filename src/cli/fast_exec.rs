@@ -13,31 +13,28 @@ use super::args::{ExecArgs, GlobalArgs, Inject};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-/// Read `ctune [GLOBAL] exec [GLOBAL|EXEC]... -- CMD [ARGS]...`, or None to let clap decide.
-/// `args[0]` is the program name.
+/// Read `ctune [GLOBAL] exec [GLOBAL|EXEC]... [--] CMD [ARGS]...`, or None to let clap decide.
+/// `args[0]` is the program name. Without `--`, the first argument after `exec` that is not an
+/// option (nor an option's value) starts the command, as with tini and env.
 pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
-    let sep = args.iter().skip(1).position(|a| a == "--")? + 1;
-    let command = args[sep + 1..].to_vec();
-    if command.is_empty() {
-        return None;
-    }
     let mut g = GlobalArgs {
         root: None,
         paths: Vec::new(),
         assume: Vec::new(),
         format: None,
+        pid: None,
         interval: None,
         color: Default::default(),
     };
     let mut e = ExecArgs {
-        profile: "default".to_owned(),
+        profile: None,
         sets: Vec::new(),
         inject: Inject::Auto,
         nss_wrapper: false,
         strict: false,
         quiet: false,
         dry_run: false,
-        command,
+        command: Vec::new(),
     };
     let mut seen_exec = false;
     // Repeatable global options given on both sides of `exec`: clap keeps only the later side's
@@ -45,9 +42,19 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
     let mut global_before: Vec<&str> = Vec::new();
     // Single-valued options and switches may be given once (clap rejects a repeat).
     let mut once: Vec<&str> = Vec::new();
-    let mut it = args[1..sep].iter();
-    while let Some(arg) = it.next() {
-        let arg = arg.to_str()?;
+    let mut i = 1;
+    while i < args.len() {
+        let raw = &args[i];
+        i += 1;
+        if seen_exec && raw == "--" {
+            e.command = args[i..].to_vec();
+            break;
+        }
+        if seen_exec && !raw.as_encoded_bytes().starts_with(b"-") {
+            e.command = args[i - 1..].to_vec();
+            break;
+        }
+        let arg = raw.to_str()?;
         if arg == "exec" && !seen_exec {
             seen_exec = true;
             continue;
@@ -78,7 +85,10 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
         }
         let value = match inline {
             Some(v) => v,
-            None => it.next()?.to_str()?,
+            None => {
+                i += 1;
+                args.get(i - 1)?.to_str()?
+            }
         };
         // Leave clap to judge empty values and values that look like options.
         if value.is_empty() || value.starts_with('-') {
@@ -105,7 +115,7 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
             "root" => g.root = Some(PathBuf::from(value)),
             "path" => g.paths.push(value.to_owned()),
             "assume" => g.assume.push(value.to_owned()),
-            "profile" => e.profile = value.to_owned(),
+            "profile" => e.profile = Some(value.to_owned()),
             "set" => e.sets.push(value.to_owned()),
             _ => {
                 e.inject = match value {
@@ -118,7 +128,7 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
             }
         }
     }
-    seen_exec.then_some((g, e))
+    (seen_exec && !e.command.is_empty()).then_some((g, e))
 }
 
 #[cfg(test)]
@@ -200,6 +210,19 @@ mod tests {
                 "",
             ],
             &["/usr/local/bin/ctune", "exec", "--", "exec", "--quiet"],
+            // Without `--`, as tini and env take their command.
+            &["ctune", "exec", "java", "-version"],
+            &[
+                "ctune",
+                "exec",
+                "--quiet",
+                "--profile",
+                "latency",
+                "java",
+                "--",
+                "-x",
+            ],
+            &["ctune", "--root", "/r", "exec", "./run.sh", "--quiet"],
         ] {
             let args = os(line);
             assert!(
@@ -219,8 +242,7 @@ mod tests {
     #[test]
     fn everything_else_is_left_to_clap() {
         for line in [
-            &["ctune", "exec", "java"][..],
-            &["ctune", "exec", "--"],
+            &["ctune", "exec", "--"][..],
             &["ctune", "report", "--", "x"],
             &["ctune", "--quiet", "exec", "--", "x"],
             &["ctune", "exec", "--quiet", "--quiet", "--", "x"],
@@ -240,7 +262,6 @@ mod tests {
             &["ctune", "exec", "--quiet=yes", "--", "x"],
             &["ctune", "exec", "-h", "--", "x"],
             &["ctune", "exec", "--help", "--", "x"],
-            &["ctune", "exec", "exec", "--", "x"],
             &["ctune", "exec", "--bogus", "--", "x"],
         ] {
             assert!(parse(&os(line)).is_none(), "{line:?}");
@@ -285,7 +306,9 @@ mod tests {
             vec!["--help"],
             vec!["x=y"],
         ]);
-        let command = prop::sample::select(vec!["java", "--", "-Xmx1g", "", "--quiet", "exec"]);
+        let command = prop::sample::select(vec![
+            "java", "--", "-Xmx1g", "", "--quiet", "exec", "./run.sh",
+        ]);
         let answered = std::cell::Cell::new(0);
         let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
             cases: 2000,
@@ -295,14 +318,17 @@ mod tests {
             prop::collection::vec(piece.clone(), 0..3),
             prop::collection::vec(piece, 0..4),
             prop::collection::vec(command, 0..3),
+            prop::bool::ANY,
         );
         runner
-            .run(&lines, |(before, after, command)| {
+            .run(&lines, |(before, after, command, dashes)| {
                 let mut line = vec!["ctune"];
                 line.extend(before.into_iter().flatten());
                 line.push("exec");
                 line.extend(after.into_iter().flatten());
-                line.push("--");
+                if dashes {
+                    line.push("--");
+                }
                 line.extend(command);
                 let args = os(&line);
                 answered.set(answered.get() + usize::from(parse(&args).is_some()));

@@ -177,6 +177,18 @@ fn environment(r: &mut Roff, command: &str) {
             "The width to lay tables out for when the output is not a terminal (a terminal's own width wins); 80 otherwise.",
         );
     }
+    if command == "exec" {
+        item(
+            r,
+            "CTUNE_BYPASS",
+            "1: run the command untouched, and say so once. Read at every start.",
+        );
+        item(
+            r,
+            "CTUNE_PROFILE, CTUNE_SET, CTUNE_QUIET",
+            "The profile when --profile is not given; KEY=VALUE pairs separated by spaces, applied before any --set; 1: as --quiet. Options on the command line win.",
+        );
+    }
     item(
         r,
         "JAVA_HOME, PATH",

@@ -209,6 +209,7 @@ pub fn probe_options(g: &GlobalArgs) -> anyhow::Result<crate::probe::Options> {
         lean: false,
         java: Default::default(),
         env: None,
+        pid: g.pid,
     })
 }
 

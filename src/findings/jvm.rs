@@ -12,7 +12,249 @@ pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     jvm_without_container_support(cx, out);
     cpu_count_from_shares(cx, out);
     heap_exceeds_memory_limit(cx, out);
+    jvm_option_rejected(cx, out);
+    initial_heap_exceeds_budget(cx, out);
+    heap_option_contradicted(cx, out);
     budget_exceeds_limit(cx, out);
+}
+
+/// `-XX` flags a HotSpot version refuses ("Unrecognized VM option", or "must be enabled via
+/// -XX:+UnlockExperimentalVMOptions"): (name, accepted from, refused from, why).
+const VERSIONED_FLAGS: &[(&str, u32, u32, &str)] = &[
+    ("MinHeapSize", 13, u32::MAX, "added in JDK 13"),
+    ("UseConcMarkSweepGC", 0, 14, "removed in JDK 14"),
+    ("UseCGroupMemoryLimitForHeap", 0, 11, "removed in JDK 11"),
+    ("UseContainerCpuShares", 0, 25, "removed in JDK 25"),
+    (
+        "PreferContainerQuotaForCPUCount",
+        0,
+        25,
+        "removed in JDK 25",
+    ),
+    ("ZGenerational", 21, u32::MAX, "added in JDK 21"),
+    ("UseZGC", 11, u32::MAX, "added in JDK 11"),
+];
+
+/// The user's own options that stop this JVM from starting.
+fn jvm_option_rejected(cx: &Ctx, out: &mut Vec<Finding>) {
+    use crate::jvm::options::{parse_jvm_size, split_java_options, xx_name};
+    let mut why: Vec<String> = Vec::new();
+    let mut evidence = Vec::new();
+    let u = &cx.user;
+    if let (Some((min, o)), Some(HeapSetting::Bytes(max, m))) = (u.min_heap(), u.max_heap()) {
+        if min > max {
+            why.push(format!(
+                "{} (from {}) is above {} (from {}): \"Initial heap size set to a larger value than the maximum heap size\"",
+                o.option, o.source, m.option, m.source
+            ));
+            evidence.push(format!("{} ({})", o.option, o.source));
+        }
+    }
+    let selected: Vec<&crate::jvm::options::UserOption> = u
+        .options
+        .iter()
+        .filter(|o| Gc::from_option(&o.option).is_some())
+        .collect();
+    let distinct = |a: &str, b: &str| Gc::from_option(a) != Gc::from_option(b);
+    if let Some(pair) = selected.iter().enumerate().find_map(|(i, a)| {
+        selected[i + 1..]
+            .iter()
+            .find(|b| distinct(&a.option, &b.option))
+            .map(|b| (a, b))
+    }) {
+        let (a, b) = pair;
+        let off = |g: &str| {
+            let name = xx_name(g).unwrap_or("");
+            u.xx_bool(name) == Some(false)
+        };
+        if !off(&a.option) && !off(&b.option) {
+            why.push(format!(
+                "{} (from {}) and {} (from {}) select two collectors: \"Multiple garbage collectors selected\"",
+                a.option, a.source, b.option, b.source
+            ));
+            evidence.push(format!(
+                "{} ({}), {} ({})",
+                a.option, a.source, b.option, b.source
+            ));
+        }
+    }
+    if let Some(v) = cx.java {
+        for o in &u.options {
+            let Some(name) = xx_name(&o.option) else {
+                continue;
+            };
+            if let Some((_, from, until, what)) = VERSIONED_FLAGS.iter().find(|f| f.0 == name) {
+                let experimental = name == "UseZGC"
+                    && (11..15).contains(&v.feature)
+                    && u.xx_bool("UnlockExperimentalVMOptions") != Some(true);
+                if v.feature < *from || v.feature >= *until || experimental {
+                    let what = if experimental {
+                        "experimental before JDK 15: needs -XX:+UnlockExperimentalVMOptions"
+                    } else {
+                        what
+                    };
+                    why.push(format!(
+                        "{} (from {}): JDK {v} refuses it ({what})",
+                        o.option, o.source
+                    ));
+                    evidence.push(format!("{} ({})", o.option, o.source));
+                }
+            }
+        }
+    }
+    for (var, value) in &cx.facts.env {
+        let var = var.as_str();
+        if !matches!(
+            var,
+            "JAVA_TOOL_OPTIONS" | "JDK_JAVA_OPTIONS" | "_JAVA_OPTIONS"
+        ) {
+            continue;
+        }
+        if let Err(e) = split_java_options(value) {
+            why.push(format!("{var} has an {e}: \"Unmatched quote in {var}\""));
+            evidence.push(format!("{var} (value not shown)"));
+        }
+        if var != "JDK_JAVA_OPTIONS" && value.contains("-XX:VMOptionsFile=") {
+            why.push(format!("-XX:VMOptionsFile in {var}: \"VM options file is only supported on the command line\""));
+            evidence.push(format!("{var}: -XX:VMOptionsFile=..."));
+        }
+    }
+    let initial_cc = u.xx_value("InitialCodeCacheSize").and_then(parse_jvm_size);
+    let reserved_cc = u.xx_value("ReservedCodeCacheSize").and_then(parse_jvm_size);
+    if let (Some(i), Some(r)) = (initial_cc, reserved_cc) {
+        if r < i {
+            why.push("-XX:ReservedCodeCacheSize is below -XX:InitialCodeCacheSize: \"Invalid ReservedCodeCacheSize\"".into());
+            evidence.push(format!(
+                "InitialCodeCacheSize {i}, ReservedCodeCacheSize {r}"
+            ));
+        }
+    }
+    if why.is_empty() {
+        return;
+    }
+    out.push(Finding {
+        id: "jvm-option-rejected",
+        severity: Severity::Error,
+        title: format!(
+            "the JVM will not start with these options ({} problem{})",
+            why.len(),
+            if why.len() == 1 { "" } else { "s" }
+        ),
+        detail: format!("{}. HotSpot exits with \"Error: Could not create the Java Virtual Machine\" before the application runs.", why.join("; ")),
+        fix: "Remove or correct each option named above; `ctune lint -- java ...` with the same environment checks the result.".into(),
+        evidence,
+    });
+}
+
+/// The user's -Xms / InitialHeapSize / MinHeapSize above the budgeted heap, with no -Xmx of
+/// their own: ctune exec raises -Xmx to it (the JVM would otherwise refuse ctune's).
+fn initial_heap_exceeds_budget(cx: &Ctx, out: &mut Vec<Finding>) {
+    let Limit::Limited {
+        value: limit,
+        source,
+        ..
+    } = &cx.facts.memory.limit
+    else {
+        return;
+    };
+    let Some((min, o)) = cx.user.min_heap() else {
+        return;
+    };
+    if matches!(cx.user.max_heap(), Some(HeapSetting::Bytes(..))) {
+        return;
+    }
+    let budget = cx.advice.recommended.budget.heap;
+    if min <= budget {
+        return;
+    }
+    out.push(Finding {
+        id: "initial-heap-exceeds-budget",
+        severity: Severity::Warning,
+        title: format!(
+            "{} keeps a {} heap where the {} limit leaves room for {}",
+            o.option,
+            size(min),
+            size(*limit),
+            size(budget)
+        ),
+        detail: format!(
+            "{} (from {}) makes the JVM keep at least {} of heap, so its maximum heap must be at least that: an -Xmx sized for the limit ({}) would stop the JVM (\"Initial heap size set to a larger value than the maximum heap size\"). ctune exec raises -Xmx to {} instead, which leaves {} less than budgeted for metaspace, the code cache, thread stacks and direct buffers.",
+            o.option,
+            o.source,
+            size(min),
+            size(budget),
+            size(min),
+            size(min - budget)
+        ),
+        fix: format!(
+            "Lower {} to at most {} (or drop it: the JVM grows the heap as needed), or raise the memory limit to at least {}.",
+            o.option,
+            size(budget),
+            size(*limit + (min - budget))
+        ),
+        evidence: vec![format!("{} ({})", o.option, o.source), format!("{source}: {limit}")],
+    });
+}
+
+/// A heap option the JVM silently overrules: a different -Xmx/MaxHeapSize later in the order
+/// it reads options, or a heap percentage next to a byte size.
+fn heap_option_contradicted(cx: &Ctx, out: &mut Vec<Finding>) {
+    use crate::jvm::options::parse_jvm_size;
+    let u = &cx.user;
+    let sized: Vec<(&crate::jvm::options::UserOption, u64)> = u
+        .options
+        .iter()
+        .filter_map(|o| {
+            let v = o
+                .option
+                .strip_prefix("-Xmx")
+                .or_else(|| o.option.strip_prefix("-XX:MaxHeapSize="))?;
+            Some((o, parse_jvm_size(v)?))
+        })
+        .collect();
+    let mut why = Vec::new();
+    let mut evidence = Vec::new();
+    if let Some((last, bytes)) = sized.last() {
+        for (o, b) in &sized[..sized.len() - 1] {
+            if b != bytes {
+                why.push(format!(
+                    "{} (from {}) is overruled by {} (from {}), which the JVM reads later",
+                    o.option, o.source, last.option, last.source
+                ));
+                evidence.push(format!("{} ({})", o.option, o.source));
+            }
+        }
+        for o in u.options.iter().filter(|o| {
+            [
+                "-XX:MaxRAMPercentage=",
+                "-XX:MaxRAMFraction=",
+                "-XX:MaxRAM=",
+            ]
+            .iter()
+            .any(|p| o.option.starts_with(p))
+        }) {
+            why.push(format!(
+                "{} (from {}) does nothing: {} (from {}) sets the heap in bytes",
+                o.option, o.source, last.option, last.source
+            ));
+            evidence.push(format!("{} ({})", o.option, o.source));
+        }
+    }
+    if why.is_empty() {
+        return;
+    }
+    out.push(Finding {
+        id: "heap-option-contradicted",
+        severity: Severity::Warning,
+        title: format!(
+            "{} of the heap options set{} no effect",
+            why.len(),
+            if why.len() == 1 { " has" } else { " have" }
+        ),
+        detail: format!("{}.", why.join("; ")),
+        fix: "Keep one heap setting in one place, and remove the overruled ones.".into(),
+        evidence,
+    });
 }
 
 /// The advisor's "too small even after squeezing" warning, as a finding: the budget's parts

@@ -9,11 +9,13 @@
 //!
 //! Families: [`resources`] (cgroup, CPU, memory, host), [`identity`] (identity and security),
 //! [`storage`] (data directories), [`jvm`] (the Java found or assumed, and the user's options).
+//! [`running`] (the JVMs that are running, from their perf-data counters).
 
 pub mod identity;
 pub mod jvm;
 pub mod pressure;
 pub mod resources;
+pub mod running;
 pub mod storage;
 
 use crate::facts::Facts;
@@ -193,12 +195,76 @@ pub const RULES: &[Rule] = &[
         help: "Lower -Xmx to what the limit leaves after off-heap memory (ctune jvm computes it), or raise the limit.",
     },
     Rule {
+        id: "jvm-option-rejected",
+        severity: Severity::Error,
+        name: "JvmOptionRejected",
+        summary: "The user's own JVM options stop this JVM from starting.",
+        description: "HotSpot refuses to start on an initial or minimum heap above the maximum, two selected collectors, an -XX flag this version does not know, a VMOptionsFile in an environment variable, an unmatched quote in JAVA_TOOL_OPTIONS/JDK_JAVA_OPTIONS/_JAVA_OPTIONS, or a reserved code cache below the initial one.",
+        help: "Remove or correct the option named in the finding (its source is given); `ctune lint -- java ...` checks a command line before it ships.",
+    },
+    Rule {
+        id: "initial-heap-exceeds-budget",
+        severity: Severity::Warning,
+        name: "InitialHeapExceedsBudget",
+        summary: "The user's -Xms, InitialHeapSize or MinHeapSize is above the heap the memory limit leaves room for.",
+        description: "The JVM keeps at least that much heap, so it needs a maximum at least as large: ctune exec raises -Xmx to it rather than stop the JVM, and metaspace, thread stacks and direct buffers get less room than the budget gives them; near the limit the kernel OOM-kills the JVM.",
+        help: "Lower -Xms to the budgeted heap (`ctune jvm` shows it) or drop it, or raise the memory limit.",
+    },
+    Rule {
+        id: "heap-option-contradicted",
+        severity: Severity::Warning,
+        name: "HeapOptionContradicted",
+        summary: "One of the user's heap options is silently overruled by another.",
+        description: "For a flag given twice the JVM takes the last one it reads (JAVA_TOOL_OPTIONS, then JDK_JAVA_OPTIONS, the command line, _JAVA_OPTIONS), and -Xmx beats any heap percentage: the overruled option does nothing, which misleads whoever reads it.",
+        help: "Keep one heap setting, in one place.",
+    },
+    Rule {
         id: "jvm-budget-exceeds-limit",
         severity: Severity::Warning,
         name: "JvmBudgetExceedsLimit",
         summary: "The memory limit is too small for the profile's JVM even after squeezing every part of the budget to its floor.",
         description: "ctune divides the limit between the heap and what is not heap (metaspace, code cache, thread stacks, direct buffers, page cache reserve, headroom) and squeezes the latter toward floors on small limits; past that, the JVM's memory adds up to more than the limit and the kernel may OOM-kill it under load. The same warning `ctune jvm` prints under its budget.",
         help: "Raise the memory limit to the budget's total, or lower what the profile reserves: --set memory.threads=..., memory.loaded_classes=..., memory.direct_mib=... (ctune jvm shows the budget).",
+    },
+    Rule {
+        id: "running-heap-exceeds-memory-limit",
+        severity: Severity::Error,
+        name: "RunningHeapExceedsMemoryLimit",
+        summary: "A running JVM's maximum heap plus what it already holds outside the heap is more than the memory limit.",
+        description: "The heap grows towards its maximum while metaspace, the code cache, thread stacks and native buffers stay where they are: when the sum passes the limit the kernel OOM-kills the JVM (exit 137) with no OutOfMemoryError and a heap that may look half empty.",
+        help: "Lower -Xmx to what the limit leaves after the off-heap memory the JVM holds (ctune jvm prints a budget), or raise the limit.",
+    },
+    Rule {
+        id: "running-native-memory-near-limit",
+        severity: Severity::Warning,
+        name: "RunningNativeMemoryNearLimit",
+        summary: "A running JVM's resident memory is near the memory limit while its heap is mostly free.",
+        description: "Memory outside the heap (direct buffers, thread stacks, glibc malloc arenas, JNI libraries) is not limited by -Xmx; when it grows the kernel kills the JVM with a mostly free heap.",
+        help: "Measure with -XX:NativeMemoryTracking=summary and jcmd VM.native_memory; set MALLOC_ARENA_MAX=2, cap -XX:MaxDirectMemorySize, run fewer threads or smaller stacks (-Xss).",
+    },
+    Rule {
+        id: "running-gc-overhead",
+        severity: Severity::Warning,
+        name: "RunningGcOverhead",
+        summary: "A running JVM spends a notable share of its time in GC pauses.",
+        description: "Pauses stop the application; a heap too small for its live data, or a collector starved by the CPU quota, collects over and over.",
+        help: "Give the heap room for the live set within the limit, or more CPU; with a small quota prefer the Serial or Parallel collector.",
+    },
+    Rule {
+        id: "running-cpu-count-exceeds-quota",
+        severity: Severity::Warning,
+        name: "RunningCpuCountExceedsQuota",
+        summary: "A running JVM sizes its thread pools for more processors than the CPU quota gives.",
+        description: "GC workers, JIT compiler threads and the common fork-join pool are sized from the processor count: more runnable threads than the quota exhaust it early in each period and the cgroup is throttled.",
+        help: "Start the JVM with -XX:ActiveProcessorCount=N for the quota (ctune exec adds it), or raise the CPU limit.",
+    },
+    Rule {
+        id: "running-flags-differ-from-advice",
+        severity: Severity::Info,
+        name: "RunningFlagsDifferFromAdvice",
+        summary: "A running JVM was started with heap, collector or processor flags that differ from ctune's advice.",
+        description: "ctune's advice sizes the JVM for this container's limits; a JVM started otherwise may be sized for another machine (or deliberately tuned).",
+        help: "Start the JVM with the advised flags (ctune jvm --format flags, or ctune exec), or allow this id where the difference is intended.",
     },
     Rule {
         id: "data-dir-on-loop-device",
@@ -342,6 +408,7 @@ pub fn check(facts: &Facts, advice: &Advice) -> Vec<Finding> {
     resources::check(&cx, &mut out);
     pressure::check(&cx, &mut out);
     jvm::check(&cx, &mut out);
+    running::check(&cx, &mut out);
     storage::check(&cx, &mut out);
     identity::check(&cx, &mut out);
     sort(&mut out);

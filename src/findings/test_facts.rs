@@ -106,6 +106,7 @@ pub fn container() -> Facts {
             runtime_version: None,
             version_source: "release file".into(),
         }),
+        java_processes: Vec::new(),
         pressure: PressureFacts {
             cgroup: calm_pressure(Some("/sys/fs/cgroup")),
             host: calm_pressure(Some("/proc/pressure")),

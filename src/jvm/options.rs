@@ -51,37 +51,96 @@ pub struct UserOptions {
 /// line).
 pub const ENV_SOURCES: [&str; 3] = ["JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS"];
 
-/// Split a `*_OPTIONS` value as the launcher does: white space separates, single or double
-/// quotes group.
-pub fn split_options(s: &str) -> Vec<String> {
+/// White space as HotSpot's and the launcher's parsers see it: C `isspace` in the C locale.
+pub fn is_c_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r')
+}
+
+/// Split a `JAVA_TOOL_OPTIONS`, `_JAVA_OPTIONS` or `JDK_JAVA_OPTIONS` value exactly as the JVM
+/// does (HotSpot's `Arguments::parse_options_buffer`, the launcher's `expand` in `args.c`, the
+/// same rules): C white space separates; a single or double quote groups up to the same quote
+/// character and the quote marks are dropped (`'a b'c` is `a bc`; the other quote is plain
+/// inside); there are no escapes. An unmatched quote is an error there: the JVM does not
+/// start ("Unmatched quote in JAVA_TOOL_OPTIONS").
+pub fn split_java_options(s: &str) -> Result<Vec<String>, String> {
+    match split_tolerant(s) {
+        (v, None) => Ok(v),
+        (_, Some(q)) => Err(format!("unmatched {q} quote")),
+    }
+}
+
+/// The options before an unmatched quote, and that quote character.
+fn split_tolerant(s: &str) -> (Vec<String>, Option<char>) {
     let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quote: Option<char> = None;
-    let mut in_word = false;
-    for c in s.chars() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => cur.push(c),
-            None if c == '"' || c == '\'' => {
-                quote = Some(c);
-                in_word = true;
+    let mut chars = s.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|&c| is_c_space(c)) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            return (out, None);
+        }
+        let mut cur = String::new();
+        while let Some(&c) = chars.peek() {
+            if is_c_space(c) {
+                break;
             }
-            None if c.is_whitespace() => {
-                if in_word {
-                    out.push(std::mem::take(&mut cur));
-                    in_word = false;
+            chars.next();
+            if c == '"' || c == '\'' {
+                loop {
+                    match chars.next() {
+                        Some(q) if q == c => break,
+                        Some(x) => cur.push(x),
+                        None => return (out, Some(c)),
+                    }
                 }
-            }
-            None => {
+            } else {
                 cur.push(c);
-                in_word = true;
             }
         }
-    }
-    if in_word {
         out.push(cur);
     }
+}
+
+/// [`split_java_options`], keeping the options before an unmatched quote (the JVM would not
+/// start at all; those are the best evidence of what the user meant).
+pub fn split_options(s: &str) -> Vec<String> {
+    split_tolerant(s).0
+}
+
+/// One option written so that [`split_java_options`] (the JVM) reads it back as exactly one
+/// option, the same bytes: runs holding white space or a single quote go inside double
+/// quotes, double quotes inside single quotes, and the pieces join (there are no escapes to
+/// use). The empty option is `""`.
+pub fn quote_java_option(opt: &str) -> String {
+    if opt.is_empty() {
+        return "\"\"".to_owned();
+    }
+    if !opt.chars().any(|c| is_c_space(c) || c == '"' || c == '\'') {
+        return opt.to_owned();
+    }
+    let mut out = String::new();
+    for (i, part) in opt.split('"').enumerate() {
+        if i > 0 {
+            out.push_str("'\"'");
+        }
+        if part.chars().any(|c| is_c_space(c) || c == '\'') {
+            out.push('"');
+            out.push_str(part);
+            out.push('"');
+        } else {
+            out.push_str(part);
+        }
+    }
     out
+}
+
+/// Options joined into one `JAVA_TOOL_OPTIONS`-style value, each quoted as the JVM reads it.
+pub fn join_java_options<S: AsRef<str>>(opts: &[S]) -> String {
+    opts.iter()
+        .map(|o| quote_java_option(o.as_ref()))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Launcher options whose value is the next argument.
@@ -143,7 +202,45 @@ pub fn jvm_options_of_command(args: &[String], read: ArgfileReader) -> Vec<Strin
             queue.pop_front();
             continue;
         }
+        let inside = options_files(&a, true, read);
         out.push(a);
+        out.extend(inside);
+    }
+    out
+}
+
+/// The options inside a `-XX:VMOptionsFile=FILE` (read by the VM from the command line only,
+/// split like `JAVA_TOOL_OPTIONS`) or a `-XX:Flags=FILE` (HotSpot's settings file: one
+/// `+Name`, `-Name` or `Name=value` per token, `#` lines are comments), as `-XX:` options.
+/// Nothing for any other option or a file that cannot be read (the JVM would not start).
+pub fn options_files(opt: &str, command_line: bool, read: ArgfileReader) -> Vec<String> {
+    if let Some(file) = opt.strip_prefix("-XX:VMOptionsFile=") {
+        if !command_line {
+            return Vec::new();
+        }
+        return read(file).map(|t| split_options(&t)).unwrap_or_default();
+    }
+    if let Some(file) = opt.strip_prefix("-XX:Flags=") {
+        let Some(text) = read(file) else {
+            return Vec::new();
+        };
+        return text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .flat_map(split_options)
+            .map(|t| format!("-XX:{t}"))
+            .collect();
+    }
+    Vec::new()
+}
+
+/// [`options_files`] for each option of an environment variable the VM reads itself.
+fn with_options_files(opts: Vec<String>, read: ArgfileReader) -> Vec<String> {
+    let mut out = Vec::with_capacity(opts.len());
+    for o in opts {
+        let inside = options_files(&o, false, read);
+        out.push(o);
+        out.extend(inside);
     }
     out
 }
@@ -177,7 +274,7 @@ impl UserOptions {
                 // expands them in JDK_JAVA_OPTIONS, and in JAVA_OPTS, which scripts put on its
                 // command line.
                 let opts = if var == "JAVA_TOOL_OPTIONS" {
-                    words
+                    with_options_files(words, read)
                 } else {
                     jvm_options_of_command(&words, read)
                 };
@@ -194,7 +291,7 @@ impl UserOptions {
             _ => {}
         }
         if let Some(v) = get("_JAVA_OPTIONS") {
-            push("_JAVA_OPTIONS", split_options(v));
+            push("_JAVA_OPTIONS", with_options_files(split_options(v), read));
         }
         UserOptions { options }
     }
@@ -246,6 +343,35 @@ impl UserOptions {
         None
     }
 
+    /// The least heap the user's options make the JVM commit or keep: the larger of the last
+    /// initial size (`-Xms`, `-XX:InitialHeapSize`) and the last minimum (`-Xms`,
+    /// `-XX:MinHeapSize`), with the option that set it. A maximum heap below it stops the JVM
+    /// ("Initial heap size set to a larger value than the maximum heap size", "Incompatible
+    /// minimum and maximum heap sizes specified").
+    pub fn min_heap(&self) -> Option<(u64, &UserOption)> {
+        let size = |o: &UserOption, names: &[&str]| -> Option<u64> {
+            names
+                .iter()
+                .find_map(|n| o.option.strip_prefix(n))
+                .and_then(parse_jvm_size)
+        };
+        let last = |names: &[&str]| {
+            self.options.iter().rev().find_map(|o| {
+                names
+                    .iter()
+                    .any(|n| o.option.starts_with(n))
+                    .then(|| size(o, names).map(|b| (b, o)))
+                    .flatten()
+            })
+        };
+        let initial = last(&["-Xms", "-XX:InitialHeapSize="]);
+        let min = last(&["-Xms", "-XX:MinHeapSize="]);
+        match (initial, min) {
+            (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// Whether the user chose anything about the heap size.
     pub fn sets_heap(&self) -> bool {
         self.options.iter().any(|o| {
@@ -285,6 +411,86 @@ impl UserOptions {
     pub fn container_support_off(&self) -> bool {
         self.xx_bool("UseContainerSupport") == Some(false)
     }
+}
+
+/// The JVM's own floor for a maximum heap: HotSpot refuses a smaller `-Xmx` ("Too small
+/// maximum heap"; 2 MiB with the default alignment on 17).
+pub const MIN_MAX_HEAP: u64 = 2 << 20;
+
+/// One of ctune's flags that, together with the user's options, would stop the JVM from
+/// starting, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub flag: String,
+    pub why: String,
+}
+
+/// The constraints between options that make HotSpot refuse to start, checked for `ours`
+/// (ctune's flags) against the user's options wherever the JVM reads them: a maximum heap
+/// below the user's initial or minimum heap, or below the JVM's floor; an initial heap above
+/// the user's maximum; a second collector; the code cache below the user's initial code cache;
+/// a flag the user set already (ctune never repeats one). Empty = the JVM accepts ctune's flags
+/// whenever it accepts the user's own.
+pub fn conflicts(ours: &[String], user: &UserOptions) -> Vec<Conflict> {
+    let mut out = Vec::new();
+    let mut bad = |flag: &str, why: String| {
+        out.push(Conflict {
+            flag: flag.to_owned(),
+            why,
+        })
+    };
+    let size_of = |f: &str, names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| f.strip_prefix(n))
+            .and_then(parse_jvm_size)
+    };
+    for f in ours {
+        if let Some(max) = size_of(f, &["-Xmx", "-XX:MaxHeapSize="]) {
+            if let Some((min, o)) = user.min_heap() {
+                if max < min {
+                    bad(f, format!("below {} (from {})", o.option, o.source));
+                }
+            }
+            if max < MIN_MAX_HEAP {
+                bad(f, "below the JVM's smallest maximum heap (2 MiB)".into());
+            }
+        }
+        if let Some(init) = size_of(f, &["-Xms", "-XX:InitialHeapSize=", "-XX:MinHeapSize="]) {
+            if let Some(HeapSetting::Bytes(max, o)) = user.max_heap() {
+                if init > max {
+                    bad(f, format!("above {} (from {})", o.option, o.source));
+                }
+            }
+        }
+        if Gc::from_option(f).is_some() && user.touches_gc() {
+            bad(
+                f,
+                "the user's options select or deselect a collector already".into(),
+            );
+        }
+        if let Some(reserved) = size_of(f, &["-XX:ReservedCodeCacheSize="]) {
+            let initial = user
+                .xx_value("InitialCodeCacheSize")
+                .and_then(parse_jvm_size);
+            if initial.is_some_and(|i| reserved < i) {
+                bad(f, "below the user's -XX:InitialCodeCacheSize".into());
+            }
+        }
+        if let Some(name) = xx_name(f) {
+            if user.sets_xx(name) {
+                bad(f, format!("the user sets -XX:{name} already"));
+            }
+        }
+    }
+    out
+}
+
+/// `Name` of `-XX:+Name`, `-XX:-Name`, `-XX:Name=value`.
+pub fn xx_name(flag: &str) -> Option<&str> {
+    let rest = flag.strip_prefix("-XX:")?;
+    let rest = rest.trim_start_matches(['+', '-']);
+    Some(rest.split('=').next().unwrap_or(rest))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -376,6 +582,156 @@ mod tests {
             ["-Xmx1g", "-Dx=a b", "-Dy=c d"]
         );
         assert!(split_options("").is_empty());
+        // HotSpot's rules: quotes join the text around them, the other quote is plain inside,
+        // no escapes, C white space only (a no-break space is part of the option).
+        assert_eq!(
+            split_java_options("-Da='x y'z \"-Db=it's\" -Dc=\\\" \u{b}-Dd=\u{a0}").unwrap_err(),
+            "unmatched \" quote"
+        );
+        assert_eq!(
+            split_java_options("-Da='x y'z \"-Db=it's\" -Dc=\\ \u{b}-Dd=\u{a0}").unwrap(),
+            ["-Da=x yz", "-Db=it's", "-Dc=\\", "-Dd=\u{a0}"]
+        );
+        assert_eq!(split_options("-Xmx1g -Dq='it"), ["-Xmx1g"]);
+        assert_eq!(
+            quote_java_option("-Dgreeting=hello world"),
+            "\"-Dgreeting=hello world\""
+        );
+        assert_eq!(quote_java_option("-Dq=it's"), "\"-Dq=it's\"");
+        assert_eq!(
+            quote_java_option("-Dq=say \"hi\""),
+            "\"-Dq=say \"'\"'hi'\"'"
+        );
+        assert_eq!(quote_java_option("-Xmx1g"), "-Xmx1g");
+    }
+
+    /// Whatever an option holds, the quoted form is read back by the JVM's rules as that one
+    /// option, alone or among others.
+    #[test]
+    fn quoting_round_trips_through_the_jvms_splitting() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 2000,
+            ..Default::default()
+        });
+        let opt = prop::collection::vec(
+            prop_oneof![
+                Just("'".to_owned()),
+                Just("\"".to_owned()),
+                Just(" ".to_owned()),
+                Just("\t".to_owned()),
+                Just("\n".to_owned()),
+                Just("\\".to_owned()),
+                Just("-Dx=".to_owned()),
+                "[a-z=]{0,3}",
+                any::<String>(),
+            ],
+            0..8,
+        )
+        .prop_map(|v| v.concat());
+        runner
+            .run(&prop::collection::vec(opt, 0..5), |opts| {
+                let joined = join_java_options(&opts);
+                prop_assert_eq!(split_java_options(&joined).unwrap(), opts.clone());
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn vm_options_files_and_flags_files_are_read() {
+        let mut read = |name: &str| match name {
+            "/vm.opts" => Some("-Xms600m \"-Dname=a b\"\n-XX:+UseSerialGC".to_owned()),
+            "/hotspotrc" => Some("# comment\n+UseParallelGC\nMinHeapSize=700m\n".to_owned()),
+            _ => None,
+        };
+        let u = UserOptions::gather_with_argfiles(
+            &env(&[("JAVA_TOOL_OPTIONS", "-XX:Flags=/hotspotrc")]),
+            &args(&["java", "-XX:VMOptionsFile=/vm.opts", "-jar", "a.jar"]),
+            &mut read,
+        );
+        let o: Vec<&str> = u.options.iter().map(|o| o.option.as_str()).collect();
+        assert_eq!(
+            o,
+            [
+                "-XX:Flags=/hotspotrc",
+                "-XX:+UseParallelGC",
+                "-XX:MinHeapSize=700m",
+                "-XX:VMOptionsFile=/vm.opts",
+                "-Xms600m",
+                "-Dname=a b",
+                "-XX:+UseSerialGC"
+            ]
+        );
+        // -Xms on the command line comes after JAVA_TOOL_OPTIONS: it sets the minimum too.
+        assert_eq!(u.min_heap().map(|(b, _)| b), Some(600 << 20));
+        // The VM refuses VMOptionsFile in the environment: nothing is read from it there.
+        let u = UserOptions::gather_with_argfiles(
+            &env(&[("JAVA_TOOL_OPTIONS", "-XX:VMOptionsFile=/vm.opts")]),
+            &[],
+            &mut read,
+        );
+        assert_eq!(u.min_heap(), None);
+    }
+
+    #[test]
+    fn min_heap_is_the_larger_of_initial_and_minimum() {
+        let u = UserOptions::gather(
+            &env(&[("JDK_JAVA_OPTIONS", "-XX:MinHeapSize=300m")]),
+            &args(&[
+                "java",
+                "-Xms100m",
+                "-XX:InitialHeapSize=200m",
+                "-jar",
+                "a.jar",
+            ]),
+        );
+        // -Xms came later than MinHeapSize: it set the minimum to 100m; initial is 200m.
+        assert_eq!(u.min_heap().map(|(b, _)| b), Some(200 << 20));
+        let u = UserOptions::gather(&[], &args(&["-XX:MinHeapSize=1g", "-Xms10m"]));
+        assert_eq!(u.min_heap().map(|(b, _)| b), Some(10 << 20));
+        assert_eq!(
+            UserOptions::gather(&[], &args(&["-Xmx1g"])).min_heap(),
+            None
+        );
+    }
+
+    #[test]
+    fn conflicts_that_stop_the_jvm() {
+        let u = UserOptions::gather(
+            &env(&[(
+                "_JAVA_OPTIONS",
+                "-Xms512m -XX:-UseG1GC -XX:InitialCodeCacheSize=64m",
+            )]),
+            &[],
+        );
+        let ours = |f: &[&str]| {
+            conflicts(&args(f), &u)
+                .into_iter()
+                .map(|c| c.flag)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ours(&[
+                "-Xmx408m",
+                "-XX:+UseSerialGC",
+                "-XX:ReservedCodeCacheSize=32m",
+                "-Xmx1m"
+            ]),
+            [
+                "-Xmx408m",
+                "-XX:+UseSerialGC",
+                "-XX:ReservedCodeCacheSize=32m",
+                "-Xmx1m",
+                "-Xmx1m"
+            ]
+        );
+        assert!(ours(&["-Xmx512m", "-XX:ReservedCodeCacheSize=64m"]).is_empty());
+        let u = UserOptions::gather(&[], &args(&["-Xmx256m", "-XX:MaxDirectMemorySize=1m"]));
+        assert_eq!(
+            conflicts(&args(&["-Xms300m", "-XX:MaxDirectMemorySize=2m"]), &u).len(),
+            2
+        );
     }
 
     #[test]

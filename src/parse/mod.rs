@@ -16,6 +16,7 @@ pub mod idmap;
 pub mod keyed;
 pub mod mountinfo;
 pub mod passwd;
+pub mod perfdata;
 pub mod proc_cgroup;
 pub mod proc_cgroups;
 pub mod psi;

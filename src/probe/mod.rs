@@ -9,6 +9,7 @@ mod container;
 mod host;
 mod identity;
 mod java;
+mod java_processes;
 mod mounts;
 mod pressure;
 pub mod reader;
@@ -20,6 +21,7 @@ use crate::parse::{self, keyed::Keyed};
 use reader::Root;
 
 pub use java::at as java_at;
+pub use java_processes::{from_perf, parse_command, PerfValues};
 
 /// Why a fact a lean probe (`ctune exec`) does not read is unknown.
 const NOT_PROBED: &str = "not probed (lean probe for exec)";
@@ -40,6 +42,8 @@ pub struct Options {
     /// The process environment, when the caller already holds it (`ctune exec` on the live
     /// system): `/proc/self/environ` is then not read.
     pub env: Option<Vec<(String, String)>>,
+    /// `--pid`: say what there is to say about running JVMs for this process only.
+    pub pid: Option<u32>,
 }
 
 /// Which Java to look at.
@@ -125,6 +129,12 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
         opts.assume.jdk.as_deref(),
         &mut notes,
     );
+    // Never on the lean path: exec must not scan /proc.
+    let java_processes = if opts.lean {
+        Vec::new()
+    } else {
+        java_processes::collect(root, opts.pid, &mut notes)
+    };
     if let Some(c) = opts.assume.cpus {
         notes.push(format!("cpu.limit assumed: {c} cores (--assume cpus)"));
     }
@@ -142,6 +152,7 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
         security,
         host,
         jvm,
+        java_processes,
         pressure,
         interval: None,
         notes,

@@ -69,6 +69,8 @@ pub enum Recorded {
 pub struct Root {
     base: PathBuf,
     recording: Option<RefCell<BTreeMap<String, Recorded>>>,
+    /// Recording paused (see [`Root::unrecorded`]).
+    paused: std::cell::Cell<bool>,
 }
 
 impl Root {
@@ -77,6 +79,7 @@ impl Root {
         Root {
             base: PathBuf::from("/"),
             recording: None,
+            paused: Default::default(),
         }
     }
 
@@ -85,6 +88,7 @@ impl Root {
         Root {
             base: dir.into(),
             recording: None,
+            paused: Default::default(),
         }
     }
 
@@ -110,7 +114,19 @@ impl Root {
             .unwrap_or_default()
     }
 
+    /// Run `f` without recording what it reads: for looking at many files (every process's
+    /// command line) to pick the few a snapshot needs.
+    pub fn unrecorded<T>(&self, f: impl FnOnce(&Root) -> T) -> T {
+        let was = self.paused.replace(true);
+        let out = f(self);
+        self.paused.set(was);
+        out
+    }
+
     fn record(&self, path: &str, what: Recorded) {
+        if self.paused.get() {
+            return;
+        }
         if let Some(r) = &self.recording {
             let mut r = r.borrow_mut();
             // A file read beats an existence check of the same path.

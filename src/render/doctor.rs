@@ -262,6 +262,9 @@ fn summary_rows(f: &Facts, a: &Advice) -> Vec<(&'static str, String)> {
         None => "none found: JVM checks skipped (--java PATH or --assume jdk=VERSION)".into(),
     };
     rows.push(("java", java));
+    for p in &f.java_processes {
+        rows.push(("running", running_line(p)));
+    }
 
     let mut dirs: Vec<String> = f
         .mounts
@@ -284,6 +287,33 @@ fn summary_rows(f: &Facts, a: &Advice) -> Vec<(&'static str, String)> {
         },
     ));
     rows
+}
+
+/// `JVM 7 (java Hold): heap 20 MiB used of 64 MiB, 80 MiB resident, 5% in GC`.
+fn running_line(p: &crate::facts::JavaProcess) -> String {
+    let cmd = p
+        .command
+        .known()
+        .map(|c| format!(" ({})", c.rsplit('/').next().unwrap_or(c)))
+        .unwrap_or_default();
+    let mut parts = Vec::new();
+    match (p.heap_used_bytes.known(), p.max_heap_bytes.known()) {
+        (Some(u), Some(m)) => parts.push(format!(
+            "heap {} used of {}",
+            crate::units::bytes(*u),
+            crate::units::bytes(*m)
+        )),
+        _ => parts.push("no perf data".to_owned()),
+    }
+    if let Some(r) = p.rss_bytes.known() {
+        parts.push(format!("{} resident", crate::units::bytes(*r)));
+    }
+    if let (Some(g), Some(u)) = (p.gc_time_seconds.known(), p.uptime_seconds.known()) {
+        if *u > 0.0 {
+            parts.push(format!("{:.0}% of {u:.0} s in GC", 100.0 * g / u));
+        }
+    }
+    format!("JVM {}{cmd}: {}", p.pid, parts.join(", "))
 }
 
 // ---- doctor: table ----------------------------------------------------------------------

@@ -37,10 +37,9 @@ pub fn flags(a: &Advice) -> String {
 /// `export JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:+$JAVA_TOOL_OPTIONS }..."` for `eval`: the
 /// current value is kept by reference, never printed (it may hold secrets).
 pub fn env(a: &Advice) -> String {
-    let ours: String = a
-        .recommended
-        .flags
-        .join(" ")
+    // Quoted twice: for the JVM, which splits the variable at white space and groups quotes
+    // (a value with a space stays one option), then for the shell's double quotes.
+    let ours: String = crate::jvm::options::join_java_options(&a.recommended.flags)
         .chars()
         .flat_map(|c| match c {
             '"' | '$' | '`' | '\\' => vec!['\\', c],

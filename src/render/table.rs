@@ -63,6 +63,63 @@ fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_owned()
 }
 
+fn or_unknown<T>(f: &Fact<T>, show: impl Fn(&T) -> String) -> String {
+    f.known().map_or_else(|| "?".to_owned(), show)
+}
+
+/// One block of rows per running JVM; `?` marks a value that could not be read (the reason is
+/// in the row's third column when it is the perf data's).
+fn running_jvms(f: &Facts) -> Section {
+    let mut s = Section::new();
+    for p in &f.java_processes {
+        s.row(
+            &format!("pid {}", p.pid),
+            p.command.known().cloned().unwrap_or_else(|| "?".into()),
+            p.version.known().cloned().unwrap_or_default(),
+        );
+        let why = match (&p.source, p.max_heap_bytes.unknown_reason()) {
+            (Some(src), None) => src.clone(),
+            (_, Some(r)) => r.to_owned(),
+            (None, None) => String::new(),
+        };
+        s.row(
+            "heap",
+            format!(
+                "{} used, {} committed, {} max",
+                or_unknown(&p.heap_used_bytes, |v| bytes(*v)),
+                or_unknown(&p.heap_committed_bytes, |v| bytes(*v)),
+                or_unknown(&p.max_heap_bytes, |v| bytes(*v)),
+            ),
+            why,
+        );
+        s.row(
+            "off heap",
+            format!(
+                "metaspace {} committed; {} threads",
+                or_unknown(&p.metaspace_committed_bytes, |v| bytes(*v)),
+                or_unknown(&p.threads, |v| v.to_string()),
+            ),
+            "",
+        );
+        s.fact("resident", &p.rss_bytes, |v| bytes(*v), "VmRSS");
+        let share = match (p.gc_time_seconds.known(), p.uptime_seconds.known()) {
+            (Some(g), Some(u)) if *u > 0.0 => format!(" ({:.1}% of {u:.0} s)", 100.0 * g / u),
+            _ => String::new(),
+        };
+        s.row(
+            "gc",
+            format!(
+                "{}: {} collections, {} s in pauses{share}",
+                or_unknown(&p.gc, |g| g.as_str().to_owned()),
+                or_unknown(&p.gc_count, |v| v.to_string()),
+                or_unknown(&p.gc_time_seconds, |v| format!("{v:.2}")),
+            ),
+            "",
+        );
+    }
+    s
+}
+
 /// The report as one table no wider than `width` columns (the terminal's).
 pub fn report(f: &Facts, width: usize) -> String {
     let mut rows: Vec<[String; 3]> = Vec::new();
@@ -379,6 +436,10 @@ pub fn report(f: &Facts, width: usize) -> String {
     }
     add("jvm", s);
 
+    if !f.java_processes.is_empty() {
+        add("running jvms", running_jvms(f));
+    }
+
     if !f.notes.is_empty() {
         let mut s = Section::new();
         for n in &f.notes {
@@ -497,7 +558,7 @@ fn signed_bytes(r: f64) -> String {
 /// what is left, the explanation the rest.
 fn layout(rows: Vec<[String; 3]>, width: usize) -> Table {
     let room = room(width, 3);
-    let name_w = room / 4;
+    let name_w = (room / 4).max(20).min(room / 3);
     let value_w = ((room - name_w.min(longest(&rows, 0))) / 3).max(5);
     let rows: Vec<Vec<String>> = rows.into_iter().map(Vec::from).collect();
     let header = ["", "value", "from / why"].map(String::from).to_vec();
@@ -550,7 +611,7 @@ pub(crate) fn fit(
         };
         lines.join("\n")
     };
-    let wrapped = longest(&rows, n - 1) > widths[n - 1];
+    let wrapped: Vec<bool> = (0..n).map(|i| longest(&rows, i) > widths[i]).collect();
     let mut t = Table::new();
     t.load_preset(UTF8_BORDERS_ONLY)
         .set_content_arrangement(ContentArrangement::Disabled);
@@ -572,10 +633,10 @@ pub(crate) fn fit(
     }
     // Text that had to be wrapped fills the width, as a paragraph would, instead of ending at
     // its longest wrapped line.
-    if wrapped {
-        let last = u16::try_from(widths[n - 1] + 2).unwrap_or(u16::MAX);
-        if let Some(c) = t.column_mut(n - 1) {
-            c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(last)));
+    for (i, _) in wrapped.iter().enumerate().filter(|(_, w)| **w) {
+        let w = u16::try_from(widths[i] + 2).unwrap_or(u16::MAX);
+        if let Some(c) = t.column_mut(i) {
+            c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(w)));
         }
     }
     t

@@ -261,8 +261,9 @@ fn fails_open_and_strict_fails() {
         .unwrap();
     fs::remove_dir_all(&root).unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
+    // `sh` is not `java`: its JVM options are unseen, so the heap travels as percentages.
     assert!(
-        out.status.success() && stdout.contains("-Xmx"),
+        out.status.success() && stdout.contains("-XX:MaxRAMPercentage="),
         "{stdout} {}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -357,19 +358,10 @@ fn nss_wrapper_gives_an_arbitrary_uid_a_name() {
         String::from_utf8_lossy(&out.stderr)
     );
     let home = lines.next().unwrap_or("");
-    assert!(
-        home.starts_with("/tmp/ctune-home-1000680000-"),
-        "HOME {home}"
-    );
+    // One directory per uid, the same at every start.
+    assert_eq!(home, "/tmp/ctune-home-1000680000", "HOME {home}");
     let _ = fs::remove_dir_all(home);
-    for d in fs::read_dir("/tmp").unwrap().flatten() {
-        if d.file_name()
-            .to_string_lossy()
-            .starts_with("ctune-nss-1000680000-")
-        {
-            let _ = fs::remove_dir_all(d.path());
-        }
-    }
+    let _ = fs::remove_dir_all("/tmp/ctune-nss-1000680000");
 }
 
 #[test]
@@ -507,8 +499,16 @@ fn advises_for_the_java_the_command_runs() {
         "{bare}"
     );
     // A start script gets JAVA_HOME's Java.
+    // (Its own JVM options are unseen: the heap goes as percentages, no collector is chosen;
+    // every other flag is the new Java's.)
     let script = dry_run("true", path.clone());
-    assert!(script.contains(&new_flags), "{script}");
+    for f in new_flags.split(' ') {
+        if f.starts_with("-Xm") || f.ends_with("GC") {
+            continue;
+        }
+        assert!(script.contains(f), "{f}: {script}");
+    }
+    assert!(script.contains("-XX:MaxRAMPercentage="), "{script}");
     // A java with no version to read (a wrapper script, a shim) falls back to JAVA_HOME's
     // rather than to the newest JDK's flags.
     let shim = dir.join("shims/bin");

@@ -186,6 +186,73 @@ const CASES: &[(&str, &[Case], &[Case])] = &[
         ],
     ),
     (
+        "jvm-option-rejected",
+        &[
+            (
+                "v2-plus-v1-freezer",
+                &[
+                    "--assume",
+                    "jdk=17.0.15",
+                    "--",
+                    "java",
+                    "-Xms2g",
+                    "-Xmx1g",
+                    "-jar",
+                    "a.jar",
+                ],
+            ),
+            (
+                "v2-plus-v1-freezer",
+                &["--assume", "jdk=11.0.13", "--", "-XX:MinHeapSize=100m"],
+            ),
+        ],
+        &[(
+            "v2-plus-v1-freezer",
+            &[
+                "--assume",
+                "jdk=17.0.15",
+                "--",
+                "-XX:MinHeapSize=100m",
+                "-XX:+UseSerialGC",
+            ],
+        )],
+    ),
+    (
+        "initial-heap-exceeds-budget",
+        &[(
+            "v2-plus-v1-freezer",
+            &[
+                "--assume",
+                "memory=1Gi",
+                "--",
+                "java",
+                "-Xms900m",
+                "-jar",
+                "a.jar",
+            ],
+        )],
+        &[(
+            "v2-plus-v1-freezer",
+            &[
+                "--assume",
+                "memory=1Gi",
+                "--",
+                "java",
+                "-Xms100m",
+                "-jar",
+                "a.jar",
+            ],
+        )],
+    ),
+    (
+        "heap-option-contradicted",
+        &[(
+            "v2-plus-v1-freezer",
+            &["--", "-Xmx1g", "-XX:MaxRAMPercentage=50"],
+        )],
+        &[("v2-plus-v1-freezer", &["--", "-Xmx1g"])],
+    ),
+    (
         "jvm-budget-exceeds-limit",
         &[(
             "v2-plus-v1-freezer",
@@ -208,6 +275,45 @@ const CASES: &[(&str, &[Case], &[Case])] = &[
                 ],
             ),
         ],
+    ),
+    (
+        "running-heap-exceeds-memory-limit",
+        // 64 MiB heap + 16 MiB resident beyond it (80 MiB RSS) over 72 MiB; --pid 8 (32 MiB
+        // heap + 32 MiB) fits.
+        &[("running-jvm", &["--pid", "7", "--assume", "memory=72MiB"])],
+        &[
+            ("running-jvm", &[]),
+            ("running-jvm", &["--pid", "8", "--assume", "memory=72MiB"]),
+            ("hybrid-host", &["--assume", "memory=64MiB"]),
+        ],
+    ),
+    (
+        "running-native-memory-near-limit",
+        // 80 MiB resident of 90 MiB, heap 30% used; pid 8's heap is full.
+        &[("running-jvm", &["--pid", "7", "--assume", "memory=90MiB"])],
+        &[
+            ("running-jvm", &["--pid", "7"]),
+            ("running-jvm", &["--pid", "8", "--assume", "memory=70MiB"]),
+        ],
+    ),
+    (
+        "running-gc-overhead",
+        &[("running-jvm", &["--pid", "8"]), ("running-jvm", &[])],
+        &[("running-jvm", &["--pid", "7"]), ("hybrid-host", &[])],
+    ),
+    (
+        "running-cpu-count-exceeds-quota",
+        // pid 8 runs with -XX:ActiveProcessorCount=4 under 2.5 CPUs; pid 7's JDK 17 derives 3.
+        &[("running-jvm", &["--pid", "8"])],
+        &[
+            ("running-jvm", &["--pid", "7"]),
+            ("running-jvm", &["--pid", "8", "--assume", "cpus=4"]),
+        ],
+    ),
+    (
+        "running-flags-differ-from-advice",
+        &[("running-jvm", &["--pid", "7"])],
+        &[("hybrid-host", &[]), ("v2-k8s-cgroupns", &[])],
     ),
     (
         "heap-exceeds-memory-limit",

@@ -228,6 +228,7 @@ snapshots! {
     snapshot_v2_cpu_max_odd_forms => "v2-cpu-max-odd-forms",
     snapshot_v2_double_mount_dotdot_root => "v2-double-mount-dotdot-root",
     snapshot_v2_k8s_cgroupns => "v2-k8s-cgroupns",
+    snapshot_running_jvm => "running-jvm",
     snapshot_v2_parent_limit => "v2-parent-limit",
     snapshot_v2_plus_v1_freezer => "v2-plus-v1-freezer",
 }

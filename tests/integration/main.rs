@@ -4,6 +4,8 @@
 mod cli;
 mod common;
 mod exec;
+mod exec_differential;
+mod exec_safety;
 mod findings;
 mod fixtures;
 mod interval;
@@ -14,5 +16,6 @@ mod msrv;
 mod props;
 mod real_kernel;
 mod roundtrip;
+mod running_jvms;
 mod terminal;
 mod vm;

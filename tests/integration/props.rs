@@ -120,6 +120,64 @@ proptest! {
             }
         }
     }
+
+    /// The perf-data parser takes any bytes: an error with an offset inside the input, never a
+    /// panic; what it accepts, the JVM-level reading takes too.
+    #[test]
+    fn perfdata_takes_arbitrary_bytes(b in prop::collection::vec(any::<u8>(), 0..4096), magic in any::<bool>(), order in 0u8..3) {
+        let mut b = b;
+        if magic && b.len() >= 8 {
+            // Often past the magic and byte order checks, so the entry walk gets fuzzed too.
+            b[..4].copy_from_slice(&perfdata::MAGIC.to_be_bytes());
+            b[4] = order;
+            b[5] = 2;
+        }
+        match perfdata::parse(&b) {
+            Ok(p) => { let _ = ctune::probe::from_perf(&p); }
+            Err(e) => prop_assert!(e.offset <= b.len().max(32), "{e}"),
+        }
+        let _ = perfdata::redact(&b, ctune::secrets::secret_property_value);
+    }
+
+    /// Real files with bytes changed and cut short: never a panic; a redaction keeps the size.
+    #[test]
+    fn perfdata_takes_mutated_real_files(
+        which in 0usize..11,
+        edits in prop::collection::vec((0usize..32768, any::<u8>()), 0..24),
+        cut in prop::option::of(0usize..32768),
+    ) {
+        let mut names: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/perfdata"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "hsperf"))
+            .collect();
+        names.sort();
+        let mut b = std::fs::read(&names[which % names.len()]).unwrap();
+        for (at, v) in edits {
+            if at < b.len() { b[at] = v; }
+        }
+        if let Some(c) = cut { b.truncate(c); }
+        if let Ok(p) = perfdata::parse(&b) {
+            let v = ctune::probe::from_perf(&p);
+            let _ = (v.max_heap, v.gc_time);
+        }
+        prop_assert_eq!(perfdata::redact(&b, ctune::secrets::secret_property_value).len(), b.len());
+    }
+
+    /// What `build` writes, `parse` reads back, in both byte orders.
+    #[test]
+    fn perfdata_round_trips(big in any::<bool>(), vals in prop::collection::vec(("[a-z.]{1,30}", any::<i64>()), 1..20)) {
+        let entries: Vec<(&str, u8, u8, u8, usize, Vec<u8>)> = vals
+            .iter()
+            .map(|(n, v)| (n.as_str(), b'J', 4, 2, 0, perfdata::long_bytes(big, *v)))
+            .collect();
+        let p = perfdata::parse(&perfdata::build(big, &entries)).unwrap();
+        prop_assert_eq!(p.entries.len(), vals.len());
+        for (e, (n, v)) in p.entries.iter().zip(&vals) {
+            prop_assert_eq!(&e.name, n);
+            prop_assert_eq!(&e.value, &perfdata::Value::Int(*v));
+        }
+    }
 }
 
 /// Text shaped like a pressure file: its words, numbers and separators, shuffled.

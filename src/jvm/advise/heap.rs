@@ -64,7 +64,11 @@ pub(super) fn heap(cx: &Cx, basis: &Basis, gc: Gc, d: &mut Draft) -> Heap {
     }
     let max_heap = match cx.user.max_heap() {
         Some(setting) => users_heap(cx, basis, &b, setting, d),
-        None if !basis.limited => cx.view.max_heap_bytes,
+        None if cx.user.xx_value("MaxRAM").is_some() => users_max_ram(cx, gc, d),
+        None if !basis.limited => {
+            users_floor_unbudgeted(cx, d);
+            cx.view.max_heap_bytes.max(users_floor(cx).unwrap_or(0))
+        }
         None => budgeted_heap(cx, basis, &b, d),
     };
     if plan.over_committed {
@@ -104,16 +108,77 @@ fn users_heap(cx: &Cx, basis: &Basis, b: &Budget, setting: HeapSetting, d: &mut 
             if p > 80.0 {
                 d.warn(format!("{} (from {}) gives the heap {p}% of the memory: little room for metaspace, threads and the page cache", o.option, o.source));
             }
-            (cx.view.physical_memory_bytes as f64 * p / 100.0) as u64
+            // Without a maximum in bytes the JVM raises its maximum to the user's initial or
+            // minimum heap when that is larger.
+            ((cx.view.physical_memory_bytes as f64 * p / 100.0) as u64)
+                .max(users_floor(cx).unwrap_or(0))
         }
     }
 }
 
+/// The least maximum heap the user's own `-Xms`, `-XX:InitialHeapSize` or `-XX:MinHeapSize`
+/// (wherever the JVM reads them) allows, in whole MiB: a smaller `-Xmx` stops the JVM.
+fn users_floor(cx: &Cx) -> Option<u64> {
+    cx.user.min_heap().map(|(b, _)| b.div_ceil(MIB) * MIB)
+}
+
+/// Without a limit the JVM's own maximum stays, and the JVM itself raises it to the user's
+/// initial heap: only say so when that happens.
+fn users_floor_unbudgeted(cx: &Cx, d: &mut Draft) {
+    if let Some((min, o)) = cx.user.min_heap() {
+        if min > cx.view.max_heap_bytes {
+            d.warn(format!(
+                "{} (from {}) is above the {} MiB heap the JVM would pick: the JVM raises its maximum heap to it",
+                o.option, o.source, cx.view.max_heap_bytes / MIB
+            ));
+        }
+    }
+}
+
+/// The user's `-XX:MaxRAM` without a maximum heap: the JVM sizes the heap from it, so ctune
+/// leaves the heap alone (an `-Xmx` would silently overrule it) and says so.
+fn users_max_ram(cx: &Cx, gc: Gc, d: &mut Draft) -> u64 {
+    let max_ram = cx
+        .user
+        .xx_value("MaxRAM")
+        .and_then(crate::jvm::options::parse_jvm_size);
+    let phys = max_ram.map_or(cx.view.physical_memory_bytes, |m| {
+        m.min(cx.view.physical_memory_bytes)
+    });
+    d.warn(format!(
+        "-XX:MaxRAM is set: ctune leaves the heap to the JVM ({} MiB from it) rather than overrule it with -Xmx",
+        crate::jvm::ergonomics::default_max_heap(phys, gc) / MIB
+    ));
+    crate::jvm::ergonomics::default_max_heap(phys, gc).max(users_floor(cx).unwrap_or(0))
+}
+
 /// The budgeted heap as `-Xmx` (unless the JVM would pick it anyway), and `-Xms` for a fixed
 /// heap profile.
+///
+/// The user's initial or minimum heap above the budget: the policy is to raise `-Xmx` to it
+/// and warn, not to leave the heap alone. The JVM itself does the same when no maximum is
+/// given (its ergonomic maximum grows to `InitialHeapSize`), so the app gets the heap it would
+/// have had without ctune and starts; the other bounds ctune sets (direct memory, code cache)
+/// still apply, and the warning says the non-heap parts now have less room than budgeted.
 fn budgeted_heap(cx: &Cx, basis: &Basis, b: &Budget, d: &mut Draft) -> u64 {
-    let heap = b.heap;
-    if heap != cx.view.max_heap_bytes || !cx.view.container_aware {
+    let mut heap = b.heap;
+    let mut raised = None;
+    if let (Some(floor), Some((_, o))) = (users_floor(cx), cx.user.min_heap()) {
+        if floor > heap {
+            d.warn(format!(
+                "{} (from {}) is above the {} MiB heap the limit leaves room for: -Xmx raised to {} MiB so the JVM starts; metaspace, threads and direct memory have {} MiB less than budgeted",
+                o.option, o.source, heap / MIB, floor / MIB, (floor - heap) / MIB
+            ));
+            raised = Some(format!(
+                "raised to the user's {} (from {})",
+                o.option, o.source
+            ));
+            heap = floor;
+        }
+    }
+    if let Some(why) = raised {
+        d.add(format!("-Xmx{}m", heap / MIB), why);
+    } else if heap != cx.view.max_heap_bytes || !cx.view.container_aware {
         d.add(
             format!("-Xmx{}m", heap / MIB),
             format!(
@@ -129,10 +194,7 @@ fn budgeted_heap(cx: &Cx, basis: &Basis, b: &Budget, d: &mut Draft) -> u64 {
             ),
         );
     }
-    if cx.profile.memory.fixed_heap
-        && !cx.user.has_prefix("-Xms")
-        && !cx.user.sets_xx("InitialHeapSize")
-    {
+    if cx.profile.memory.fixed_heap && cx.user.min_heap().is_none() {
         d.add(
             format!("-Xms{}m", heap / MIB),
             "fixed heap: no resizing pauses, memory committed up front",

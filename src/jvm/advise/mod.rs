@@ -174,7 +174,16 @@ fn java_version(f: &Facts, d: &mut Draft) -> (JavaVersion, Option<JavaInfo>) {
 pub fn advise(f: &Facts, profile: &Profile, user: &UserOptions) -> Advice {
     let mut d = Draft::default();
     let (v, java) = java_version(f, &mut d);
-    let i = inputs(f);
+    let mut i = inputs(f);
+    if user.container_support_off() {
+        // -XX:-UseContainerSupport: the JVM sizes itself (and so is predicted) as on the host.
+        i.memory_limit = None;
+        i.memory_limit_leaf = None;
+        i.cpu_limit = None;
+        i.cpu_limit_leaf = None;
+        i.cpu_shares = None;
+        i.cpu_weight = None;
+    }
     let view = jvm_view(v, &i);
     let cx = Cx {
         f,

@@ -12,7 +12,22 @@ pub(super) fn off_heap(cx: &Cx, b: &Budget, d: &mut Draft) {
             "bound NIO direct buffers (by default as large as the heap, and outside it)",
         );
     }
-    if b.code_cache != 240 * MIB && !cx.user.sets_xx("ReservedCodeCacheSize") {
+    // The JVM refuses a reserved code cache below the initial one ("Invalid
+    // ReservedCodeCacheSize ... Must be at least InitialCodeCacheSize"): the user's initial
+    // size wins, and the code cache is left alone.
+    let users_initial = cx
+        .user
+        .xx_value("InitialCodeCacheSize")
+        .and_then(crate::jvm::options::parse_jvm_size);
+    if b.code_cache != 240 * MIB
+        && !cx.user.sets_xx("ReservedCodeCacheSize")
+        && users_initial.is_some_and(|i| i > b.code_cache)
+    {
+        d.warn(format!(
+            "-XX:InitialCodeCacheSize is above the {} MiB code cache the budget allows: ctune leaves the code cache alone",
+            b.code_cache / MIB
+        ));
+    } else if b.code_cache != 240 * MIB && !cx.user.sets_xx("ReservedCodeCacheSize") {
         d.add(
             format!("-XX:ReservedCodeCacheSize={}m", b.code_cache / MIB),
             "the code cache squeezed to fit a small limit",
