@@ -576,6 +576,22 @@ pub struct IntervalFacts {
     pub cpu_throttling: Fact<IntervalThrottling>,
     pub memory: IntervalMemory,
     pub pressure: IntervalPressure,
+    /// One entry per JVM of the second reading (`java_processes`), by pid.
+    pub java_processes: Vec<IntervalJvm>,
+}
+
+/// A running JVM's counters over the interval.
+#[derive(Debug, Clone, Serialize)]
+pub struct IntervalJvm {
+    pub pid: u32,
+    /// Collections during the interval.
+    pub gc_count: Fact<u64>,
+    /// Time in GC pauses during the interval.
+    pub gc_time_seconds: Fact<f64>,
+    /// gc_time_seconds / the interval, 0 to 1: the share of wall time in GC pauses now.
+    pub gc_share: Fact<f64>,
+    /// Resident memory at the second reading minus the first.
+    pub rss_delta_bytes: Fact<i64>,
 }
 
 impl IntervalFacts {
@@ -604,6 +620,19 @@ impl IntervalFacts {
             m.working_set_delta_bytes.unknown_reason(),
         );
         push("memory.oom_kills".into(), m.oom_kills.unknown_reason());
+        for (i, j) in self.java_processes.iter().enumerate() {
+            let p = format!("java_processes[{i}]");
+            push(format!("{p}.gc_count"), j.gc_count.unknown_reason());
+            push(
+                format!("{p}.gc_time_seconds"),
+                j.gc_time_seconds.unknown_reason(),
+            );
+            push(format!("{p}.gc_share"), j.gc_share.unknown_reason());
+            push(
+                format!("{p}.rss_delta_bytes"),
+                j.rss_delta_bytes.unknown_reason(),
+            );
+        }
         for (scope, set) in [
             ("cgroup", &self.pressure.cgroup),
             ("host", &self.pressure.host),

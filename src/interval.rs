@@ -24,6 +24,58 @@ pub fn rates(before: &Facts, after: &Facts, seconds: f64) -> IntervalFacts {
             cgroup: pressure_set(&before.pressure.cgroup, &after.pressure.cgroup, seconds),
             host: pressure_set(&before.pressure.host, &after.pressure.host, seconds),
         },
+        java_processes: after
+            .java_processes
+            .iter()
+            .map(|b| {
+                jvm(
+                    before.java_processes.iter().find(|a| a.pid == b.pid),
+                    b,
+                    seconds,
+                )
+            })
+            .collect(),
+    }
+}
+
+/// A JVM's GC counters over the interval: the same pid in both readings, and the same JVM (its
+/// uptime did not go back, which a reused pid's would).
+fn jvm(a: Option<&JavaProcess>, b: &JavaProcess, seconds: f64) -> IntervalJvm {
+    let restarted = match a {
+        None => Some("the JVM was not running at the first reading".to_owned()),
+        Some(a) => match (a.uptime_seconds.known(), b.uptime_seconds.known()) {
+            (Some(x), Some(y)) if y < x => {
+                Some("a new JVM took the pid between the readings (its uptime went back)".into())
+            }
+            _ => None,
+        },
+    };
+    let (Some(a), None) = (a, restarted.clone()) else {
+        let r = restarted.unwrap_or_default();
+        return IntervalJvm {
+            pid: b.pid,
+            gc_count: Fact::Unknown(r.clone()),
+            gc_time_seconds: Fact::Unknown(r.clone()),
+            gc_share: Fact::Unknown(r.clone()),
+            rss_delta_bytes: Fact::Unknown(r),
+        };
+    };
+    let gc_time = both(&a.gc_time_seconds, &b.gc_time_seconds, |x, y| {
+        if y < x {
+            Fact::Unknown(format!("GC time: {BACKWARDS}"))
+        } else {
+            Fact::Known(y - x)
+        }
+    });
+    IntervalJvm {
+        pid: b.pid,
+        gc_count: both(&a.gc_count, &b.gc_count, |x, y| match y.checked_sub(*x) {
+            Some(n) => Fact::Known(n),
+            None => Fact::Unknown(format!("GC count: {BACKWARDS}")),
+        }),
+        gc_share: gc_time.clone().map(|t| (t / seconds).min(1.0)),
+        gc_time_seconds: gc_time,
+        rss_delta_bytes: delta(&a.rss_bytes, &b.rss_bytes),
     }
 }
 
@@ -187,6 +239,45 @@ mod tests {
             .unknowns()
             .iter()
             .any(|(k, _)| k == "interval.memory.usage_delta_bytes"));
+    }
+
+    #[test]
+    fn gc_share_per_jvm_by_pid() {
+        let mut a = container();
+        let mut p = JavaProcess::unread(42, "test");
+        p.gc_time_seconds = Fact::Known(10.0);
+        p.gc_count = Fact::Known(100);
+        p.uptime_seconds = Fact::Known(600.0);
+        p.rss_bytes = Fact::Known(500 * MIB);
+        a.java_processes = vec![p.clone()];
+        let mut b = container();
+        p.gc_time_seconds = Fact::Known(11.5);
+        p.gc_count = Fact::Known(130);
+        p.uptime_seconds = Fact::Known(602.0);
+        p.rss_bytes = Fact::Known(520 * MIB);
+        let mut fresh = JavaProcess::unread(43, "test");
+        fresh.gc_time_seconds = Fact::Known(0.1);
+        b.java_processes = vec![p.clone(), fresh];
+        let r = rates(&a, &b, 2.0);
+        let j = &r.java_processes[0];
+        assert_eq!(j.gc_count, Fact::Known(30));
+        assert_eq!(j.gc_time_seconds, Fact::Known(1.5));
+        assert_eq!(j.gc_share, Fact::Known(0.75));
+        assert_eq!(j.rss_delta_bytes, Fact::Known(20 * MIB as i64));
+        assert!(r.java_processes[1]
+            .gc_share
+            .unknown_reason()
+            .unwrap()
+            .contains("not running"));
+        // The same pid, a new JVM: no rate.
+        p.uptime_seconds = Fact::Known(1.0);
+        b.java_processes = vec![p];
+        let r = rates(&a, &b, 2.0);
+        assert!(r.java_processes[0]
+            .gc_share
+            .unknown_reason()
+            .unwrap()
+            .contains("uptime went back"));
     }
 
     #[test]

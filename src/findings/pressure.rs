@@ -6,7 +6,7 @@
 //! interval stalled (from the `total` counters) is judged, else the kernel's 60-second average.
 
 use super::{cpus, pct, size, Ctx, Finding, Severity};
-use crate::facts::{Fact, IntervalThrottling, Pressure};
+use crate::facts::{Fact, IntervalJvm, IntervalThrottling, JavaProcess, Pressure};
 
 /// A share of wall time with some task of the cgroup stalled at or above this percentage
 /// (over the interval, or the kernel's avg60) is notable.
@@ -237,6 +237,76 @@ fn cpu_throttled_now(cx: &Ctx, out: &mut Vec<Finding>) {
     });
 }
 
+/// Over an interval, GC pauses adding up to this many seconds are enough to judge a share.
+pub const GC_MIN_INTERVAL_SECONDS: f64 = 0.1;
+
+/// A JVM's GC counters over `--interval`, when its share is known.
+pub fn interval_gc<'a>(cx: &'a Ctx, pid: u32) -> Option<&'a IntervalJvm> {
+    let j = cx
+        .facts
+        .interval
+        .as_ref()?
+        .java_processes
+        .iter()
+        .find(|j| j.pid == pid)?;
+    j.gc_share.known().is_some().then_some(j)
+}
+
+/// `running-gc-overhead` judged on the interval: the share of wall time in GC pauses now.
+pub(super) fn gc_overhead_now(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
+    let Some(i) = &cx.facts.interval else {
+        return;
+    };
+    for p in procs {
+        let Some(j) = interval_gc(cx, p.pid) else {
+            continue;
+        };
+        let (Some(&share), Some(&gc)) = (j.gc_share.known(), j.gc_time_seconds.known()) else {
+            continue;
+        };
+        if gc < GC_MIN_INTERVAL_SECONDS || 100.0 * share < super::running::GC_SHARE_PERCENT {
+            continue;
+        }
+        let name = match p.command.known() {
+            Some(c) => format!("JVM {} ({})", p.pid, c.rsplit('/').next().unwrap_or(c)),
+            None => format!("JVM {}", p.pid),
+        };
+        let cpu = cx.facts.cpu.limit.value();
+        let mut evidence = vec![format!(
+            "{}: {:.2} s in GC pauses over {} collections in {:.2} s between two readings",
+            p.source.as_deref().unwrap_or("perf data"),
+            gc,
+            j.gc_count.known().map_or("?".into(), |c| c.to_string()),
+            i.seconds
+        )];
+        if let Some(c) = cpu {
+            evidence.push(format!(
+                "{}: CPU limit {}",
+                cx.facts.cpu.limit.source().unwrap_or("cpu.limit"),
+                cpus(c)
+            ));
+        }
+        out.push(Finding {
+            id: "running-gc-overhead",
+            severity: Severity::Warning,
+            title: format!(
+                "{name} spent {:.0}% of the last {:.1} s in GC pauses",
+                100.0 * share,
+                i.seconds
+            ),
+            detail: format!(
+                "Between two readings {:.1} s apart the JVM was stopped for garbage collection {:.2} s: time the application does not run. A heap too small for the live data, or a collector starved of CPU, collects over and over.{}",
+                i.seconds,
+                gc,
+                cpu.map_or(String::new(), |c| format!(" Under a CPU limit of {} the collector's threads share the quota with the application, and a throttled period stretches every pause.", cpus(c)))
+            ),
+            fix: "Give the heap room for the live set (a larger -Xmx, within the limit), or give the JVM more CPU; with a small quota prefer -XX:+UseSerialGC or -XX:+UseParallelGC over concurrent collectors that need spare cores.".into(),
+            evidence,
+        });
+        return;
+    }
+}
+
 /// The same share as the lifetime check, over fewer periods.
 pub fn notable(t: &IntervalThrottling) -> bool {
     t.periods >= MIN_INTERVAL_PERIODS
@@ -259,6 +329,35 @@ mod tests {
         if let Fact::Known(p) = f {
             p.some.avg60 = avg60;
         }
+    }
+
+    #[test]
+    fn gc_overhead_over_the_interval_replaces_the_lifetime_share() {
+        let mut p = JavaProcess::unread(7, "test");
+        p.command = Fact::Known("/usr/bin/java -jar app.jar".into());
+        p.gc_time_seconds = Fact::Known(1.0);
+        p.uptime_seconds = Fact::Known(1000.0);
+        p.gc_count = Fact::Known(10);
+        let mut before = container();
+        before.java_processes = vec![p.clone()];
+        // 0.1% of its life in GC, but 1.2 s of the last 2 s.
+        p.gc_time_seconds = Fact::Known(2.2);
+        p.uptime_seconds = Fact::Known(1002.0);
+        p.gc_count = Fact::Known(50);
+        let mut after = container();
+        after.java_processes = vec![p];
+        assert!(!ids(&after, &[]).contains(&"running-gc-overhead"));
+        let f = crate::interval::attach(&before, after, 2.0);
+        let x = finding(&f, &[], "running-gc-overhead");
+        assert!(x.title.contains("60% of the last 2.0 s"), "{}", x.title);
+        assert!(x.evidence[0].contains("40 collections"), "{:?}", x.evidence);
+        assert_eq!(
+            crate::findings::check(&f, &advice(&f, &[]))
+                .iter()
+                .filter(|x| x.id == "running-gc-overhead")
+                .count(),
+            1
+        );
     }
 
     #[test]

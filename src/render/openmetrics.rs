@@ -147,8 +147,10 @@ pub fn report(facts: &Facts, findings: &[Finding], flavor: Flavor) -> String {
     families.extend(cpu(facts));
     families.extend(memory(facts));
     families.extend(pressure(&facts.pressure));
+    families.extend(jvms(&facts.java_processes));
     if let Some(i) = &facts.interval {
         families.extend(interval(i));
+        families.push(interval_jvms(&facts.java_processes, i));
     }
     families.extend(finding_families(findings));
     let mut diag = Family::new(
@@ -468,6 +470,135 @@ fn interval(i: &IntervalFacts) -> Vec<Family> {
     ]
 }
 
+/// `pid` and `command` (empty when unknown): the labels of every per-JVM sample.
+fn jvm_labels(p: &JavaProcess) -> Labels {
+    vec![
+        ("pid", p.pid.to_string()),
+        ("command", p.command.known().cloned().unwrap_or_default()),
+    ]
+}
+
+/// The running JVMs (`java_processes`), one sample per JVM and value it could read.
+fn jvms(procs: &[JavaProcess]) -> Vec<Family> {
+    let mut info = Family::new(
+        "ctune_jvm_info",
+        Kind::Gauge,
+        "Always 1 per running JVM: its version and collector (empty when unknown).",
+    );
+    type Get = fn(&JavaProcess) -> Option<Num>;
+    let table: [(&'static str, Kind, Option<&'static str>, &'static str, Get); 10] = [
+        (
+            "ctune_jvm_heap_max_bytes",
+            Kind::Gauge,
+            Some("bytes"),
+            "The heap the JVM may grow to.",
+            |p| known_u64(&p.max_heap_bytes),
+        ),
+        (
+            "ctune_jvm_heap_committed_bytes",
+            Kind::Gauge,
+            Some("bytes"),
+            "Heap committed.",
+            |p| known_u64(&p.heap_committed_bytes),
+        ),
+        (
+            "ctune_jvm_heap_used_bytes",
+            Kind::Gauge,
+            Some("bytes"),
+            "Heap in use.",
+            |p| known_u64(&p.heap_used_bytes),
+        ),
+        (
+            "ctune_jvm_metaspace_used_bytes",
+            Kind::Gauge,
+            Some("bytes"),
+            "Metaspace in use.",
+            |p| known_u64(&p.metaspace_used_bytes),
+        ),
+        (
+            "ctune_jvm_metaspace_committed_bytes",
+            Kind::Gauge,
+            Some("bytes"),
+            "Metaspace committed.",
+            |p| known_u64(&p.metaspace_committed_bytes),
+        ),
+        (
+            "ctune_jvm_threads",
+            Kind::Gauge,
+            None,
+            "Live Java threads.",
+            |p| known_u64(&p.threads),
+        ),
+        (
+            "ctune_jvm_rss_bytes",
+            Kind::Gauge,
+            Some("bytes"),
+            "Resident memory of the process (VmRSS).",
+            |p| known_u64(&p.rss_bytes),
+        ),
+        (
+            "ctune_jvm_uptime_seconds",
+            Kind::Gauge,
+            Some("seconds"),
+            "Time since the JVM started.",
+            |p| p.uptime_seconds.known().map(|v| Num::Float(*v)),
+        ),
+        (
+            "ctune_jvm_gc_collections",
+            Kind::Counter,
+            None,
+            "GC collections (pauses) since the JVM started.",
+            |p| known_u64(&p.gc_count),
+        ),
+        (
+            "ctune_jvm_gc_pause_seconds",
+            Kind::Counter,
+            Some("seconds"),
+            "Time in GC pauses since the JVM started.",
+            |p| p.gc_time_seconds.known().map(|v| Num::Float(*v)),
+        ),
+    ];
+    for p in procs {
+        let mut l = jvm_labels(p);
+        l.push(("version", p.version.known().cloned().unwrap_or_default()));
+        l.push((
+            "gc",
+            p.gc.known()
+                .map(|g| g.as_str().to_owned())
+                .unwrap_or_default(),
+        ));
+        info.add(l, Num::Int(1));
+    }
+    let mut out = vec![info];
+    for (name, kind, unit, help, get) in table {
+        let mut fam = Family::new(name, kind, help);
+        fam.unit = unit;
+        for p in procs {
+            if let Some(n) = get(p) {
+                fam.add(jvm_labels(p), n);
+            }
+        }
+        out.push(fam);
+    }
+    out
+}
+
+fn interval_jvms(procs: &[JavaProcess], i: &IntervalFacts) -> Family {
+    let mut fam = Family::new(
+        "ctune_interval_jvm_gc_ratio",
+        Kind::Gauge,
+        "Share (0-1) of the --interval a JVM spent in GC pauses.",
+    );
+    for j in &i.java_processes {
+        let (Some(p), Some(share)) = (procs.iter().find(|p| p.pid == j.pid), j.gc_share.known())
+        else {
+            continue;
+        };
+        fam.add(jvm_labels(p), Num::Float(*share));
+    }
+    fam
+}
+
 fn finding_families(findings: &[Finding]) -> Vec<Family> {
     let mut each = Family::new(
         "ctune_finding",
@@ -531,6 +662,30 @@ mod tests {
         let prom = report(&f, &[], Flavor::Prometheus);
         assert!(prom.contains("# TYPE ctune_cpu_throttled_seconds_total counter\n# HELP ctune_cpu_throttled_seconds_total "));
         assert!(!prom.contains("# UNIT") && !prom.contains("# EOF"));
+    }
+
+    #[test]
+    fn running_jvms_and_their_gc_share() {
+        let mut p = JavaProcess::unread(42, "test");
+        p.command = Fact::Known("java -jar \"odd\".jar".into());
+        p.max_heap_bytes = Fact::Known(512 << 20);
+        p.gc_time_seconds = Fact::Known(3.5);
+        let mut a = container();
+        a.java_processes = vec![p.clone()];
+        let mut b = container();
+        p.gc_time_seconds = Fact::Known(4.5);
+        b.java_processes = vec![p];
+        let f = crate::interval::attach(&a, b, 2.0);
+        let out = report(&f, &[], Flavor::OpenMetrics);
+        let l = "{pid=\"42\",command=\"java -jar \\\"odd\\\".jar\"}";
+        assert!(
+            out.contains(&format!("ctune_jvm_heap_max_bytes{l} 536870912\n")),
+            "{out}"
+        );
+        assert!(out.contains(&format!("ctune_jvm_gc_pause_seconds_total{l} 4.5\n")));
+        assert!(out.contains(&format!("ctune_interval_jvm_gc_ratio{l} 0.5\n")));
+        // Unknown values have no sample.
+        assert!(!out.contains("ctune_jvm_threads{"));
     }
 
     #[test]

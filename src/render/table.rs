@@ -518,6 +518,14 @@ fn interval_section(i: &IntervalFacts) -> Section {
         |r| format!("{}/s", signed_bytes(*r)),
         "usage at the second reading minus the first, per second",
     );
+    for j in &i.java_processes {
+        s.fact(
+            &format!("JVM {} GC", j.pid),
+            &j.gc_share,
+            |g| format!("{:.1}% of the time", 100.0 * g),
+            "GC pause time over the interval (perf data)",
+        );
+    }
     for (scope, set) in [("cgroup", &i.pressure.cgroup), ("host", &i.pressure.host)] {
         let reasons: Vec<_> = set.resources().map(|(_, f)| f.unknown_reason()).into();
         if let [Some(a), Some(b), Some(c)] = reasons[..] {

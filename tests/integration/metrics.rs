@@ -137,6 +137,28 @@ fn promtool_accepts_the_prometheus_flavour_everywhere() {
     let text = metrics(Some(&root), "prometheus", &[]);
     assert_eq!(finding_ids(&text), lint_ids(&root));
     assert!(text.contains("ctune_finding{id=\"cpu-pressure-stalls\",severity=\"warning\"} 1\n"));
+    // The running JVMs: one sample per JVM and value, as java_processes has them.
+    let root = fixture("running-jvm");
+    let text = metrics(Some(&root), "prometheus", &[]);
+    let d = report_json(&root, &[]);
+    let procs = d["java_processes"].as_array().unwrap();
+    assert!(!procs.is_empty());
+    for p in procs {
+        let labels = format!(
+            "{{pid=\"{}\",command=\"{}\"}}",
+            p["pid"],
+            p["command"].as_str().unwrap_or("")
+        );
+        if let Some(max) = p["max_heap_bytes"].as_u64() {
+            assert!(
+                text.contains(&format!("ctune_jvm_heap_max_bytes{labels} {max}\n")),
+                "{labels}: {text}"
+            );
+        }
+        if let Some(gc) = p["gc_time_seconds"].as_f64() {
+            assert!(text.contains(&format!("ctune_jvm_gc_pause_seconds_total{labels} {gc}\n")));
+        }
+    }
 }
 
 #[test]
