@@ -120,6 +120,24 @@ fn main() {
             });
         }
     }
+    if want("deep") {
+        // A pure v2 root whose process sits 200 cgroups deep: every level is walked for each
+        // limit, so the cost of resolving a path inside `--root` shows (it was quadratic in
+        // the depth: 0.69 s here before the resolved directories were remembered).
+        let depth = std::env::var("CTUNE_BENCH_DEPTH")
+            .ok()
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(200);
+        let dir = deep_v2_root(depth);
+        let root = Root::at(&dir);
+        bench(
+            &format!("probe collect, --root with a {depth}-level cgroup"),
+            || {
+                black_box(probe::collect(&root, &probe::Options::default()));
+            },
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     if want("profile") {
         bench("profile load spark-executor (3-file chain)", || {
             black_box(profile::load("spark-executor", &[]).ok());
@@ -144,4 +162,40 @@ fn main() {
             ));
         });
     }
+}
+
+/// A minimal pure cgroup v2 root under the temp directory, the process `depth` levels deep
+/// with a memory and CPU limit on every tenth level.
+fn deep_v2_root(depth: usize) -> std::path::PathBuf {
+    use std::fs;
+    let dir = std::env::temp_dir().join(format!("ctune-bench-deep-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let path: String = (0..depth).map(|i| format!("/l{i}")).collect();
+    let leaf = dir.join(format!("sys/fs/cgroup{path}"));
+    fs::create_dir_all(&leaf).unwrap();
+    fs::create_dir_all(dir.join("proc/self")).unwrap();
+    fs::write(
+        dir.join("proc/self/mountinfo"),
+        "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+    )
+    .unwrap();
+    fs::write(dir.join("proc/self/cgroup"), format!("0::{path}\n")).unwrap();
+    fs::write(dir.join("proc/meminfo"), "MemTotal: 16384000 kB\n").unwrap();
+    fs::write(dir.join("sys/fs/cgroup/cgroup.controllers"), "cpu memory\n").unwrap();
+    let mut d = dir.join("sys/fs/cgroup");
+    for i in 0..depth {
+        d = d.join(format!("l{i}"));
+        fs::write(d.join("cgroup.controllers"), "cpu memory\n").unwrap();
+        let (mem, cpu) = if i % 10 == 0 {
+            (
+                format!("{}\n", (1u64 << 30) + i as u64 * 4096),
+                "200000 100000\n".to_owned(),
+            )
+        } else {
+            ("max\n".to_owned(), "max 100000\n".to_owned())
+        };
+        fs::write(d.join("memory.max"), mem).unwrap();
+        fs::write(d.join("cpu.max"), cpu).unwrap();
+    }
+    dir
 }

@@ -218,6 +218,15 @@ impl Facts {
             }
         }
         lim("cgroup.path", self.cgroup.path.unknown_reason());
+        // A directory is null when no hierarchy holds its controller: its limit says why.
+        if self.cgroup.version != CgroupVersion::None {
+            if self.cgroup.cpu_dir.is_none() {
+                lim("cgroup.cpu_dir", lr(&self.cpu.limit));
+            }
+            if self.cgroup.memory_dir.is_none() {
+                lim("cgroup.memory_dir", lr(&self.memory.limit));
+            }
+        }
         lim(
             "cgroup.proc_cgroups",
             self.cgroup.proc_cgroups.unknown_reason(),
@@ -225,6 +234,14 @@ impl Facts {
         lim("cpu.limit", lr(&self.cpu.limit));
         lim("cpu.host_count", self.cpu.host_count.unknown_reason());
         lim("cpu.cpuset_count", self.cpu.cpuset_count.unknown_reason());
+        lim(
+            "cpu.effective_count",
+            self.cpu.effective_count.unknown_reason(),
+        );
+        lim(
+            "cpu.effective_count_floor",
+            self.cpu.effective_count_floor.unknown_reason(),
+        );
         lim("cpu.shares", self.cpu.shares.unknown_reason());
         lim("cpu.weight", self.cpu.weight.unknown_reason());
         lim("cpu.throttling", self.cpu.throttling.unknown_reason());
@@ -245,12 +262,39 @@ impl Facts {
         lim("identity.host_uid", self.identity.host_uid.unknown_reason());
         for (t, n) in &self.namespaces {
             lim(&format!("namespaces.{t}.inode"), n.inode.unknown_reason());
+            lim(
+                &format!("namespaces.{t}.shared_with_init"),
+                n.shared_with_init.unknown_reason(),
+            );
         }
         lim(
             "security.capabilities",
             self.security.capabilities.unknown_reason(),
         );
         lim("host.hypervisor", self.host.hypervisor.unknown_reason());
+        // Seccomp and NoNewPrivs come from /proc/self/status, as the uid does: null for the
+        // same reason when that file could not be read, else because the kernel has no such
+        // line (NoNewPrivs: 4.10, Seccomp: 3.8) or it is not understood.
+        let status = self.identity.uid.unknown_reason();
+        for (field, line, missing) in [
+            (
+                "security.seccomp",
+                "Seccomp",
+                self.security.seccomp.is_none(),
+            ),
+            (
+                "security.no_new_privs",
+                "NoNewPrivs",
+                self.security.no_new_privs.is_none(),
+            ),
+        ] {
+            if missing && !matches!(self.identity.uid, Fact::NotApplicable) {
+                let why = status.map(str::to_owned).unwrap_or_else(|| {
+                    format!("/proc/self/status has no usable {line}: line (older kernel)")
+                });
+                out.push((field.to_owned(), why));
+            }
+        }
         for (i, p) in self.java_processes.iter().enumerate() {
             for (name, reason) in p.unknowns() {
                 out.push((format!("java_processes[{i}].{name}"), reason));
@@ -382,7 +426,8 @@ pub struct IdentityFacts {
 #[derive(Debug, Clone, Serialize)]
 pub struct NamespaceFact {
     pub inode: Fact<u64>,
-    pub shared_with_init: Option<bool>,
+    /// This is the host's initial namespace of its type (contract), or why that is unknown.
+    pub shared_with_init: Fact<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

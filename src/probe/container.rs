@@ -14,33 +14,87 @@ fn inode(link: &str) -> Option<u64> {
     link.split_once(":[")?.1.strip_suffix(']')?.parse().ok()
 }
 
+/// The inodes the kernel gives the initial namespaces (`PROC_*_INIT_INO`, fixed since 3.8 and
+/// 5.6 for time); net and mnt have none.
+const INITIAL_INODES: [(&str, u64); 6] = [
+    ("ipc", 4026531839),
+    ("uts", 4026531838),
+    ("user", 4026531837),
+    ("pid", 4026531836),
+    ("cgroup", 4026531835),
+    ("time", 4026531834),
+];
+
 pub(super) fn namespaces(root: &Root) -> BTreeMap<String, NamespaceFact> {
-    let mut out = BTreeMap::new();
+    let mut own: BTreeMap<&str, Fact<u64>> = BTreeMap::new();
     for t in NAMESPACE_TYPES {
-        let own = match root.read_link(&format!("/proc/self/ns/{t}")) {
+        let f = match root.read_link(&format!("/proc/self/ns/{t}")) {
             Err(e) if e.is_not_found() => continue, // the kernel has no such namespace type
             Err(e) => Fact::Unknown(e.to_string()),
             Ok(l) => inode(&l).map(Fact::Known).unwrap_or_else(|| {
                 Fact::Unknown(format!("/proc/self/ns/{t}: unexpected link {l:?}"))
             }),
         };
-        let init = root
-            .read_link(&format!("/proc/1/ns/{t}"))
-            .ok()
-            .and_then(|l| inode(&l));
-        let shared_with_init = match (&own, init) {
-            (Fact::Known(a), Some(b)) => Some(*a == b),
-            _ => None,
-        };
-        out.insert(
-            t.to_owned(),
-            NamespaceFact {
-                inode: own,
-                shared_with_init,
-            },
-        );
+        own.insert(t, f);
     }
-    out
+    let pid = own.get("pid").cloned();
+    own.into_iter()
+        .map(|(t, inode)| {
+            let shared_with_init = is_initial(root, t, &inode, pid.as_ref());
+            (
+                t.to_owned(),
+                NamespaceFact {
+                    inode,
+                    shared_with_init,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Whether this is the host's initial namespace of type `t` (the contract's
+/// `shared_with_init`). The fixed initial inodes tell for six types, as systemd does; net and
+/// mnt are compared with pid 1's only when the pid namespace is the initial one (inside a
+/// container pid 1 is the container's own init, whose namespaces prove nothing).
+fn is_initial(root: &Root, t: &str, own: &Fact<u64>, pid: Option<&Fact<u64>>) -> Fact<bool> {
+    let own = match own {
+        Fact::Known(i) => *i,
+        Fact::Unknown(r) => return Fact::Unknown(r.clone()),
+        Fact::NotApplicable => return Fact::NotApplicable,
+    };
+    if let Some((_, init)) = INITIAL_INODES.iter().find(|(n, _)| *n == t) {
+        return Fact::Known(own == *init);
+    }
+    const PID_INIT: u64 = 4026531836;
+    match pid {
+        Some(Fact::Known(PID_INIT)) => {}
+        Some(Fact::Known(_)) => {
+            return Fact::Unknown(format!(
+                "{t} namespaces have no fixed initial inode, and pid 1 here is not the host's init (a private pid namespace), so its {t} namespace proves nothing"
+            ))
+        }
+        Some(Fact::Unknown(r)) => {
+            return Fact::Unknown(format!(
+                "{t} namespaces have no fixed initial inode and the pid namespace is unknown: {r}"
+            ))
+        }
+        _ => {
+            return Fact::Unknown(format!(
+                "{t} namespaces have no fixed initial inode and /proc/self/ns/pid is missing"
+            ))
+        }
+    }
+    match root.read_link(&format!("/proc/1/ns/{t}")) {
+        // The error's kind is left out: a snapshot has no /proc/1/ns where the live system
+        // refused it (permission), and both must give the same report.
+        Err(_) => Fact::Unknown(format!(
+            "{t} namespaces have no fixed initial inode, and the host's init's (/proc/1/ns/{t}) cannot be read"
+        )),
+        Ok(l) => match inode(&l) {
+            Some(i) => Fact::Known(own == i),
+            None => Fact::Unknown(format!("/proc/1/ns/{t}: unexpected link {l:?}")),
+        },
+    }
 }
 
 /// A runtime named by `container=`, `/run/host/container-manager` or `/run/systemd/container`.

@@ -341,7 +341,11 @@ fn cpu_section(
             mount_point_fallback: None,
             shares: Fact::NotApplicable,
             weight: Fact::NotApplicable,
-            throttling: Fact::NotApplicable,
+            throttling: if layout.version == CgroupVersion::None {
+                Fact::NotApplicable
+            } else {
+                Fact::Unknown(not_visible("cpu", layout))
+            },
         },
     };
     let limit = match opts.assume.cpus {

@@ -329,10 +329,11 @@ pub fn report(f: &Facts, width: usize) -> String {
         ct.evidence.join("; "),
     );
     for (name, ns) in &f.namespaces {
-        let shared = match ns.shared_with_init {
-            Some(true) => "shared with pid 1",
-            Some(false) => "private (differs from pid 1)",
-            None => "pid 1's not readable",
+        let shared = match &ns.shared_with_init {
+            Fact::Known(true) => "the host's initial namespace",
+            Fact::Known(false) => "private (not the host's initial one)",
+            Fact::Unknown(r) => r.as_str(),
+            Fact::NotApplicable => "-",
         };
         s.fact(name, &ns.inode, |n| n.to_string(), shared);
     }

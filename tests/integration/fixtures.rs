@@ -228,6 +228,7 @@ snapshots! {
     snapshot_v2_cpu_max_odd_forms => "v2-cpu-max-odd-forms",
     snapshot_v2_double_mount_dotdot_root => "v2-double-mount-dotdot-root",
     snapshot_v2_k8s_cgroupns => "v2-k8s-cgroupns",
+    snapshot_v2_memory_max_missing => "v2-memory-max-missing",
     snapshot_running_jvm => "running-jvm",
     snapshot_v2_parent_limit => "v2-parent-limit",
     snapshot_v2_plus_v1_freezer => "v2-plus-v1-freezer",
@@ -453,7 +454,21 @@ fn v1_docker_no_cgroupns() {
     assert_eq!(s(&d, "mounts.0.kind"), "block");
     assert_eq!(s(&d, "mounts.0.block_device"), "sda1");
     assert_eq!(s(&d, "jvm.version"), "11.0.21");
-    assert_eq!(diagnostics_besides_pressure(&d), Vec::<&Value>::new());
+    // Only what a private pid namespace cannot tell: whether net and mnt are the host's.
+    let diag: Vec<&str> = at(&d, "diagnostics")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["field"].as_str().unwrap())
+        .filter(|f| !f.starts_with("pressure."))
+        .collect();
+    assert_eq!(
+        diag,
+        [
+            "namespaces.mnt.shared_with_init",
+            "namespaces.net.shared_with_init"
+        ]
+    );
 }
 
 #[test]
@@ -496,7 +511,9 @@ fn v2_k8s_cgroupns() {
         "{ev:?}"
     );
     assert!(ev.iter().any(|e| e.contains("serviceaccount")), "{ev:?}");
-    assert_eq!(at(&d, "namespaces.cgroup.shared_with_init"), true);
+    // The container's own cgroup namespace, not the host's (pid 1 shares it: it is the
+    // container's init).
+    assert_eq!(at(&d, "namespaces.cgroup.shared_with_init"), false);
     assert_eq!(u(&d, "namespaces.cgroup.inode"), 4026532844);
     assert_eq!(s(&d, "host.hypervisor"), "amazon");
     assert_eq!(s(&d, "security.seccomp"), "filter");
@@ -546,10 +563,13 @@ fn hybrid_host() {
     assert_eq!(at(&d, "container.detected"), false);
     assert!(is_null(&d, "container.runtime"));
     assert!(evidence(&d).is_empty());
+    // The initial pid namespace by its fixed inode; net has none, and /proc/1/ns is missing.
+    assert_eq!(at(&d, "namespaces.pid.shared_with_init"), true);
     assert!(
-        is_null(&d, "namespaces.pid.shared_with_init"),
+        is_null(&d, "namespaces.net.shared_with_init"),
         "no /proc/1/ns"
     );
+    assert!(diagnostic(&d, "namespaces.net.shared_with_init").contains("/proc/1/ns/net"));
     assert!(is_null(&d, "host.hypervisor"), "bare metal");
     assert_eq!(s(&d, "jvm.path"), "/usr/bin/java");
     assert_eq!(s(&d, "jvm.home"), "/usr/lib/jvm/java-21-openjdk-amd64");
@@ -1055,4 +1075,160 @@ fn v1_untranslatable_limit_elsewhere() {
     assert_eq!(v["memory_limit_seen"], 536870912u64, "{a:#}");
     assert_eq!(v["cpu_limit_seen"], 0.5, "{a:#}");
     assert_eq!(v["max_heap_bytes"], 128u64 << 20, "{a:#}");
+}
+
+/// `shared_with_init` is "the host's initial namespace" (contract): in a Kubernetes container
+/// pid 1 is the container's own init, so comparing with it would call every namespace shared.
+/// The fixed initial inodes decide ipc, uts, user, pid, cgroup and time; net and mnt are null
+/// with a diagnostic when the pid namespace is private, compared with pid 1 on the host.
+#[test]
+fn namespaces_are_judged_against_the_host_not_pid_1() {
+    let d = report("v2-k8s-cgroupns");
+    for (t, initial) in [
+        ("cgroup", false),
+        ("ipc", false),
+        ("pid", false),
+        ("uts", false),
+        ("user", true),
+        ("time", true),
+    ] {
+        assert_eq!(
+            at(&d, &format!("namespaces.{t}.shared_with_init")),
+            initial,
+            "{t}"
+        );
+    }
+    for t in ["mnt", "net"] {
+        let f = format!("namespaces.{t}.shared_with_init");
+        assert!(is_null(&d, &f), "{t}");
+        assert!(diagnostic(&d, &f).contains("pid 1 here is not the host's init"));
+    }
+    // On a host (initial pid namespace) pid 1's net and mnt namespaces do tell.
+    let d = report("v1-parent-limit");
+    assert_eq!(at(&d, "namespaces.pid.shared_with_init"), true);
+    assert_eq!(at(&d, "namespaces.net.shared_with_init"), true);
+}
+
+/// v2: `memory.max` missing while the controller is on (`memory.high` there): unknown with the
+/// reason, not "controller not enabled" and unlimited.
+#[test]
+fn v2_memory_max_missing() {
+    let name = "v2-memory-max-missing";
+    let d = report(name);
+    let r = unknown(&d, "memory.limit");
+    assert!(r.contains("memory.max is missing although"), "{r}");
+    assert!(r.contains("memory.high"), "{r}");
+    unlimited(&d, "cpu.limit");
+    let out = ctune()
+        .arg("--root")
+        .arg(fixture(name))
+        .args(["lint", "--format", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("cgroup-limit-unknown"), "{text}");
+    assert!(!text.contains("memory-limit-unset"), "{text}");
+}
+
+/// Nulls whose meaning the contract gives ("none", "not this cgroup version", "not that kind of
+/// device"), so they carry no diagnostic. Every other null in a report is a value that could
+/// not be read and must have its reason in `diagnostics`.
+const NULL_MEANS_NONE: &[&str] = &[
+    "cpu.shares",     // cgroup v2 (weight instead)
+    "cpu.weight",     // cgroup v1 (shares instead)
+    "identity.user",  // no passwd entry for the uid
+    "identity.group", // no group entry for the gid
+    "identity.passwd_source",
+    "identity.home",       // $HOME not set
+    "container.runtime",   // no runtime named by the evidence
+    "security.lsm",        // no LSM active
+    "host.hypervisor",     // bare metal
+    "jvm",                 // no Java found
+    "jvm.vendor",          // the release file does not say
+    "jvm.runtime_version", // the release file does not say
+    "mounts[].backing_file",
+    "mounts[].block_device",
+    "mounts[].dm_name",
+    "mounts[].loop_direct_io",
+    "pressure.cgroup.dir", // no cgroup2 directory to read (pressure.cgroup.* say why)
+];
+
+/// Under cgroup version `none` there is no cgroup to have a path, directories or counters.
+const NULL_WITHOUT_CGROUP: &[&str] = &[
+    "cgroup.path",
+    "cgroup.cpu_dir",
+    "cgroup.memory_dir",
+    "cgroup.resolution",
+    "cpu.throttling",
+    "memory.",
+];
+
+fn nulls(v: &Value, path: String, out: &mut Vec<String>) {
+    match v {
+        Value::Null => out.push(path),
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                nulls(x, p, out);
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                nulls(x, format!("{path}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every fixture's report: count the nulls and the diagnostics; every null is either a
+/// documented "none" or has a diagnostic with its reason (an unreadable root once had 36
+/// nulls and 13 diagnostics), and every diagnostic names a null or an unknown limit.
+#[test]
+fn every_null_has_a_diagnostic_or_a_documented_meaning() {
+    let mut counts = Vec::new();
+    for name in all_fixtures() {
+        let d = report(&name);
+        let mut all = Vec::new();
+        for (k, v) in d.as_object().unwrap() {
+            if k != "diagnostics" && k != "notes" {
+                nulls(v, k.clone(), &mut all);
+            }
+        }
+        let diag: Vec<String> = at(&d, "diagnostics")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["field"].as_str().unwrap().to_owned())
+            .collect();
+        let no_cgroup = s(&d, "cgroup.version") == "none";
+        let unexplained: Vec<&String> = all
+            .iter()
+            .filter(|n| !diag.contains(n))
+            .filter(|n| !NULL_MEANS_NONE.contains(&n.as_str()))
+            .filter(|n| !(no_cgroup && NULL_WITHOUT_CGROUP.iter().any(|p| n.starts_with(p))))
+            .collect();
+        assert!(
+            unexplained.is_empty(),
+            "{name}: nulls without a diagnostic: {unexplained:?}"
+        );
+        for f in &diag {
+            let unknown_limit = !f.contains('[')
+                && at(&d, f).get("state").and_then(Value::as_str) == Some("unknown");
+            assert!(
+                all.contains(f) || unknown_limit,
+                "{name}: diagnostic for {f}, which is neither null nor an unknown limit"
+            );
+        }
+        counts.push(format!(
+            "{name}: {} nulls, {} diagnostics",
+            all.len(),
+            diag.len()
+        ));
+    }
+    eprintln!("{}", counts.join("\n"));
 }

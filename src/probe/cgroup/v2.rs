@@ -8,6 +8,20 @@ use crate::probe::reader::Root;
 
 pub struct V2;
 
+/// A limit file missing where a sibling of the same controller is present (`memory.max` gone
+/// while `memory.high` is there): the controller is on for this cgroup, so the file's absence
+/// is not "controller not enabled" and not "no limit", but something unknown (a file system
+/// that hides files, a snapshot that lost one). Both files are absent on the root and where the
+/// parent did not enable the controller; only then does a missing file mean "not enabled".
+fn missing_beside<T: Copy>(root: &Root, dir: &str, file: &str, sibling: &str) -> Option<Limit<T>> {
+    let dir = dir.trim_end_matches('/');
+    root.exists(&format!("{dir}/{sibling}")).then(|| {
+        Limit::unknown(format!(
+            "{dir}/{file} is missing although {dir}/{sibling} is there: the controller is on for this cgroup, so its limit cannot be told"
+        ))
+    })
+}
+
 impl Files for V2 {
     const VERSION: CgroupVersion = CgroupVersion::V2;
 
@@ -17,10 +31,12 @@ impl Files for V2 {
             Ok(q @ CpuQuota::Limited { .. }) => Limit::limited(q.cores().unwrap_or(0.0), path),
             Err(e) => Limit::unknown(format!("{path}: {e}")),
         })
+        .or_else(|| missing_beside(root, dir, "cpu.max", "cpu.weight"))
     }
 
     fn memory_limit_at(root: &Root, dir: &str, host_total: Option<u64>) -> Option<Limit<u64>> {
         limit_at(root, dir, "memory.max", |p, t| byte_limit(p, t, host_total))
+            .or_else(|| missing_beside(root, dir, "memory.max", "memory.high"))
     }
 
     fn memory_high_at(root: &Root, dir: &str, host_total: Option<u64>) -> Option<Limit<u64>> {
