@@ -12,6 +12,10 @@ pub struct Assumptions {
     pub memory: Option<u64>,
     /// A Java version such as `11.0.14` or `1.8.0_372`.
     pub jdk: Option<String>,
+    /// `cgroup=v1|v2`: the cgroup version of the target's nodes.
+    pub cgroup: Option<String>,
+    /// `uid=N`: the uid the workload runs as.
+    pub uid: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,9 +65,18 @@ impl Assumptions {
                     }
                     a.jdk = Some(v.to_owned());
                 }
+                "cgroup" => match v {
+                    "v1" | "v2" => a.cgroup = Some(v.to_owned()),
+                    _ => return Err(AssumeError(format!("cgroup={v}: expected v1 or v2"))),
+                },
+                "uid" => {
+                    a.uid = Some(v.parse().map_err(|_| {
+                        AssumeError(format!("uid={v}: expected a numeric uid such as 10001"))
+                    })?)
+                }
                 other => {
                     return Err(AssumeError(format!(
-                        "{other}={v}: unknown key (expected cpus, memory or jdk)"
+                        "{other}={v}: unknown key (expected cpus, memory, jdk, cgroup or uid)"
                     )))
                 }
             }
@@ -187,5 +200,9 @@ mod tests {
         assert!(Assumptions::parse(&["cpus"]).is_err());
         assert!(Assumptions::parse(&["disk=1"]).is_err());
         assert!(Assumptions::parse(&["jdk=latest"]).is_err());
+        let b = Assumptions::parse(&["cgroup=v1", "uid=0"]).unwrap();
+        assert_eq!((b.cgroup.as_deref(), b.uid), (Some("v1"), Some(0)));
+        assert!(Assumptions::parse(&["cgroup=v3"]).is_err());
+        assert!(Assumptions::parse(&["uid=root"]).is_err());
     }
 }

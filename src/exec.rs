@@ -223,7 +223,7 @@ impl ArgLimits {
         let mut count = 0usize;
         let mut ok = true;
         let mut add = |len: usize| {
-            ok &= len + 1 <= self.per_string;
+            ok &= len < self.per_string;
             total += len + 1;
             count += 1;
         };

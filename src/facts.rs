@@ -575,6 +575,16 @@ pub struct PressureSet {
 }
 
 impl PressureSet {
+    /// All three not applicable (a workload described by a file has no counters).
+    pub fn not_applicable() -> Self {
+        PressureSet {
+            dir: None,
+            cpu: Fact::NotApplicable,
+            memory: Fact::NotApplicable,
+            io: Fact::NotApplicable,
+        }
+    }
+
     /// All three unknown for one reason.
     pub fn unknown(reason: &str) -> Self {
         PressureSet {

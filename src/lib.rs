@@ -18,4 +18,5 @@ pub mod probe;
 pub mod render;
 pub mod secrets;
 pub mod snapshot;
+pub mod sources;
 pub mod units;

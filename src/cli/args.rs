@@ -210,6 +210,11 @@ pub struct JvmArgs {
     #[arg(long, value_name = "PATH")]
     pub java: Option<String>,
 
+    /// Kubernetes manifests, Dockerfiles or directories to judge instead of this machine
+    /// (`-` reads standard input)
+    #[arg(value_name = "FILE|DIR|-")]
+    pub files: Vec<String>,
+
     /// Your own JVM options or `java ...` command line
     #[arg(last = true, value_name = "JVM OPTIONS | java ...")]
     pub command: Vec<String>,
@@ -233,13 +238,26 @@ pub struct LintArgs {
     #[command(flatten)]
     pub jvm: JvmArgs,
 
-    /// Exit 1 when a finding has at least this severity
-    #[arg(long, value_enum, default_value = "warning")]
-    pub fail_on: FailOn,
+    /// Exit 1 when a finding has at least this severity [default: warning, or the config's]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
 
-    /// Suppress one finding id (repeatable)
-    #[arg(long = "allow", value_name = "ID", value_parser = Suggest::finding_ids(), hide_possible_values = true)]
+    /// Suppress finding ids (repeatable, or comma-separated)
+    #[arg(long = "allow", value_name = "ID[,ID...]", value_delimiter = ',', value_parser = Suggest::finding_ids(), hide_possible_values = true)]
     pub allow: Vec<String>,
+
+    /// Config file with allow, fail-on and per-path ignores (default: .ctune.toml found
+    /// upwards from the working directory; files only)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// The Dockerfile stage to check (default: the last)
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+
+    /// Print every check id with its severity and one line, and exit
+    #[arg(long)]
+    pub list_checks: bool,
 
     /// The file SARIF, JUnit and GitHub annotations point at (a Dockerfile or manifest)
     #[arg(long, value_name = "PATH", default_value = "Dockerfile")]

@@ -5,6 +5,11 @@ use crate::{exit, findings, render};
 
 pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
     let format = super::format(g, "doctor")?;
+    if !a.files.is_empty() {
+        return Err(super::usage(
+            "doctor inspects this machine; for manifests and Dockerfiles use ctune lint FILE... or ctune jvm FILE",
+        ));
+    }
     let (facts, advice) = super::jvm::facts_and_advice(g, a)?;
     let found = findings::check(&facts, &advice);
     let term = super::term::stdout(g.color);

@@ -189,16 +189,67 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
     let user = UserOptions::gather_with_argfiles(&live_env, &command, &mut super::read_argfile);
     let advice = advise::advise(&facts, &profile, &user);
     let mut flags = advice.recommended.flags.clone();
-    let mut extra_env = Vec::new();
     let mut problems = Vec::new();
+    let (extra_env, nss_active) = home_and_identity(
+        a,
+        &facts,
+        &profile,
+        &user,
+        &command,
+        &live_env,
+        &mut flags,
+        &mut problems,
+    );
+    let forced = match a.inject {
+        Inject::Auto => None,
+        Inject::Args => Some(Place::Args),
+        Inject::JavaToolOptions => Some(Place::JavaToolOptions),
+        Inject::JdkJavaOptions => Some(Place::JdkJavaOptions),
+    };
+    let notes = make_safe(a, &advice, &user, &command, &mut flags);
+    let (plan, moved) = exec::plan_within(
+        &a.command,
+        env,
+        &flags,
+        forced,
+        extra_env,
+        exec::ArgLimits::from_stack_limit(stack_limit()),
+    );
+    problems.extend(moved);
+    let mut summary = summary(&plan, &advice, &facts, nss_active);
+    if plan.place.is_some() {
+        for n in notes {
+            summary.push_str(&format!("; {n}"));
+        }
+    }
+    Ok(Tuned {
+        plan,
+        summary,
+        problems,
+    })
+}
 
-    // HOME: unset or `/` breaks tools that write dot-files; give a private writable one.
-    let home = env_lookup(&live_env, "HOME")
+/// HOME (unset or `/` breaks tools that write dot-files: a private writable one) and, for a
+/// uid without a passwd entry, nss_wrapper or `-Duser.home`. Returns the variables to set and
+/// whether nss_wrapper is on.
+#[allow(clippy::too_many_arguments)]
+fn home_and_identity(
+    a: &ExecArgs,
+    facts: &Facts,
+    profile: &profile::Profile,
+    user: &UserOptions,
+    command: &[String],
+    live_env: &[(String, String)],
+    flags: &mut Vec<String>,
+    problems: &mut Vec<String>,
+) -> (Vec<(OsString, OsString)>, bool) {
+    let mut extra_env = Vec::new();
+    let home = env_lookup(live_env, "HOME")
         .filter(|h| !h.is_empty() && *h != "/")
         .map(str::to_owned);
     let home = match home {
         Some(h) => h,
-        None => match private_dir("home", &facts, !a.dry_run) {
+        None => match private_dir("home", facts, !a.dry_run) {
             Ok(d) => {
                 let d = d.to_string_lossy().into_owned();
                 extra_env.push((OsString::from("HOME"), OsString::from(&d)));
@@ -212,11 +263,10 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
             }
         },
     };
-
     let mut nss_active = false;
     if let (false, Fact::Known(uid)) = (facts.identity.passwd_entry, &facts.identity.uid) {
         if a.nss_wrapper || profile.exec.nss_wrapper {
-            match nss_wrapper(&facts, *uid, &home, &live_env, !a.dry_run) {
+            match nss_wrapper(facts, *uid, &home, live_env, !a.dry_run) {
                 Ok(vars) => {
                     extra_env.extend(vars);
                     nss_active = true;
@@ -232,19 +282,28 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
             flags.push(format!("-Duser.home={home}"));
         }
     }
-    let forced = match a.inject {
-        Inject::Auto => None,
-        Inject::Args => Some(Place::Args),
-        Inject::JavaToolOptions => Some(Place::JavaToolOptions),
-        Inject::JdkJavaOptions => Some(Place::JdkJavaOptions),
-    };
-    // A command that is not `java` (a start script) has JVM options ctune cannot see: heap
-    // and collector flags that could contradict them are made safe (see for_unseen_command).
+    (extra_env, nss_active)
+}
+
+/// The flags made safe beside the user's options; returns what was changed, for the line.
+///
+/// A command that is not `java` (a start script) has JVM options ctune cannot see: heap and
+/// collector flags that could contradict them are rewritten or dropped (see
+/// [`exec::for_unseen_command`]). Then a last guard drops any flag that would still stop the
+/// JVM beside the user's own options (the advisor avoids them already; this holds whatever a
+/// profile adds).
+fn make_safe(
+    a: &ExecArgs,
+    advice: &advise::Advice,
+    user: &UserOptions,
+    command: &[String],
+    flags: &mut Vec<String>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
     let unseen = !command
         .first()
         .is_some_and(|c| crate::jvm::options::is_java_command(c))
         && !matches!(a.inject, Inject::Args);
-    let mut unseen_note = None;
     if unseen {
         let percentages = advice
             .java
@@ -252,44 +311,21 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
             .and_then(|j| crate::jvm::version::JavaVersion::parse(&j.version))
             .unwrap_or(advise::ASSUMED_JDK)
             .has_active_processor_count();
-        let (safe, notes) =
-            exec::for_unseen_command(&flags, advice.jvm_view.physical_memory_bytes, percentages);
-        flags = safe;
-        if !notes.is_empty() {
-            unseen_note = Some(format!(
+        let (safe, changed) =
+            exec::for_unseen_command(flags, advice.jvm_view.physical_memory_bytes, percentages);
+        *flags = safe;
+        if !changed.is_empty() {
+            notes.push(format!(
                 "the command's own JVM options are not visible, so: {}",
-                notes.join(", ")
+                changed.join(", ")
             ));
         }
     }
-    // The last guard: a flag that would stop the JVM beside the user's own options is left
-    // out, and said (the advisor already avoids them; this holds whatever a profile adds).
-    let mut left_out = Vec::new();
-    for c in crate::jvm::options::conflicts(&flags, &user) {
+    for c in crate::jvm::options::conflicts(flags, user) {
         flags.retain(|f| *f != c.flag);
-        left_out.push(format!("left out {}: {}", c.flag, c.why));
+        notes.push(format!("left out {}: {}", c.flag, c.why));
     }
-    let (plan, moved) = exec::plan_within(
-        &a.command,
-        env,
-        &flags,
-        forced,
-        extra_env,
-        exec::ArgLimits::from_stack_limit(stack_limit()),
-    );
-    problems.extend(moved);
-    let mut summary = summary(&plan, &advice, &facts, nss_active);
-    if let (Some(n), Some(_)) = (unseen_note, plan.place) {
-        summary.push_str(&format!("; {n}"));
-    }
-    for l in left_out {
-        summary.push_str(&format!("; {l}"));
-    }
-    Ok(Tuned {
-        plan,
-        summary,
-        problems,
-    })
+    notes
 }
 
 /// Advise for the Java the command runs: the one it names by path, a bare `java` from `PATH`;

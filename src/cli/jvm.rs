@@ -36,6 +36,9 @@ pub(super) fn facts_and_advice(
 }
 
 pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
+    if !a.files.is_empty() {
+        return files(g, a);
+    }
     let format = super::format(g, "jvm")?;
     super::no_interval(g, "jvm")?;
     let (facts, advice) = facts_and_advice(g, a)?;
@@ -53,6 +56,66 @@ pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
         }
     };
     let _ = std::io::stdout().write_all(out.as_bytes());
+    Ok(exit::OK)
+}
+
+/// `ctune jvm FILE...`: the flags each target of the files should get.
+fn files(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
+    let format = super::format(g, "jvm")?;
+    if !["table", "json", "flags"].contains(&format) {
+        return Err(super::usage(format!(
+            "--format {format}: `ctune jvm FILE` takes table, json or flags"
+        )));
+    }
+    let out = super::files::analyse(g, a, None)?;
+    let term = super::term::stdout(g.color);
+    let mut s = String::new();
+    match format {
+        "json" => {
+            let docs: Vec<serde_json::Value> = out
+                .targets
+                .iter()
+                .map(|t| {
+                    let mut v = serde_json::to_value(&t.advice).unwrap_or_default();
+                    v["schema_version"] = serde_json::json!(1);
+                    v["object"] = serde_json::json!(t.object);
+                    v["location"] = serde_json::json!(t.location);
+                    v["facts"] = serde_json::json!(t.facts);
+                    v
+                })
+                .collect();
+            s = serde_json::to_string_pretty(&docs).unwrap_or_default();
+            s.push('\n');
+        }
+        _ => {
+            for t in &out.targets {
+                let head = format!(
+                    "{}:{}:{}: {}",
+                    t.location.path,
+                    t.location.line,
+                    t.location.column,
+                    t.object.label()
+                );
+                if format == "flags" {
+                    s.push_str(&format!("# {head}\n{}", render::jvm::flags(&t.advice)));
+                } else {
+                    s.push_str(&format!(
+                        "== {head}\n{}\n",
+                        render::jvm::table(
+                            &t.advice,
+                            t.facts.memory_limit_bytes,
+                            term.width,
+                            term.color
+                        )
+                    ));
+                }
+            }
+        }
+    }
+    for (l, m) in &out.problems {
+        eprintln!("{}:{}:{}: note: {m}", l.path, l.line, l.column);
+    }
+    super::term::print(term, &s);
     Ok(exit::OK)
 }
 

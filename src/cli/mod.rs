@@ -5,6 +5,7 @@ pub mod args;
 mod doctor;
 mod exec;
 mod fast_exec;
+mod files;
 pub(crate) mod jvm;
 mod lint;
 pub mod man;

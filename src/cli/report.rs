@@ -37,6 +37,7 @@ fn metrics(g: &GlobalArgs, flavor: Flavor) -> anyhow::Result<i32> {
         sets: Vec::new(),
         java: None,
         command: Vec::new(),
+        files: Vec::new(),
     };
     let (facts, advice) = super::jvm::facts_and_advice(g, &args)?;
     let found = findings::check(&facts, &advice);

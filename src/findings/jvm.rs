@@ -32,6 +32,11 @@ const VERSIONED_FLAGS: &[(&str, u32, u32, &str)] = &[
         "removed in JDK 25",
     ),
     ("ZGenerational", 21, u32::MAX, "added in JDK 21"),
+    ("UseParallelOldGC", 0, 16, "expired in JDK 16"),
+    // Refused by 25.0.2 ("Unrecognized VM option"), only deprecated on 21.0.8: verified.
+    ("MaxRAMFraction", 0, 25, "gone by JDK 25"),
+    ("MinRAMFraction", 0, 25, "gone by JDK 25"),
+    ("InitialRAMFraction", 0, 25, "gone by JDK 25"),
     ("UseZGC", 11, u32::MAX, "added in JDK 11"),
 ];
 

@@ -141,6 +141,23 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
     if let Some(m) = opts.assume.memory {
         notes.push(format!("memory.limit assumed: {m} bytes (--assume memory)"));
     }
+    // `--assume cgroup=` and `uid=` replace the detected facts outright.
+    let mut cgroup_facts = cgroup_facts;
+    match opts.assume.cgroup.as_deref() {
+        Some("v1") => cgroup_facts.version = crate::facts::CgroupVersion::V1,
+        Some("v2") => cgroup_facts.version = crate::facts::CgroupVersion::V2,
+        _ => {}
+    }
+    if let Some(v) = &opts.assume.cgroup {
+        notes.push(format!("cgroup.version assumed: {v} (--assume cgroup)"));
+    }
+    let mut identity = identity;
+    if let Some(u) = opts.assume.uid {
+        identity.uid = Fact::Known(u);
+        identity.host_uid = Fact::Known(u);
+        identity.user_namespace = false;
+        notes.push(format!("identity.uid assumed: {u} (--assume uid)"));
+    }
     Facts {
         cgroup: cgroup_facts,
         cpu,
@@ -256,11 +273,37 @@ fn cgroup_section(
             ))
             .ok()
         });
-    let layout = cgroup::layout::layout(
+    let mut layout = cgroup::layout::layout(
         &shared.mounts,
         &shared.cgroup_lines,
         v2_controllers.as_deref(),
     );
+    // Bare `unshare --cgroup` on v2: find the namespace root by the process's pid.
+    let pid = shared
+        .status()
+        .and_then(|s| s.get("Pid"))
+        .and_then(|p| p.trim().parse().ok());
+    for h in [&mut layout.cpu, &mut layout.memory, &mut layout.cpuset]
+        .into_iter()
+        .flatten()
+    {
+        cgroup::find_namespace_root(root, h, pid);
+    }
+    for (name, h) in [("cpu", &layout.cpu), ("memory", &layout.memory)] {
+        if let Some(h) = h
+            .as_ref()
+            .filter(|h| h.resolution == cgroup::Resolution::NamespaceRootFound)
+        {
+            let stale = format!("{name} cgroup ");
+            layout.notes.retain(|n| !n.starts_with(&stale));
+            layout.notes.push(format!(
+                "{name} cgroup {}: the cgroup2 mount's root is {} (mounted outside this cgroup namespace); the namespace root is {}, whose cgroup.procs lists this process",
+                h.cgroup_path.as_deref().unwrap_or("?"),
+                h.mount_root,
+                h.leaf
+            ));
+        }
+    }
     notes.extend(layout.notes.iter().cloned());
     let main = layout.memory.as_ref().or(layout.cpu.as_ref());
     let path = match main {
@@ -352,6 +395,14 @@ fn cpu_section(
         Some(c) => Limit::limited(c, "--assume cpus"),
         None => cg.limit,
     };
+    // An assumed CPU limit describes the target, not this machine: `cpus=8` on a 2-CPU
+    // runner is 8, so the runner's cpuset must not cap it.
+    if let (Some(c), Fact::Known(n)) = (opts.assume.cpus, &cpuset) {
+        let need = c.ceil().max(1.0) as u32;
+        if need > *n {
+            cpuset = Fact::Known(need);
+        }
+    }
     let (effective_count, effective_count_floor) = effective_counts(&limit, &cpuset);
     let facts = CpuFacts {
         limit,

@@ -158,8 +158,8 @@ const CORPUS: &[Case] = &[
     ),
     case("CrashOnOutOfMemoryError", &["-XX:+CrashOnOutOfMemoryError"]),
     case(
-        "InitialCodeCacheSize=100m",
-        &["-XX:InitialCodeCacheSize=100m"],
+        "InitialCodeCacheSize=40m",
+        &["-XX:InitialCodeCacheSize=40m"],
     ),
     case(
         "code cache, metaspace, direct memory",
@@ -386,7 +386,7 @@ fn run_case(c: &Case, jdk: &str, java: &Path, cgroup: &str, scratch: &Path, n: u
     let bin = bin_path().to_string_lossy().into_owned();
     let mut tuned_cmd = vec![bin.clone(), "exec".to_owned()];
     tuned_cmd.extend(c.ctune.iter().map(|s| s.to_string()));
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         tuned_cmd.push("--".into());
     }
     tuned_cmd.extend(cmd.iter().cloned());

@@ -229,6 +229,7 @@ snapshots! {
     snapshot_v2_double_mount_dotdot_root => "v2-double-mount-dotdot-root",
     snapshot_v2_k8s_cgroupns => "v2-k8s-cgroupns",
     snapshot_v2_memory_max_missing => "v2-memory-max-missing",
+    snapshot_v2_bare_unshare_cgroup => "v2-bare-unshare-cgroup",
     snapshot_running_jvm => "running-jvm",
     snapshot_v2_parent_limit => "v2-parent-limit",
     snapshot_v2_plus_v1_freezer => "v2-plus-v1-freezer",
@@ -1231,4 +1232,24 @@ fn every_null_has_a_diagnostic_or_a_documented_meaning() {
         ));
     }
     eprintln!("{}", counts.join("\n"));
+}
+
+/// Bare `unshare --cgroup` on v2: path `0::/`, the mount's ROOT `/..`. The namespace root is
+/// the child of the mount point whose `cgroup.procs` lists the process: its limits, not a
+/// sibling's, and not "unlimited".
+#[test]
+fn v2_bare_unshare_cgroup() {
+    let d = report("v2-bare-unshare-cgroup");
+    assert_eq!(s(&d, "cgroup.memory_dir"), "/sys/fs/cgroup/limited");
+    let (v, src) = limited(&d, "cpu.limit");
+    assert_eq!(
+        (v.as_f64(), src),
+        (Some(1.5), "/sys/fs/cgroup/limited/cpu.max")
+    );
+    let (v, src) = limited(&d, "memory.limit");
+    assert_eq!(
+        (v.as_u64(), src),
+        (Some(536870912), "/sys/fs/cgroup/limited/memory.max")
+    );
+    assert!(has_note(&d, "whose cgroup.procs lists this process"));
 }

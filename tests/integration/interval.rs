@@ -169,7 +169,11 @@ fn interval_over_a_fixture_gives_zero_rates_in_json_and_table() {
 
 #[test]
 fn interval_is_refused_where_nothing_is_counted() {
-    for cmd in [&["jvm"][..], &["snapshot", "/nonexistent-ctune-dir"][..]] {
+    for cmd in [
+        &["jvm"][..],
+        &["snapshot", "/nonexistent-ctune-dir"][..],
+        &["lint", "Dockerfile"][..],
+    ] {
         let out = ctune()
             .arg("--interval")
             .arg("1")

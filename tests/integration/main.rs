@@ -10,6 +10,7 @@ mod findings;
 mod fixtures;
 mod interval;
 mod jvm_real;
+mod lint_files;
 mod man;
 mod metrics;
 mod msrv;

@@ -11,10 +11,15 @@ use super::{Cx, Draft};
 pub(super) fn explicit_flags(cx: &Cx, cpus: u32, d: &mut Draft) {
     let view = &cx.view;
     if let Some(why) = &view.will_not_start {
-        if !cx.user.sets_xx("UseContainerSupport") {
+        if cx.user.sets_xx("UseContainerSupport") {
+            d.warn(format!("this JVM may not start here: {why}"));
+        } else {
+            d.warn(format!(
+                "this JVM does not start here without -XX:-UseContainerSupport: {why}"
+            ));
             d.add(
                 "-XX:-UseContainerSupport",
-                format!("{why}; the heap and CPU flags below then set what container detection would have"),
+                format!("{why}; the heap and processor flags given with it set what container detection would have"),
             );
         }
     }

@@ -21,8 +21,13 @@ pub(super) fn processors(cx: &Cx, d: &mut Draft) -> u32 {
             view.active_processor_count
         ),
         (Some(l), _) if !view.container_aware => format!(
-            "JDK {v} does not read cgroup {} limits; it would size GC and JIT threads for {} CPUs, not the {l} it gets",
-            cx.f.cgroup.version.as_str(),
+            "JDK {v} does not read {}; it would size GC and JIT threads for {} CPUs, not the {l} it gets",
+            match (&view.blind_reason, v.reads_cgroup_v1()) {
+                // The version is one it reads: its detection gave up (/proc/cgroups).
+                (Some(r), true) if v.reads_cgroup_v2() || cx.f.cgroup.version != crate::facts::CgroupVersion::V2 =>
+                    format!("the cgroup here ({r})"),
+                _ => format!("cgroup {} limits", cx.f.cgroup.version.as_str()),
+            },
             view.active_processor_count
         ),
         (Some(l), _) => format!(

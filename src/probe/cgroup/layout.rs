@@ -18,6 +18,10 @@ pub enum Resolution {
     /// `..` in ROOT or path: the process is outside the cgroup namespace the file system was
     /// mounted in (or left its namespace root). The mount point is read instead.
     OutsideNamespace,
+    /// Bare `unshare --cgroup` on v2: the mount, made outside, shows ROOT `/..` (as many `..`
+    /// as the namespace root is deep); the namespace root was found at that depth as the one
+    /// directory whose `cgroup.procs` lists this process ([`super::find_namespace_root`]).
+    NamespaceRootFound,
 }
 
 impl Resolution {
@@ -30,6 +34,9 @@ impl Resolution {
             }
             Resolution::OutsideNamespace => {
                 "outside namespace: '..' in the mount root or cgroup path (mounted outside this cgroup namespace); reading the mount point"
+            }
+            Resolution::NamespaceRootFound => {
+                "outside namespace (mount root '/..'): the namespace root found below the mount point as the cgroup whose cgroup.procs lists this process"
             }
         }
     }

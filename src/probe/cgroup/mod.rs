@@ -313,7 +313,7 @@ fn walk_with_fallback<T: Copy + PartialOrd + std::fmt::Display>(
             Some("/proc/self/cgroup has no line for it")
         }
         Resolution::Untranslated => Some("the cgroup path is not below the mount's root"),
-        Resolution::Direct | Resolution::UnderMountRoot => None,
+        Resolution::Direct | Resolution::UnderMountRoot | Resolution::NamespaceRootFound => None,
     };
     if let (Resolution::Untranslated, Some((value, source, _))) = (h.resolution, &best) {
         if h.cgroup_path.is_some() {
@@ -369,6 +369,68 @@ fn walk_with_fallback<T: Copy + PartialOrd + std::fmt::Display>(
     };
     (limit, None)
 }
+
+/// Bare `unshare --cgroup` on v2 (domain guide, path case 5): `/proc/self/cgroup` says `0::/`
+/// (or a path below the namespace root), the cgroup2 mount made outside the namespace shows
+/// ROOT `/..` with one `..` per level the namespace root lies below the mount point. Look at
+/// the directories that deep for the one where the process's cgroup (the path under the
+/// namespace root) lists `pid` in `cgroup.procs`; when exactly one does, that is the process's
+/// cgroup and every level above it up to the mount point is an ancestor that binds it.
+/// Only v2 and only a ROOT made of `..` alone; at most [`NS_SEARCH_LIMIT`] directories looked at.
+pub fn find_namespace_root(root: &Root, h: &mut Hierarchy, pid: Option<u32>) {
+    if h.version != CgroupVersion::V2 || h.resolution != Resolution::OutsideNamespace {
+        return;
+    }
+    let ups: Vec<&str> = h.mount_root.split('/').filter(|c| !c.is_empty()).collect();
+    let (Some(path), Some(pid)) = (h.cgroup_path.as_deref(), pid) else {
+        return;
+    };
+    if ups.is_empty() || ups.iter().any(|c| *c != "..") || path.split('/').any(|c| c == "..") {
+        return;
+    }
+    let mount = h.mount_point.trim_end_matches('/').to_owned();
+    let mut frontier = vec![mount];
+    let mut looked = 0;
+    for _ in 0..ups.len() {
+        let mut next = Vec::new();
+        for d in &frontier {
+            for name in root.read_dir(d).unwrap_or_default() {
+                let child = format!("{d}/{name}");
+                looked += 1;
+                if looked > NS_SEARCH_LIMIT {
+                    return;
+                }
+                if root.is_file(&format!("{child}/cgroup.procs")) {
+                    next.push(child);
+                }
+            }
+        }
+        frontier = next;
+    }
+    let rest = path.trim_matches('/');
+    let pid = pid.to_string();
+    let found: Vec<String> = frontier
+        .into_iter()
+        .map(|d| {
+            if rest.is_empty() {
+                d
+            } else {
+                format!("{d}/{rest}")
+            }
+        })
+        .filter(|leaf| {
+            root.read_string(&format!("{leaf}/cgroup.procs"))
+                .is_ok_and(|t| t.lines().any(|l| l.trim() == pid))
+        })
+        .collect();
+    if let [leaf] = found.as_slice() {
+        h.leaf = leaf.clone();
+        h.resolution = Resolution::NamespaceRootFound;
+    }
+}
+
+/// How many directories [`find_namespace_root`] looks at before it gives up.
+pub const NS_SEARCH_LIMIT: usize = 4096;
 
 /// Read a file at one level: `None` when it does not exist, `Some(Err)` when it cannot be read.
 pub(crate) fn read_at(
