@@ -83,6 +83,16 @@ fn jvm_option_rejected(cx: &Ctx, out: &mut Vec<Finding>) {
             ));
         }
     }
+    // The collector the JVM would pick, switched off, and none selected instead: "Garbage
+    // collector not selected (default collector explicitly disabled)" (verified on 11-25).
+    let default_gc = cx.advice.jvm_view.gc.flag();
+    if u.gc().is_none() && xx_name(default_gc).is_some_and(|n| u.xx_bool(n) == Some(false)) {
+        let name = xx_name(default_gc).unwrap_or_default();
+        why.push(format!(
+            "-XX:-{name} switches off the collector this JVM would pick here and no other is selected: \"Garbage collector not selected (default collector explicitly disabled)\""
+        ));
+        evidence.push(format!("-XX:-{name}"));
+    }
     if let Some(v) = cx.java {
         for o in &u.options {
             let Some(name) = xx_name(&o.option) else {
@@ -690,6 +700,63 @@ mod tests {
     use super::super::test_facts::*;
     use super::super::Severity;
     use crate::facts::*;
+
+    /// Each way the user's own options stop the JVM (each verified on the real JVMs in
+    /// tests/integration/exec_differential.rs), and the heap findings beside them.
+    #[test]
+    fn options_the_jvm_refuses() {
+        let mut f = container();
+        set_java(&mut f, "17.0.15");
+        let rejected = |f: &Facts, cmd: &[&str]| ids(f, cmd).contains(&"jvm-option-rejected");
+        assert!(!rejected(&f, &["-Xms1g", "-Xmx2g", "-XX:+UseSerialGC"]));
+        assert!(rejected(&f, &["-Xms2g", "-Xmx1g"]));
+        assert!(rejected(&f, &["-XX:+UseSerialGC", "-XX:+UseG1GC"]));
+        assert!(!rejected(
+            &f,
+            &["-XX:+UseSerialGC", "-XX:-UseSerialGC", "-XX:+UseG1GC"]
+        ));
+        // 2 CPUs and 2 GiB: the JVM would pick G1.
+        assert!(rejected(&f, &["-XX:-UseG1GC"]));
+        assert!(!rejected(&f, &["-XX:-UseG1GC", "-XX:+UseParallelGC"]));
+        assert!(rejected(
+            &f,
+            &[
+                "-XX:InitialCodeCacheSize=64m",
+                "-XX:ReservedCodeCacheSize=32m"
+            ]
+        ));
+        assert!(rejected(&f, &["-XX:+UseParallelOldGC"]));
+        set_java(&mut f, "25.0.2");
+        assert!(rejected(&f, &["-XX:MaxRAMFraction=2"]));
+        set_java(&mut f, "11.0.13");
+        assert!(rejected(&f, &["-XX:MinHeapSize=100m"]));
+        assert!(rejected(&f, &["-XX:+UseZGC"]));
+        assert!(!rejected(
+            &f,
+            &["-XX:+UnlockExperimentalVMOptions", "-XX:+UseZGC"]
+        ));
+        f.env = vec![("JAVA_TOOL_OPTIONS".into(), "-Dx='unterminated".into())];
+        assert!(rejected(&f, &[]));
+        f.env = vec![("_JAVA_OPTIONS".into(), "-XX:VMOptionsFile=/x".into())];
+        assert!(rejected(&f, &[]));
+        f.env.clear();
+        let x = finding(
+            &f,
+            &["java", "-Xms1900m", "-jar", "a.jar"],
+            "initial-heap-exceeds-budget",
+        );
+        assert!(x.detail.contains("raises -Xmx"), "{}", x.detail);
+        assert!(!ids(&f, &["-Xms100m"]).contains(&"initial-heap-exceeds-budget"));
+        let x = finding(
+            &f,
+            &["-Xmx1g", "-XX:MaxRAMPercentage=50"],
+            "heap-option-contradicted",
+        );
+        assert!(x.detail.contains("MaxRAMPercentage=50"), "{}", x.detail);
+        f.env = vec![("JAVA_TOOL_OPTIONS".into(), "-Xmx512m".into())];
+        assert!(ids(&f, &["-Xmx1g"]).contains(&"heap-option-contradicted"));
+        assert!(!ids(&f, &["-Xmx512m"]).contains(&"heap-option-contradicted"));
+    }
 
     #[test]
     fn blind_jvms_by_cgroup_version() {

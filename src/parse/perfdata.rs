@@ -485,9 +485,12 @@ pub fn redact(
     out
 }
 
-/// Build a buffer in the format (for tests and fixtures): entries are `(name, type, units,
-/// variability, vector_length, data)`, written with 8-byte aligned data as HotSpot does.
-pub fn build(big_endian: bool, entries: &[(&str, u8, u8, u8, usize, Vec<u8>)]) -> Vec<u8> {
+/// One entry for [`build`]: `(name, type, units, variability, vector_length, data)`.
+pub type RawEntry<'a> = (&'a str, u8, u8, u8, usize, Vec<u8>);
+
+/// Build a buffer in the format (for tests and fixtures), written with 8-byte aligned data as
+/// HotSpot does.
+pub fn build(big_endian: bool, entries: &[RawEntry]) -> Vec<u8> {
     let w32 = |v: i32| {
         if big_endian {
             v.to_be_bytes()

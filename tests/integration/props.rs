@@ -167,7 +167,7 @@ proptest! {
     /// What `build` writes, `parse` reads back, in both byte orders.
     #[test]
     fn perfdata_round_trips(big in any::<bool>(), vals in prop::collection::vec(("[a-z.]{1,30}", any::<i64>()), 1..20)) {
-        let entries: Vec<(&str, u8, u8, u8, usize, Vec<u8>)> = vals
+        let entries: Vec<perfdata::RawEntry> = vals
             .iter()
             .map(|(n, v)| (n.as_str(), b'J', 4, 2, 0, perfdata::long_bytes(big, *v)))
             .collect();
