@@ -185,6 +185,11 @@ pub struct Facts {
     pub jvm: Option<JavaFacts>,
     /// The JVMs running in this pid namespace, read from their perf-data files and `/proc`.
     pub java_processes: Vec<JavaProcess>,
+    /// Pressure stall information of the cgroup and of the host.
+    pub pressure: PressureFacts,
+    /// Rates between two readings (`--interval`); absent for a single reading.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<IntervalFacts>,
     /// Things the probe noticed that are not one field's value: lines it skipped, paths it
     /// could not translate, options it assumed. Unknown fields add theirs at render time.
     pub notes: Vec<String>,
@@ -294,6 +299,10 @@ impl Facts {
             for (name, reason) in p.unknowns() {
                 out.push((format!("java_processes[{i}].{name}"), reason));
             }
+        }
+        out.extend(self.pressure.unknowns());
+        if let Some(i) = &self.interval {
+            out.extend(i.unknowns());
         }
         out
     }
@@ -523,6 +532,235 @@ pub struct SecurityFacts {
 pub struct HostFacts {
     /// The hypervisor's name, `"unknown"` when virtualised by an unnamed one, null on bare metal.
     pub hypervisor: Fact<String>,
+}
+
+/// Pressure stall information (PSI): how much of the time tasks waited for CPU, memory or I/O.
+#[derive(Debug, Clone, Serialize)]
+pub struct PressureFacts {
+    /// The process's cgroup (cgroup v2 `cpu.pressure`, `memory.pressure`, `io.pressure`).
+    pub cgroup: PressureSet,
+    /// The whole machine (`/proc/pressure/*`).
+    pub host: PressureSet,
+}
+
+impl PressureFacts {
+    /// `(json path, reason)` for every pressure value that is null.
+    pub fn unknowns(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (scope, set) in [("cgroup", &self.cgroup), ("host", &self.host)] {
+            for (res, f) in set.resources() {
+                match f {
+                    Fact::Known(p) => {
+                        if let Some(r) = p.full.unknown_reason() {
+                            out.push((format!("pressure.{scope}.{res}.full"), r.to_owned()));
+                        }
+                    }
+                    Fact::Unknown(r) => out.push((format!("pressure.{scope}.{res}"), r.clone())),
+                    Fact::NotApplicable => {}
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The three pressure files of one scope.
+#[derive(Debug, Clone, Serialize)]
+pub struct PressureSet {
+    /// The directory the files were read from, or null when there is none.
+    pub dir: Option<String>,
+    pub cpu: Fact<Pressure>,
+    pub memory: Fact<Pressure>,
+    pub io: Fact<Pressure>,
+}
+
+impl PressureSet {
+    /// All three not applicable (a workload described by a file has no counters).
+    pub fn not_applicable() -> Self {
+        PressureSet {
+            dir: None,
+            cpu: Fact::NotApplicable,
+            memory: Fact::NotApplicable,
+            io: Fact::NotApplicable,
+        }
+    }
+
+    /// All three unknown for one reason.
+    pub fn unknown(reason: &str) -> Self {
+        PressureSet {
+            dir: None,
+            cpu: Fact::Unknown(reason.to_owned()),
+            memory: Fact::Unknown(reason.to_owned()),
+            io: Fact::Unknown(reason.to_owned()),
+        }
+    }
+
+    pub fn resources(&self) -> [(&'static str, &Fact<Pressure>); 3] {
+        [
+            ("cpu", &self.cpu),
+            ("memory", &self.memory),
+            ("io", &self.io),
+        ]
+    }
+}
+
+/// One pressure file: `some` (at least one task stalled) and `full` (all non-idle tasks).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pressure {
+    pub some: PressureLine,
+    /// Unknown for cpu on kernels before 5.13, which print no `full` line.
+    pub full: Fact<PressureLine>,
+}
+
+/// Percentages of wall time stalled over 10, 60 and 300 s, and the stalled time since the
+/// cgroup was created (or the machine booted) in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PressureLine {
+    pub avg10: f64,
+    pub avg60: f64,
+    pub avg300: f64,
+    pub total_us: u64,
+}
+
+/// What changed between two readings `seconds` apart (`--interval`): rates now, not totals
+/// since the cgroup was created. Computed by [`crate::interval::rates`].
+#[derive(Debug, Clone, Serialize)]
+pub struct IntervalFacts {
+    /// Wall time between the two readings.
+    pub seconds: f64,
+    pub cpu_throttling: Fact<IntervalThrottling>,
+    pub memory: IntervalMemory,
+    pub pressure: IntervalPressure,
+    /// One entry per JVM of the second reading (`java_processes`), by pid.
+    pub java_processes: Vec<IntervalJvm>,
+}
+
+/// A running JVM's counters over the interval.
+#[derive(Debug, Clone, Serialize)]
+pub struct IntervalJvm {
+    pub pid: u32,
+    /// Collections during the interval.
+    pub gc_count: Fact<u64>,
+    /// Time in GC pauses during the interval.
+    pub gc_time_seconds: Fact<f64>,
+    /// gc_time_seconds / the interval, 0 to 1: the share of wall time in GC pauses now.
+    pub gc_share: Fact<f64>,
+    /// Resident memory at the second reading minus the first.
+    pub rss_delta_bytes: Fact<i64>,
+}
+
+impl IntervalFacts {
+    pub fn unknowns(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut push = |name: String, r: Option<&str>| {
+            if let Some(r) = r {
+                out.push((format!("interval.{name}"), r.to_owned()));
+            }
+        };
+        push(
+            "cpu_throttling".into(),
+            self.cpu_throttling.unknown_reason(),
+        );
+        let m = &self.memory;
+        push(
+            "memory.usage_delta_bytes".into(),
+            m.usage_delta_bytes.unknown_reason(),
+        );
+        push(
+            "memory.usage_bytes_per_second".into(),
+            m.usage_bytes_per_second.unknown_reason(),
+        );
+        push(
+            "memory.working_set_delta_bytes".into(),
+            m.working_set_delta_bytes.unknown_reason(),
+        );
+        push("memory.oom_kills".into(), m.oom_kills.unknown_reason());
+        for (i, j) in self.java_processes.iter().enumerate() {
+            let p = format!("java_processes[{i}]");
+            push(format!("{p}.gc_count"), j.gc_count.unknown_reason());
+            push(
+                format!("{p}.gc_time_seconds"),
+                j.gc_time_seconds.unknown_reason(),
+            );
+            push(format!("{p}.gc_share"), j.gc_share.unknown_reason());
+            push(
+                format!("{p}.rss_delta_bytes"),
+                j.rss_delta_bytes.unknown_reason(),
+            );
+        }
+        for (scope, set) in [
+            ("cgroup", &self.pressure.cgroup),
+            ("host", &self.pressure.host),
+        ] {
+            for (res, f) in set.resources() {
+                match f {
+                    Fact::Known(s) => push(
+                        format!("pressure.{scope}.{res}.full"),
+                        s.full.unknown_reason(),
+                    ),
+                    _ => push(format!("pressure.{scope}.{res}"), f.unknown_reason()),
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `cpu.stat` deltas over the interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct IntervalThrottling {
+    pub periods: u64,
+    pub throttled_periods: u64,
+    pub throttled_seconds: f64,
+    /// throttled_periods / periods, 0 to 1 (0 when no period elapsed).
+    pub throttled_share: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IntervalMemory {
+    /// Usage at the second reading minus usage at the first (negative when it shrank).
+    pub usage_delta_bytes: Fact<i64>,
+    pub usage_bytes_per_second: Fact<f64>,
+    pub working_set_delta_bytes: Fact<i64>,
+    /// OOM kills during the interval.
+    pub oom_kills: Fact<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IntervalPressure {
+    pub cgroup: IntervalPressureSet,
+    pub host: IntervalPressureSet,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IntervalPressureSet {
+    pub cpu: Fact<IntervalStall>,
+    pub memory: Fact<IntervalStall>,
+    pub io: Fact<IntervalStall>,
+}
+
+impl IntervalPressureSet {
+    pub fn resources(&self) -> [(&'static str, &Fact<IntervalStall>); 3] {
+        [
+            ("cpu", &self.cpu),
+            ("memory", &self.memory),
+            ("io", &self.io),
+        ]
+    }
+}
+
+/// Stalled time over the interval, from the `total` counters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntervalStall {
+    pub some: StallDelta,
+    pub full: Fact<StallDelta>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct StallDelta {
+    pub stalled_seconds: f64,
+    /// stalled_seconds / the interval, 0 to 1: the exact average over the interval.
+    pub share: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]

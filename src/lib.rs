@@ -11,6 +11,7 @@ pub mod exec;
 pub mod exit;
 pub mod facts;
 pub mod findings;
+pub mod interval;
 pub mod jvm;
 pub mod parse;
 pub mod probe;

@@ -39,7 +39,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "KEY=VALUE")]
     pub assume: Vec<String>,
 
-    /// Output format (report: table, json; jvm: table, json, flags, env, spark-conf;
+    /// Output format (report: table, json, openmetrics, prometheus; jvm: table, json, flags, env, spark-conf;
     /// doctor: table, json; lint: text, json, sarif, junit, github; profiles: table, json;
     /// profiles show: toml, json). Each command's help lists its own.
     #[arg(long, global = true, value_name = "F", value_parser = Suggest::formats(), hide_possible_values = true)]
@@ -60,6 +60,21 @@ pub struct GlobalArgs {
         default_value = "auto"
     )]
     pub color: ColorWhen,
+
+    /// Read the counters twice, SECONDS apart, and report rates for the interval
+    /// (report, doctor, lint): throttling, memory growth and pressure stalls now
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = interval_seconds)]
+    pub interval: Option<f64>,
+}
+
+/// `--interval`: a positive number of seconds, at most a day.
+fn interval_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 86400.0 => Ok(v),
+        _ => Err(format!(
+            "expected a number of seconds above 0 and at most 86400, found '{s}'"
+        )),
+    }
 }
 
 /// `--color`.
@@ -76,7 +91,7 @@ pub enum ColorWhen {
 /// a subcommand that has its own of the same id, and hands the value up to [`GlobalArgs`]
 /// either way, so `ctune --format json report` and `ctune report --format json` stay the same.
 pub const FORMATS: &[(&str, &[&str])] = &[
-    ("report", &["table", "json"]),
+    ("report", &["table", "json", "openmetrics", "prometheus"]),
     ("jvm", &["table", "json", "flags", "env", "spark-conf"]),
     ("doctor", &["table", "json"]),
     ("lint", &["text", "json", "sarif", "junit", "github"]),

@@ -23,6 +23,7 @@ pub fn parse(args: &[OsString]) -> Option<(GlobalArgs, ExecArgs)> {
         assume: Vec::new(),
         format: None,
         pid: None,
+        interval: None,
         color: Default::default(),
     };
     let mut e = ExecArgs {

@@ -19,7 +19,7 @@ pub(super) fn facts_and_advice(
     let profile = load_profile(&a.profile, &a.sets)?;
     let opts = super::probe_options(g)?;
     let root = super::open_root(g)?;
-    let mut facts = probe::collect(&root, &opts);
+    let mut facts = super::observe(g, &root, &opts);
     if let Some(java) = &a.java {
         if opts.assume.jdk.is_some() {
             return Err(super::usage(
@@ -40,6 +40,7 @@ pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
         return files(g, a);
     }
     let format = super::format(g, "jvm")?;
+    super::no_interval(g, "jvm")?;
     let (facts, advice) = facts_and_advice(g, a)?;
     let out = match format {
         "json" => render::jvm::json(&advice),

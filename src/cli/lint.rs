@@ -36,6 +36,11 @@ pub fn run(g: &GlobalArgs, a: &LintArgs) -> anyhow::Result<i32> {
         }
     }
     if !a.jvm.files.is_empty() {
+        if g.interval.is_some() {
+            return Err(super::usage(
+                "--interval: `ctune lint FILE` judges files, which have no counters to read twice",
+            ));
+        }
         return files(a, g, format);
     }
     if a.config.is_some() || a.target.is_some() {

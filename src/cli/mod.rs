@@ -214,6 +214,32 @@ pub fn probe_options(g: &GlobalArgs) -> anyhow::Result<crate::probe::Options> {
     })
 }
 
+/// The facts, read once, or with `--interval` twice that far apart with the rates between the
+/// two readings attached (the same probe both times; the rates are [`crate::interval::rates`]).
+pub fn observe(g: &GlobalArgs, root: &Root, opts: &crate::probe::Options) -> crate::facts::Facts {
+    let Some(seconds) = g.interval else {
+        return crate::probe::collect(root, opts);
+    };
+    let first = crate::probe::collect(root, opts);
+    let t0 = std::time::Instant::now();
+    std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
+    let second = crate::probe::collect(root, opts);
+    // From the end of one reading to the end of the other: each file is read at the same
+    // point of a reading, so this is the time between the two reads of each counter.
+    let elapsed = t0.elapsed().as_secs_f64();
+    crate::interval::attach(&first, second, elapsed)
+}
+
+/// `--interval` is for the commands that show counters; refuse it elsewhere.
+pub fn no_interval(g: &GlobalArgs, command: &str) -> anyhow::Result<()> {
+    match g.interval {
+        Some(_) => Err(usage(format!(
+            "--interval: `ctune {command}` reads no counters; report, doctor and lint take it"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The text of an `@argfile` on the user's `java` command line, read as `java` will read it:
 /// from the live file system, relative to the working directory (whatever `--root` says).
 /// At most 1 MiB; None when it cannot be read.

@@ -5,6 +5,7 @@ use crate::{exit, probe, snapshot};
 use std::path::Path;
 
 pub fn run(g: &GlobalArgs, dir: &Path) -> anyhow::Result<i32> {
+    super::no_interval(g, "snapshot")?;
     match std::fs::read_dir(dir) {
         Ok(mut entries) => {
             if entries.next().is_some() {

@@ -13,6 +13,7 @@
 
 pub mod identity;
 pub mod jvm;
+pub mod pressure;
 pub mod resources;
 pub mod running;
 pub mod storage;
@@ -136,6 +137,22 @@ pub const RULES: &[Rule] = &[
         summary: "Page cache and tmpfs take a large share of the limit while the working set is near it.",
         description: "Active file pages and tmpfs count in the working set that the kubelet evicts on; tmpfs cannot be reclaimed and dirty pages only after writeback, so a process with a modest heap is evicted or OOM-killed.",
         help: "Keep scratch data off tmpfs, delete temporary files, leave a page-cache reserve in the limit, and flush writers so dirty pages do not pile up.",
+    },
+    Rule {
+        id: "memory-pressure-stalls",
+        severity: Severity::Warning,
+        name: "MemoryPressureStalls",
+        summary: "Tasks of the cgroup stall on memory for a notable share of the time (PSI memory.pressure).",
+        description: "Every stall is the kernel reclaiming memory to keep the cgroup under its limit: with a small heap it is page cache and tmpfs being squeezed, with a large one the next step is the OOM killer.",
+        help: "Keep scratch data off tmpfs and leave room for page cache in the limit (small heap), or give the JVM less or the container more memory (large heap).",
+    },
+    Rule {
+        id: "cpu-pressure-stalls",
+        severity: Severity::Warning,
+        name: "CpuPressureStalls",
+        summary: "Runnable tasks of the cgroup wait for a CPU for a notable share of the time (PSI cpu.pressure).",
+        description: "Under a CPU quota the waiting is the quota running out before the period ends; without one it is other work on the machine. Either way requests wait and GC pauses stretch.",
+        help: "Raise the CPU limit or request, or have the JVM run fewer threads at once (-XX:ActiveProcessorCount, smaller pools).",
     },
     Rule {
         id: "running-under-hypervisor",
@@ -389,6 +406,7 @@ pub fn check(facts: &Facts, advice: &Advice) -> Vec<Finding> {
     let cx = Ctx::new(facts, advice);
     let mut out = Vec::new();
     resources::check(&cx, &mut out);
+    pressure::check(&cx, &mut out);
     jvm::check(&cx, &mut out);
     running::check(&cx, &mut out);
     storage::check(&cx, &mut out);

@@ -281,6 +281,10 @@ fn memory_high_below_max(cx: &Ctx, out: &mut Vec<Finding>) {
 
 fn cpu_throttled(cx: &Ctx, out: &mut Vec<Finding>) {
     let f = cx.facts;
+    // With --interval the rates decide (super::pressure), not the totals since creation.
+    if let Some(Fact::Known(_)) = f.interval.as_ref().map(|i| &i.cpu_throttling) {
+        return;
+    }
     let Fact::Known(t) = &f.cpu.throttling else {
         return;
     };

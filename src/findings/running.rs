@@ -35,6 +35,7 @@ pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     heap_over_limit(cx, &here, out);
     native_memory(cx, &here, out);
     gc_overhead(cx, &here, out);
+    super::pressure::gc_overhead_now(cx, &here, out);
     cpu_count(cx, &here, out);
     flags_differ(cx, &procs, out);
 }
@@ -198,6 +199,10 @@ fn native_memory(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
 
 fn gc_overhead(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
     for p in procs {
+        // With --interval, the share now decides (super::pressure::gc_overhead_now).
+        if super::pressure::interval_gc(cx, p.pid).is_some() {
+            continue;
+        }
         let (Some(&gc), Some(&up)) = (p.gc_time_seconds.known(), p.uptime_seconds.known()) else {
             continue;
         };

@@ -19,6 +19,7 @@ pub mod passwd;
 pub mod perfdata;
 pub mod proc_cgroup;
 pub mod proc_cgroups;
+pub mod psi;
 pub mod release;
 
 use std::fmt;

@@ -11,6 +11,7 @@ mod identity;
 mod java;
 mod java_processes;
 mod mounts;
+mod pressure;
 pub mod reader;
 mod security;
 
@@ -120,6 +121,7 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
             host::collect(root),
         )
     };
+    let pressure = pressure::collect(root, &shared, &layout, opts.lean);
     let jvm = java::find(
         root,
         &shared.env,
@@ -167,6 +169,8 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
         host,
         jvm,
         java_processes,
+        pressure,
+        interval: None,
         notes,
         env: shared.env,
     }

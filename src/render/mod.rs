@@ -5,6 +5,7 @@ pub mod doctor;
 pub mod json;
 pub mod jvm;
 pub mod lint;
+pub mod openmetrics;
 pub mod profiles;
 pub mod table;
 pub mod targets;

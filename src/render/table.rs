@@ -2,7 +2,7 @@
 //! file it came from and every unknown with its reason.
 
 use super::bytes;
-use crate::facts::{Fact, Facts, Limit};
+use crate::facts::{Fact, Facts, IntervalFacts, Limit, PressureFacts};
 use comfy_table::{
     presets::UTF8_BORDERS_ONLY, Cell, ColumnConstraint, ContentArrangement, Table, Width,
 };
@@ -261,6 +261,10 @@ pub fn report(f: &Facts, width: usize) -> String {
         "memory.events oom_kill / memory.oom_control",
     );
     add("memory", s);
+    add("pressure", pressure_section(&f.pressure));
+    if let Some(i) = &f.interval {
+        add("interval", interval_section(i));
+    }
 
     let mut s = Section::new();
     let i = &f.identity;
@@ -447,6 +451,116 @@ pub fn report(f: &Facts, width: usize) -> String {
     let mut out = layout(rows, width).to_string();
     out.push('\n');
     out
+}
+
+/// `some` (and `full`) stalls of each resource, for the cgroup and the host.
+fn pressure_section(p: &PressureFacts) -> Section {
+    let mut s = Section::new();
+    for (scope, set) in [("cgroup", &p.cgroup), ("host", &p.host)] {
+        // One row when all three are unknown for the same reason (no PSI here at all).
+        let reasons: Vec<_> = set.resources().map(|(_, f)| f.unknown_reason()).into();
+        if let [Some(a), Some(b), Some(c)] = reasons[..] {
+            if a == b && b == c {
+                s.row(scope, "unknown", a);
+                continue;
+            }
+        }
+        for (res, f) in set.resources() {
+            let from = set.dir.as_deref().unwrap_or("");
+            let why = if scope == "cgroup" {
+                format!("{from}/{res}.pressure: avg10 / avg60 / avg300 of wall time stalled")
+            } else {
+                format!("{from}/{res}: avg10 / avg60 / avg300 of wall time stalled")
+            };
+            s.fact(
+                &format!("{scope} {res}"),
+                f,
+                |p| {
+                    let l = |x: &crate::facts::PressureLine| {
+                        format!("{:.2}/{:.2}/{:.2}%", x.avg10, x.avg60, x.avg300)
+                    };
+                    match &p.full {
+                        Fact::Known(full) => format!("some {}, full {}", l(&p.some), l(full)),
+                        _ => format!("some {}", l(&p.some)),
+                    }
+                },
+                &why,
+            );
+        }
+    }
+    s
+}
+
+/// Rates between the two readings of `--interval`.
+fn interval_section(i: &IntervalFacts) -> Section {
+    let mut s = Section::new();
+    s.row(
+        "seconds",
+        format!("{:.2}", i.seconds),
+        "between the two readings",
+    );
+    s.fact(
+        "throttled",
+        &i.cpu_throttling,
+        |t| {
+            format!(
+                "{}/{} periods ({:.1}%), {:.2} s",
+                t.throttled_periods,
+                t.periods,
+                100.0 * t.throttled_share,
+                t.throttled_seconds
+            )
+        },
+        "cpu.stat deltas over the interval",
+    );
+    s.fact(
+        "memory growth",
+        &i.memory.usage_bytes_per_second,
+        |r| format!("{}/s", signed_bytes(*r)),
+        "usage at the second reading minus the first, per second",
+    );
+    for j in &i.java_processes {
+        s.fact(
+            &format!("JVM {} GC", j.pid),
+            &j.gc_share,
+            |g| format!("{:.1}% of the time", 100.0 * g),
+            "GC pause time over the interval (perf data)",
+        );
+    }
+    for (scope, set) in [("cgroup", &i.pressure.cgroup), ("host", &i.pressure.host)] {
+        let reasons: Vec<_> = set.resources().map(|(_, f)| f.unknown_reason()).into();
+        if let [Some(a), Some(b), Some(c)] = reasons[..] {
+            if a == b && b == c {
+                s.row(&format!("{scope} stalls"), "unknown", a);
+                continue;
+            }
+        }
+        for (res, f) in set.resources() {
+            s.fact(
+                &format!("{scope} {res} stall"),
+                f,
+                |st| match &st.full {
+                    Fact::Known(full) => format!(
+                        "some {:.1}%, full {:.1}%",
+                        100.0 * st.some.share,
+                        100.0 * full.share
+                    ),
+                    _ => format!("some {:.1}%", 100.0 * st.some.share),
+                },
+                "pressure 'total' deltas over the interval",
+            );
+        }
+    }
+    s
+}
+
+fn signed_bytes(r: f64) -> String {
+    let b = bytes(r.abs().round() as u64);
+    if r < 0.0 {
+        format!("-{b}")
+    } else {
+        format!("+{b}")
+    }
 }
 
 /// The three columns within `width`: names as they are (narrow), values up to a third of

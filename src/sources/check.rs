@@ -295,6 +295,12 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
         }),
         // Nothing runs yet: a file describes a workload, not its processes.
         java_processes: Vec::new(),
+        // Nor does it stall on anything: pressure and rates are for a live system.
+        pressure: PressureFacts {
+            cgroup: PressureSet::not_applicable(),
+            host: PressureSet::not_applicable(),
+        },
+        interval: None,
         notes: t.notes.clone(),
         env,
     }

@@ -132,6 +132,17 @@ const CASES: &[(&str, &[Case], &[Case])] = &[
         &[("v2-k8s-cgroupns", &[]), ("malformed-files-v1", &[])],
     ),
     (
+        "memory-pressure-stalls",
+        &[("v2-parent-limit", &[])],
+        // Calm cgroup pressure; no pressure files at all (v1).
+        &[("v2-k8s-cgroupns", &[]), ("tmpfs-data-dir", &[])],
+    ),
+    (
+        "cpu-pressure-stalls",
+        &[("v2-parent-limit", &[])],
+        &[("v2-k8s-cgroupns", &[]), ("hybrid-host", &[])],
+    ),
+    (
         "running-under-hypervisor",
         &[("arbitrary-uid-no-passwd", &[]), ("v2-k8s-cgroupns", &[])],
         &[("hybrid-host", &[]), ("v1-k8s-cpu-request", &[])],

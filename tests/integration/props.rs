@@ -48,6 +48,7 @@ proptest! {
         let _ = cgroup_values::cfs_quota(&s, Some(&s));
         let _ = cgroup_values::u64_or_max(&s);
         let _ = cpulist::count(&s);
+        let _ = psi::parse(&s);
         let _ = argfile::split(&s);
         let k = keyed::Keyed::space_separated(&s);
         for key in s.split_whitespace().take(5) { let _ = k.u64(key); }
@@ -176,5 +177,60 @@ proptest! {
             prop_assert_eq!(&e.name, n);
             prop_assert_eq!(&e.value, &perfdata::Value::Int(*v));
         }
+    }
+}
+
+/// Text shaped like a pressure file: its words, numbers and separators, shuffled.
+fn psi_ish() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("some ".to_owned()),
+            Just("full ".to_owned()),
+            Just("avg10=".to_owned()),
+            Just("avg60=".to_owned()),
+            Just("avg300=".to_owned()),
+            Just("total=".to_owned()),
+            Just(" ".to_owned()),
+            Just("\n".to_owned()),
+            Just(".".to_owned()),
+            "[0-9]{1,22}",
+            any::<String>(),
+        ],
+        0..30,
+    )
+    .prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Arbitrary input never panics, and whatever parses is within the format's ranges.
+    #[test]
+    fn psi_parser_takes_anything(s in prop_oneof![any::<String>(), psi_ish()]) {
+        if let Ok(p) = psi::parse(&s) {
+            for l in std::iter::once(p.some).chain(p.full) {
+                for a in [l.avg10, l.avg60, l.avg300] {
+                    prop_assert!(a.is_finite() && (0.0..=100.0).contains(&a));
+                }
+            }
+        }
+    }
+
+    /// What the kernel prints (`%lu.%02lu` and `%llu`) parses back to the same numbers.
+    #[test]
+    fn psi_kernel_format_round_trips(
+        lines in prop::collection::vec((0u32..=10000, 0u32..=10000, 0u32..=10000, any::<u64>()), 1..=2)
+    ) {
+        let text: String = lines.iter().zip(["some", "full"]).map(|((a, b, c, t), kind)| {
+            format!("{kind} avg10={}.{:02} avg60={}.{:02} avg300={}.{:02} total={t}\n",
+                a / 100, a % 100, b / 100, b % 100, c / 100, c % 100)
+        }).collect();
+        let p = psi::parse(&text).unwrap();
+        let (a, b, c, t) = lines[0];
+        prop_assert_eq!(p.some.avg10, a as f64 / 100.0);
+        prop_assert_eq!(p.some.avg60, b as f64 / 100.0);
+        prop_assert_eq!(p.some.avg300, c as f64 / 100.0);
+        prop_assert_eq!(p.some.total_us, t);
+        prop_assert_eq!(p.full.map(|f| f.total_us), lines.get(1).map(|l| l.3));
     }
 }

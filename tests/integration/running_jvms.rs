@@ -723,3 +723,84 @@ fn snapshot_carries_the_perf_data() {
     let _ = std::fs::remove_dir_all(&dir);
     drop(cg);
 }
+
+/// `--interval`: a GC-bound JVM's GC time over the interval, against jcmd's counters read just
+/// before and just after ctune ran. ctune's two readings lie inside jcmd's, so its delta is at
+/// most jcmd's, and at least that minus the wall time jcmd's window has beyond ctune's.
+#[test]
+fn gc_share_over_an_interval_matches_jcmd() {
+    if !ready() {
+        return;
+    }
+    let rel = format!("ctune-running-{}-gc-interval", std::process::id());
+    let cg = Cgroups::new(&rel);
+    cg.set("memory", &rel, "memory.limit_in_bytes", "536870912");
+    cg.set("cpu", &rel, "cpu.cfs_quota_us", "50000");
+    let jvm = start(java_cmd(
+        &rel,
+        "java",
+        &["-Xmx32m", "-XX:+UseSerialGC"],
+        &["churn", "3000"],
+    ));
+    let pid = jvm.pid();
+    let jc = Path::new("jcmd");
+    let before = counters(&jcmd(jc, pid, "PerfCounter.print"));
+    let t0 = std::time::Instant::now();
+    let p = pid.to_string();
+    let out = ctune_in(
+        &rel,
+        &["--pid", &p, "--interval", "2", "report", "--format", "json"],
+    );
+    let after = counters(&jcmd(jc, pid, "PerfCounter.print"));
+    let jcmd_window = t0.elapsed().as_secs_f64();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let secs = r["interval"]["seconds"].as_f64().unwrap();
+    let j = &r["interval"]["java_processes"][0];
+    assert_eq!(j["pid"], pid, "{r:#}");
+    let freq = num(&before, "sun.os.hrt.frequency") as f64;
+    let time = |c: &BTreeMap<String, String>| {
+        sum_matching(c, |k| {
+            k.starts_with("sun.gc.collector.") && k.ends_with(".time")
+        }) as f64
+            / freq
+    };
+    let k = time(&after) - time(&before);
+    let gc = j["gc_time_seconds"].as_f64().unwrap();
+    let extra = jcmd_window - secs;
+    eprintln!(
+        "ctune: {gc:.3} s of GC in {secs:.3} s; jcmd: {k:.3} s in at most {jcmd_window:.3} s"
+    );
+    assert!(
+        gc <= k + 0.001 && gc + extra + 0.001 >= k,
+        "ctune {gc} s vs jcmd {k} s (tolerance {extra:.3} s)"
+    );
+    let share = j["gc_share"].as_f64().unwrap();
+    assert!((share - (gc / secs).min(1.0)).abs() < 1e-9, "{j}");
+    assert!(
+        share > 0.2,
+        "a JVM churning its heap under half a CPU collects most of the time: {j}"
+    );
+    // doctor over an interval judges the share now, once.
+    let d: Value = serde_json::from_slice(
+        &ctune_in(
+            &rel,
+            &["--pid", &p, "--interval", "1", "doctor", "--format", "json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let gcs: Vec<&Value> = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "running-gc-overhead")
+        .collect();
+    assert_eq!(gcs.len(), 1, "{d:#}");
+    assert!(
+        gcs[0]["title"].as_str().unwrap().contains("of the last"),
+        "{}",
+        gcs[0]
+    );
+    drop(jvm);
+    drop(cg);
+}

@@ -799,6 +799,68 @@ fn v2_memory_high_throttling_and_oom_kill() {
     );
 }
 
+/// A pressure file's `total` of the `kind` line (`some`, `full`), in microseconds.
+fn psi_total(text: &str, kind: &str) -> u64 {
+    text.lines()
+        .find(|l| l.starts_with(kind))
+        .and_then(|l| l.split_whitespace().find_map(|f| f.strip_prefix("total=")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {kind} total in:\n{text}"))
+}
+
+/// Scenario 5: `--interval` and PSI on a real cgroup v2: a busy loop under a 0.2 CPU quota.
+/// ctune's two readings lie inside the guest's, so each delta is at most the kernel's around it.
+#[test]
+fn v2_interval_and_pressure_under_a_busy_loop() {
+    let Some(b) = ready(cgroup_boot()) else {
+        return;
+    };
+    let r = b.json("stall");
+    let (before, after) = (b.ok("stall.before"), b.ok("stall.after"));
+    let ctx = format!("/stall, cpu.max 0.2\nbefore:\n{before}\nafter:\n{after}");
+    assert_eq!(
+        r["pressure"]["cgroup"]["dir"], "/sys/fs/cgroup/stall",
+        "{ctx}"
+    );
+    let now = psi_total(after, "some");
+    let seen = r["pressure"]["cgroup"]["cpu"]["some"]["total_us"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        psi_total(before, "some") <= seen && seen <= now,
+        "{seen}: {ctx}"
+    );
+    let i = &r["interval"];
+    let t = &i["cpu_throttling"];
+    let periods = t["periods"].as_u64().unwrap();
+    let kernel_periods = keyed(after, "nr_periods") - keyed(before, "nr_periods");
+    assert!(
+        (10..=kernel_periods + 1).contains(&periods),
+        "{periods} periods over {} s: {ctx}",
+        i["seconds"]
+    );
+    assert!(t["throttled_periods"].as_u64().unwrap() >= 1, "{t}: {ctx}");
+    // The loop waits for the quota: its cgroup stalls on CPU, as much as the kernel counted.
+    let stalled = i["pressure"]["cgroup"]["cpu"]["some"]["stalled_seconds"]
+        .as_f64()
+        .unwrap();
+    let kernel = (now - psi_total(before, "some")) as f64 / 1e6;
+    assert!(
+        stalled > 0.0 && stalled <= kernel + 1e-6,
+        "{stalled} s vs {kernel} s: {ctx}"
+    );
+    let lint = b.json("stall-lint");
+    let ids: Vec<&str> = lint["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    for id in ["cpu-throttled", "cpu-pressure-stalls"] {
+        assert!(ids.contains(&id), "{id} not in {ids:?}: {ctx}");
+    }
+}
+
 /// Scenario 6: `ctune snapshot` inside the VM, carried out over the console; `ctune --root` on the
 /// host over it gives the live report (usage counters aside): the snapshot format on v2.
 #[test]

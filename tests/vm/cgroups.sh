@@ -56,6 +56,22 @@ run oom-hog oom dd if=/dev/zero of=/dev/null bs=64M count=1
 section oom.memory.events "$CG/oom/memory.events" 0
 run oom oom $R
 
+# 5. --interval and PSI: a busy loop under a 0.2 CPU quota, `ctune --interval 2` in the same
+# cgroup, the kernel's cpu.stat and cpu.pressure read just before and just after it; then lint
+# over an interval of the same.
+mkdir "$CG/stall"
+set_cg stall cpu.max "20000 100000"
+sh -c 'echo $$ >"$0/cgroup.procs" && exec sh -c "while :; do :; done"' "$CG/stall" &
+BUSY=$!
+sleep 1
+cat "$CG/stall/cpu.stat" "$CG/stall/cpu.pressure" >/tmp/stall.before
+run stall stall /ctune --interval 2 report --format json
+cat "$CG/stall/cpu.stat" "$CG/stall/cpu.pressure" >/tmp/stall.after
+section stall.before /tmp/stall.before 0
+section stall.after /tmp/stall.after 0
+run stall-lint stall /ctune --interval 1 lint --format json --fail-on never
+kill $BUSY
+
 # 6. Snapshots: the live report and `ctune snapshot` from one process tree (same cgroup and
 # namespaces), the snapshot carried out as a base64 tar.gz.
 snap() {

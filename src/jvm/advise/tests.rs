@@ -88,6 +88,11 @@ fn facts(mem: Option<u64>, cpu: Option<f64>, jdk: &str, env: &[(&str, &str)]) ->
             version_source: "test".into(),
         }),
         java_processes: Vec::new(),
+        pressure: PressureFacts {
+            cgroup: PressureSet::unknown("not in this test"),
+            host: PressureSet::unknown("not in this test"),
+        },
+        interval: None,
         notes: vec![],
         env: env
             .iter()
