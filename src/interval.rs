@@ -8,9 +8,23 @@
 
 use crate::facts::*;
 
-/// The second reading, with the rates between the two attached as `interval`.
+/// The second reading, with the rates between the two attached as `interval`. As the
+/// contract asks, `cpu.throttling` then holds the counts over the interval, not since the
+/// cgroup was created; the totals go into a note.
 pub fn attach(before: &Facts, mut after: Facts, seconds: f64) -> Facts {
-    after.interval = Some(rates(before, &after, seconds));
+    let rates = rates(before, &after, seconds);
+    if let (Fact::Known(total), Fact::Known(d)) = (&after.cpu.throttling, &rates.cpu_throttling) {
+        after.notes.push(format!(
+            "cpu.throttling is over the {seconds:.2} s interval; since the cgroup was created: {} of {} periods throttled, {:.3} s",
+            total.throttled_periods, total.periods, total.throttled_seconds
+        ));
+        after.cpu.throttling = Fact::Known(Throttling {
+            periods: d.periods,
+            throttled_periods: d.throttled_periods,
+            throttled_seconds: d.throttled_seconds,
+        });
+    }
+    after.interval = Some(rates);
     after
 }
 
