@@ -52,9 +52,12 @@ fn walk(dir: &Path, shown: &str, out: &mut Vec<(String, PathBuf)>, depth: usize)
     }
 }
 
+/// A file that could not be read, at line 1, and why.
+pub type Problem = (Location, String);
+
 /// Read every argument: files, directories (searched for manifests and Dockerfiles), `-`.
 /// An unreadable file is a problem at line 1, not an error.
-pub fn read_inputs(args: &[String]) -> anyhow::Result<(Vec<Input>, Vec<(Location, String)>)> {
+pub fn read_inputs(args: &[String]) -> anyhow::Result<(Vec<Input>, Vec<Problem>)> {
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
     let at1 = |p: &str| Location {

@@ -565,7 +565,10 @@ fn place(mut f: Finding, t: &Target, path: &str, facts: &Facts, advice: &Advice)
                     .map(|s| s.pos)
             });
             let p = quoted
-                .or(t.memory_limit.pos().filter(|_| f.id == "jvm-budget-exceeds-limit"))
+                .or(t
+                    .memory_limit
+                    .pos()
+                    .filter(|_| f.id == "jvm-budget-exceeds-limit"))
                 .unwrap_or(t.pos);
             ev.push(format!("{}: {}", at(p), f.id));
             ev.extend(f.evidence.iter().cloned());

@@ -195,7 +195,15 @@ pub fn kind_of(name: &str) -> Option<Kind> {
     let lower = base.to_ascii_lowercase();
     // `Dockerfile.md`, `Dockerfile.expect`, editor backups: notes about a Dockerfile, not one.
     const NOT_DOCKERFILE: &[&str] = &[
-        ".md", ".txt", ".expect", ".orig", ".rej", ".bak", ".swp", ".sh", ".dockerignore",
+        ".md",
+        ".txt",
+        ".expect",
+        ".orig",
+        ".rej",
+        ".bak",
+        ".swp",
+        ".sh",
+        ".dockerignore",
     ];
     let not_docker = NOT_DOCKERFILE.iter().any(|x| lower.ends_with(x));
     if !not_docker

@@ -133,10 +133,13 @@ fn assert_linear(name: &str, make: &dyn Fn(usize) -> String, parse: &dyn Fn(&str
     );
 }
 
+/// A named input of size n.
+type Generator = Box<dyn Fn(usize) -> String>;
+
 #[test]
 fn adversarial_inputs_stay_linear() {
     let n = 2000;
-    let k8s_cases: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    let k8s_cases: Vec<(&str, Generator)> = vec![
         (
             "many documents",
             Box::new(move |m| {
@@ -195,7 +198,7 @@ fn adversarial_inputs_stay_linear() {
             let _ = k8s::parse(s);
         });
     }
-    let docker_cases: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    let docker_cases: Vec<(&str, Generator)> = vec![
         (
             "many ENV pairs on one line",
             Box::new(move |m| {

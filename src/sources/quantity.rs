@@ -75,7 +75,7 @@ impl Quantity {
 
     /// Whether the quantity is not a whole number of units (`512m` of memory).
     pub fn is_fractional(&self) -> bool {
-        self.nanos % NANO != 0
+        !self.nanos.is_multiple_of(NANO)
     }
 }
 

@@ -146,7 +146,7 @@ fn interval_rates_match_the_kernels_cpu_stat_in_a_throttled_cgroup() {
         .unwrap_or_else(|| panic!("no totals note: {}", d["notes"]));
     let total_periods: u64 = note
         .split("throttled, ")
-        .nth(0)
+        .next()
         .and_then(|x| x.rsplit(" of ").next())
         .and_then(|x| x.split_whitespace().next())
         .and_then(|x| x.parse().ok())

@@ -292,7 +292,11 @@ fn text_github_and_junit_carry_path_line_and_column() {
     );
     let report = quick_junit::Report::deserialize_from_str(&xml).expect("JUnit parses");
     assert_eq!(report.test_suites.len(), 2);
-    let checks = run_in(&dir, &["lint", "--list-checks"]).1.lines().filter(|l| l.ends_with("[files]")).count();
+    let checks = run_in(&dir, &["lint", "--list-checks"])
+        .1
+        .lines()
+        .filter(|l| l.ends_with("[files]"))
+        .count();
     assert!(checks >= 9, "{checks}");
     assert_eq!(report.tests, 2 * checks, "every [files] check x 2 targets");
     assert_eq!(report.failures, 2);
