@@ -16,6 +16,52 @@ pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     initial_heap_exceeds_budget(cx, out);
     heap_option_contradicted(cx, out);
     budget_exceeds_limit(cx, out);
+    collector_burns_cpu_limit(cx, out);
+}
+
+/// The user picked a collector with GC worker or concurrent threads for a CPU limit below
+/// two cores: HotSpot itself picks Serial below two processors (it is not "server class"),
+/// because the extra threads only compete with the application for the same quota.
+fn collector_burns_cpu_limit(cx: &Ctx, out: &mut Vec<Finding>) {
+    let Limit::Limited { value, source, .. } = &cx.facts.cpu.limit else {
+        return;
+    };
+    let Some(o) = cx
+        .user
+        .options
+        .iter()
+        .rev()
+        .find(|o| Gc::from_option(&o.option).is_some())
+    else {
+        return;
+    };
+    let gc = Gc::from_option(&o.option).unwrap_or(Gc::Serial);
+    if *value >= 2.0 || gc == Gc::Serial {
+        return;
+    }
+    let what = match gc {
+        Gc::Parallel => "Parallel GC runs its collections on several worker threads at once",
+        _ => "this collector runs marking, refinement or relocation on threads beside the application's",
+    };
+    out.push(Finding {
+        id: "collector-burns-cpu-limit",
+        severity: Severity::Warning,
+        title: format!(
+            "{} (from {}) under a CPU limit of {}: the collector's threads eat the quota",
+            o.option,
+            o.source,
+            cpus(*value)
+        ),
+        detail: format!(
+            "{what}; under a quota of {} they take CPU time the application then lacks, and a collection that exhausts the period is throttled until the next one (100 ms by default), which shows up as pauses far longer than the collector's own. HotSpot's own ergonomics pick Serial GC below two processors for this reason.",
+            cpus(*value)
+        ),
+        fix: "Drop the collector option and let ctune or the JVM pick Serial GC, or give the container at least 2 CPUs.".into(),
+        evidence: vec![
+            format!("{} ({})", o.option, o.source),
+            format!("{source}: {value}"),
+        ],
+    });
 }
 
 /// `-XX` flags a HotSpot version refuses ("Unrecognized VM option", or "must be enabled via

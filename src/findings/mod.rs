@@ -227,6 +227,14 @@ pub const RULES: &[Rule] = &[
         help: "Raise the memory limit to the budget's total, or lower what the profile reserves: --set memory.threads=..., memory.loaded_classes=..., memory.direct_mib=... (ctune jvm shows the budget).",
     },
     Rule {
+        id: "collector-burns-cpu-limit",
+        severity: Severity::Warning,
+        name: "CollectorBurnsCpuLimit",
+        summary: "The user's options pick Parallel, G1, ZGC or Shenandoah under a CPU limit below two cores.",
+        description: "These collectors run GC work on several threads or beside the application; under a small quota those threads take the CPU time the application needs, and a collection that uses up the period is throttled until the next one. HotSpot itself picks Serial GC below two processors.",
+        help: "Remove the collector option (ctune and the JVM then pick Serial GC), or raise the CPU limit to 2 or more.",
+    },
+    Rule {
         id: "running-heap-exceeds-memory-limit",
         severity: Severity::Error,
         name: "RunningHeapExceedsMemoryLimit",

@@ -29,6 +29,7 @@ pub const STATIC_CHECKS: &[&str] = &[
     "initial-heap-exceeds-budget",
     "heap-option-contradicted",
     "jvm-budget-exceeds-limit",
+    "collector-burns-cpu-limit",
     "data-dir-on-tmpfs",
     "running-as-root",
     "secret-in-environment",

@@ -253,6 +253,23 @@ const CASES: &[(&str, &[Case], &[Case])] = &[
         &[("v2-plus-v1-freezer", &["--", "-Xmx1g"])],
     ),
     (
+        "collector-burns-cpu-limit",
+        &[(
+            "v2-plus-v1-freezer",
+            &["--assume", "cpus=1", "--", "-XX:+UseG1GC"],
+        )],
+        &[
+            (
+                "v2-plus-v1-freezer",
+                &["--assume", "cpus=2", "--", "-XX:+UseG1GC"],
+            ),
+            (
+                "v2-plus-v1-freezer",
+                &["--assume", "cpus=1", "--", "-XX:+UseSerialGC"],
+            ),
+        ],
+    ),
+    (
         "jvm-budget-exceeds-limit",
         &[(
             "v2-plus-v1-freezer",
