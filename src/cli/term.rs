@@ -6,7 +6,9 @@
 //! Width: the terminal's own (an ioctl on standard output), then `$COLUMNS`, then 80.
 //! Colour (`--color auto`): `NO_COLOR` (non-empty) turns it off, `CLICOLOR_FORCE` on, otherwise
 //! only a terminal whose `TERM` is set and not `dumb` gets it; `--color always|never` wins over
-//! all of these. anstream applies exactly these rules and strips escapes when colour is off.
+//! all of these. The rules are [`auto_colour`]'s, not anstream's own: anstream also colours a
+//! `TERM=dumb` terminal when `CI` is set, which the contract forbids. anstream strips the
+//! escapes when colour is off.
 
 use super::args::ColorWhen;
 use std::io::Write;
@@ -51,8 +53,39 @@ fn colour(when: ColorWhen) -> anstream::ColorChoice {
     match when {
         ColorWhen::Always => anstream::ColorChoice::Always,
         ColorWhen::Never => anstream::ColorChoice::Never,
-        ColorWhen::Auto => anstream::AutoStream::choice(&std::io::stdout()),
+        ColorWhen::Auto => {
+            use std::io::IsTerminal;
+            let var = |k: &str| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned());
+            let on = auto_colour(
+                var("NO_COLOR").as_deref(),
+                var("CLICOLOR_FORCE").as_deref(),
+                var("TERM").as_deref(),
+                std::io::stdout().is_terminal(),
+            );
+            if on {
+                anstream::ColorChoice::Always
+            } else {
+                anstream::ColorChoice::Never
+            }
+        }
     }
+}
+
+/// `--color auto`: never with a non-empty `NO_COLOR`; always with a `CLICOLOR_FORCE` other than
+/// empty or `0`; otherwise only a terminal whose `TERM` is set and not `dumb`.
+pub fn auto_colour(
+    no_color: Option<&str>,
+    clicolor_force: Option<&str>,
+    term: Option<&str>,
+    is_terminal: bool,
+) -> bool {
+    if no_color.is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    if clicolor_force.is_some_and(|v| !v.is_empty() && v != "0") {
+        return true;
+    }
+    is_terminal && term.is_some_and(|t| !t.is_empty() && t != "dumb")
 }
 
 /// Print to standard output, escapes stripped unless colour is on. A closed pipe
@@ -71,6 +104,31 @@ pub fn print(term: Term, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auto_colour_rules() {
+        let tty = |term| auto_colour(None, None, term, true);
+        assert!(tty(Some("xterm-256color")));
+        assert!(!tty(Some("dumb")), "TERM=dumb, whatever CI says");
+        assert!(!tty(None), "no TERM");
+        assert!(!auto_colour(None, None, Some("xterm"), false), "a pipe");
+        assert!(
+            !auto_colour(Some("1"), Some("1"), Some("xterm"), true),
+            "NO_COLOR first"
+        );
+        assert!(
+            auto_colour(Some(""), None, Some("xterm"), true),
+            "empty NO_COLOR is unset"
+        );
+        assert!(
+            auto_colour(None, Some("1"), Some("dumb"), false),
+            "CLICOLOR_FORCE"
+        );
+        assert!(
+            !auto_colour(None, Some("0"), None, false),
+            "CLICOLOR_FORCE=0"
+        );
+    }
 
     #[test]
     fn terminal_then_columns_then_80() {

@@ -151,6 +151,11 @@ fn colour_follows_the_flag_and_the_environment() {
     assert!(coloured(&[], &[]), "a terminal gets colour");
     assert!(!coloured(&[], &[("NO_COLOR", "1")]), "NO_COLOR");
     assert!(!coloured(&[], &[("TERM", "dumb")]), "TERM=dumb");
+    // anstream's own rule colours a dumb terminal on CI; the contract does not.
+    assert!(
+        !coloured(&[], &[("TERM", "dumb"), ("CI", "true")]),
+        "TERM=dumb on CI"
+    );
     assert!(!coloured(&["--color", "never"], &[]), "--color never");
     assert!(
         coloured(&["--color", "always"], &[("NO_COLOR", "1")]),
