@@ -158,15 +158,23 @@ fn plan_at(
 ///   set to the same value so small limits take it too (below ~250 MiB HotSpot uses it);
 /// - no collector is chosen: a second one on the script's line stops the JVM.
 ///
-/// `percentages`: the JVM has the `*RAMPercentage` flags (8u191, 10+); without them the heap
-/// flags stay as they are. Returns the flags and what was changed, for the one stderr line.
+/// - the code cache size is left out: the script may set a larger `InitialCodeCacheSize`,
+///   and a reserved size below it stops the JVM.
+///
+/// A JVM without the percentage flags (JDK 8 before 8u191) gets `-XX:MaxRAM` instead: the
+/// memory its ergonomics size the heap from, which a larger `-Xms` on the script's line still
+/// raises. When the version is not known at all, only flags every JDK since 8 accepts are
+/// kept (an unrecognised `-XX` flag stops the JVM). Returns the flags and what was changed,
+/// for the one stderr line.
 pub fn for_unseen_command(
     flags: &[String],
     physical: u64,
-    percentages: bool,
+    limit: Option<u64>,
+    jvm: UnseenJvm,
 ) -> (Vec<String>, Vec<String>) {
     let mut out = Vec::new();
     let mut notes = Vec::new();
+    let percentages = jvm == UnseenJvm::Percentages;
     let pct = |f: &str, prefix: &str| -> Option<String> {
         let bytes = crate::jvm::options::parse_jvm_size(f.strip_prefix(prefix)?)?;
         (percentages && physical > 0).then(|| {
@@ -174,8 +182,27 @@ pub fn for_unseen_command(
             format!("{:.4}", p.min(100.0))
         })
     };
+    let mut max_ram_added = false;
     for f in flags {
-        if let Some(p) = pct(f, "-Xmx") {
+        let heap = f.starts_with("-Xmx") || f.starts_with("-Xms");
+        if heap && !percentages {
+            // MaxRAM is the memory limit (which a JVM blind to it does not see): with no limit
+            // the JVM's own view of host RAM stands, and nothing is added.
+            match limit {
+                Some(l) => {
+                    if !max_ram_added {
+                        out.push(format!("-XX:MaxRAM={l}"));
+                        max_ram_added = true;
+                    }
+                    notes.push(format!("{f} left out (the heap follows -XX:MaxRAM={l})"));
+                }
+                None => notes.push(format!("{f} left out")),
+            }
+        } else if f.starts_with("-XX:ReservedCodeCacheSize=") {
+            notes.push(format!("{f} left out"));
+        } else if jvm == UnseenJvm::Unknown && !every_jdk_takes(f) {
+            notes.push(format!("{f} left out (the JDK's version is unknown)"));
+        } else if let Some(p) = pct(f, "-Xmx") {
             out.push(format!("-XX:MaxRAMPercentage={p}"));
             out.push(format!("-XX:MinRAMPercentage={p}"));
             notes.push(format!("{f} as -XX:MaxRAMPercentage={p}"));
@@ -189,6 +216,30 @@ pub fn for_unseen_command(
         }
     }
     (out, notes)
+}
+
+/// What ctune knows of the JVM a start script will run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnseenJvm {
+    /// It has the `*RAMPercentage` flags (8u191, 10 and later).
+    Percentages,
+    /// A known version without them (JDK 8 before 8u191).
+    NoPercentages,
+    /// No version known: it may be any JDK since 8.
+    Unknown,
+}
+
+/// A flag JDK 8 GA already accepts (and no later JDK refuses).
+fn every_jdk_takes(f: &str) -> bool {
+    f.starts_with("-D")
+        || [
+            "-XX:MaxRAM=",
+            "-XX:MaxDirectMemorySize=",
+            "-XX:+HeapDumpOnOutOfMemoryError",
+            "-XX:MaxGCPauseMillis=",
+        ]
+        .iter()
+        .any(|p| f.starts_with(p))
 }
 
 /// The kernel's limits on what `execve` takes (`fs/exec.c`): every argument and environment
@@ -312,6 +363,49 @@ pub fn plan_within(
 
 /// The command line, shell-quoted, for `--dry-run` and messages. Bytes that are not UTF-8
 /// are shown as `$'\xNN'` escapes so the line can be pasted back into bash.
+/// An argument as it may be shown: a secret-looking `-D` property's value hidden.
+pub fn redact_arg(arg: &OsStr) -> OsString {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let b = arg.as_bytes();
+    match crate::secrets::secret_property_value(b) {
+        Some(r) => {
+            let mut v = b[..r.start].to_vec();
+            v.extend_from_slice(b"<redacted>");
+            OsString::from_vec(v)
+        }
+        None => arg.to_owned(),
+    }
+}
+
+/// An options variable's value (`JAVA_TOOL_OPTIONS`) as it may be shown: split as the JVM
+/// splits it, each secret-looking `-D` value hidden, joined again; a value the JVM could not
+/// split is hidden whole if it mentions a secret-looking property.
+pub fn redact_options_value(v: &OsStr) -> OsString {
+    use crate::jvm::options::{join_java_options, split_java_options};
+    let text = v.to_string_lossy();
+    match split_java_options(&text) {
+        Ok(opts) => {
+            let shown: Vec<String> = opts
+                .iter()
+                .map(|o| redact_arg(OsStr::new(o)).to_string_lossy().into_owned())
+                .collect();
+            if shown == opts {
+                v.to_owned()
+            } else {
+                OsString::from(join_java_options(&shown))
+            }
+        }
+        Err(_)
+            if text
+                .split_whitespace()
+                .any(|w| redact_arg(OsStr::new(w)) != OsStr::new(w)) =>
+        {
+            OsString::from("<redacted: holds a secret-looking property>")
+        }
+        Err(_) => v.to_owned(),
+    }
+}
+
 pub fn display_command(program: &OsStr, args: &[OsString]) -> String {
     std::iter::once(program)
         .chain(args.iter().map(OsString::as_os_str))
@@ -406,6 +500,51 @@ pub fn nss_files(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unseen_commands_get_only_flags_their_jvm_takes() {
+        use super::{for_unseen_command, UnseenJvm::*};
+        let flags: Vec<String> = [
+            "-XX:ActiveProcessorCount=1",
+            "-Xmx408m",
+            "-XX:MaxDirectMemorySize=64m",
+            "-XX:ReservedCodeCacheSize=90m",
+            "-XX:+ExitOnOutOfMemoryError",
+        ]
+        .map(String::from)
+        .to_vec();
+        let gib = 1u64 << 30;
+        let (new, _) = for_unseen_command(&flags, gib, Some(gib), Percentages);
+        assert!(
+            new.iter().any(|f| f.starts_with("-XX:MaxRAMPercentage=")),
+            "{new:?}"
+        );
+        assert!(new.contains(&"-XX:ActiveProcessorCount=1".to_owned()));
+        assert!(
+            !new.iter()
+                .any(|f| f.starts_with("-Xm") || f.contains("CodeCache")),
+            "{new:?}"
+        );
+        // JDK 8 before 8u191: no percentages; the heap follows MaxRAM, which -Xms can exceed.
+        let (old, notes) = for_unseen_command(&flags, 16 * gib, Some(gib), NoPercentages);
+        assert!(old.contains(&format!("-XX:MaxRAM={gib}")), "{old:?}");
+        assert!(!old
+            .iter()
+            .any(|f| f.starts_with("-Xm") || f.contains("RAMPercentage")));
+        assert!(
+            notes.iter().any(|n| n.contains("-Xmx408m left out")),
+            "{notes:?}"
+        );
+        // Unknown: nothing a JDK 8 GA would refuse.
+        let (unknown, _) = for_unseen_command(&flags, 16 * gib, Some(gib), Unknown);
+        assert_eq!(
+            unknown,
+            [
+                format!("-XX:MaxRAM={gib}"),
+                "-XX:MaxDirectMemorySize=64m".to_owned()
+            ]
+        );
+    }
+
     use super::*;
 
     fn os(v: &[&str]) -> Vec<OsString> {

@@ -91,9 +91,12 @@ fn finish(a: ExecArgs, t: Tuned) -> anyhow::Result<i32> {
         let _ = writeln!(err, "ctune: {p}");
     }
     if a.dry_run {
-        let mut out = format!("{}\n", exec::display_command(&t.plan.program, &t.plan.args));
+        // What is printed hides secret-looking `-D` values, the user's included.
+        let args: Vec<OsString> = t.plan.args.iter().map(|x| exec::redact_arg(x)).collect();
+        let mut out = format!("{}\n", exec::display_command(&t.plan.program, &args));
         for (k, v) in &t.plan.set_env {
-            out.push_str(&format!("{}={}\n", k.to_string_lossy(), exec::quote_os(v)));
+            let v = exec::redact_options_value(v);
+            out.push_str(&format!("{}={}\n", k.to_string_lossy(), exec::quote_os(&v)));
         }
         let _ = std::io::stdout().write_all(out.as_bytes());
         return Ok(exit::OK);
@@ -206,7 +209,8 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
         Inject::JavaToolOptions => Some(Place::JavaToolOptions),
         Inject::JdkJavaOptions => Some(Place::JdkJavaOptions),
     };
-    let notes = make_safe(a, &advice, &user, &command, &mut flags);
+    let limit = facts.memory.limit.value();
+    let notes = make_safe(a, &advice, limit, &user, &command, &mut flags);
     let (plan, moved) = exec::plan_within(
         &a.command,
         env,
@@ -295,6 +299,7 @@ fn home_and_identity(
 fn make_safe(
     a: &ExecArgs,
     advice: &advise::Advice,
+    limit: Option<u64>,
     user: &UserOptions,
     command: &[String],
     flags: &mut Vec<String>,
@@ -305,14 +310,17 @@ fn make_safe(
         .is_some_and(|c| crate::jvm::options::is_java_command(c))
         && !matches!(a.inject, Inject::Args);
     if unseen {
-        let percentages = advice
+        let jvm = match advice
             .java
             .as_ref()
             .and_then(|j| crate::jvm::version::JavaVersion::parse(&j.version))
-            .unwrap_or(advise::ASSUMED_JDK)
-            .has_active_processor_count();
+        {
+            None => exec::UnseenJvm::Unknown,
+            Some(v) if v.has_active_processor_count() => exec::UnseenJvm::Percentages,
+            Some(_) => exec::UnseenJvm::NoPercentages,
+        };
         let (safe, changed) =
-            exec::for_unseen_command(flags, advice.jvm_view.physical_memory_bytes, percentages);
+            exec::for_unseen_command(flags, advice.jvm_view.physical_memory_bytes, limit, jvm);
         *flags = safe;
         if !changed.is_empty() {
             notes.push(format!(

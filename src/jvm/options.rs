@@ -22,7 +22,7 @@ impl UserOption {
             .strip_prefix("-D")
             .and_then(|p| p.split_once('='))
         {
-            if crate::secrets::is_secret_name(&name.replace(['.', '-'], "_")) {
+            if crate::secrets::is_secret_property(name) {
                 return format!("-D{name}=<redacted>");
             }
         }
@@ -801,6 +801,10 @@ mod tests {
             "-Ddb.password=<redacted>"
         );
         assert_eq!(o("-Dapi-key=k").display(), "-Dapi-key=<redacted>");
+        // camelCase words count too (the review found these printed in full).
+        for p in ["-Djavax.net.ssl.keyStorePassword=h", "-DdbPassword=h"] {
+            assert!(o(p).display().ends_with("=<redacted>"), "{p}");
+        }
         assert_eq!(o("-Duser.home=/h").display(), "-Duser.home=/h");
         assert_eq!(o("-Xmx1g").display(), "-Xmx1g");
         let json = serde_json::to_string(&UserOptions {

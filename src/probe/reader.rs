@@ -72,7 +72,7 @@ pub struct Root {
     /// Paths inside the root already found to be plain directories (no link) while resolving:
     /// a cgroup walk reads several files at each of its levels, and stating every component
     /// of every path again made a 200-level `--root` cost quadratic in the depth (0.69 s).
-    plain_dirs: RefCell<std::collections::HashSet<String>>,
+    plain_dirs: RefCell<std::collections::BTreeSet<String>>,
     /// Recording paused (see [`Root::unrecorded`]).
     paused: std::cell::Cell<bool>,
 }
