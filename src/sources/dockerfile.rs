@@ -282,18 +282,19 @@ fn pairs(args: &str, base: usize) -> Vec<(String, String, usize)> {
     let b = t.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        while i < b.len() && (b[i] as char).is_whitespace() {
+        while i < b.len() && b[i].is_ascii_whitespace() {
             i += 1;
         }
         if i >= b.len() {
             break;
         }
         let kstart = i;
-        while i < b.len() && b[i] != b'=' && !(b[i] as char).is_whitespace() {
+        while i < b.len() && b[i] != b'=' && !b[i].is_ascii_whitespace() {
             i += 1;
         }
         let key = &t[kstart..i];
-        let mut val = String::new();
+        // Bytes, not chars: a multi-byte character passes through whole.
+        let mut val: Vec<u8> = Vec::new();
         if i < b.len() && b[i] == b'=' {
             i += 1;
             let mut quote: Option<u8> = None;
@@ -303,23 +304,22 @@ fn pairs(args: &str, base: usize) -> Vec<(String, String, usize)> {
                     Some(q) if c == q => quote = None,
                     Some(b'"') if c == b'\\' && i + 1 < b.len() => {
                         i += 1;
-                        val.push(b[i] as char);
+                        val.push(b[i]);
                     }
-                    Some(_) => val.push(c as char),
+                    Some(_) => val.push(c),
                     None if c == b'"' || c == b'\'' => quote = Some(c),
-                    None if (c as char).is_whitespace() => break,
+                    None if c.is_ascii_whitespace() => break,
                     None if c == b'\\' && i + 1 < b.len() => {
                         i += 1;
-                        val.push(b[i] as char);
+                        val.push(b[i]);
                     }
-                    None => val.push(c as char),
+                    None => val.push(c),
                 }
                 i += 1;
             }
         }
-        // Bytes were pushed as chars: rebuild UTF-8 correctly.
-        let val =
-            String::from_utf8(val.chars().map(|c| c as u32 as u8).collect()).unwrap_or_default();
+        // Splits happen only at ASCII bytes, so the value is whole UTF-8.
+        let val = String::from_utf8_lossy(&val).into_owned();
         if !key.is_empty() {
             out.push((key.to_owned(), val, base + lead + kstart));
         }
@@ -692,6 +692,30 @@ ENTRYPOINT [\"ctune\", \"exec\", \"--\", \"java\", \"-jar\", \"/app/app.jar\"]
         assert_eq!(b.targets[0].secrets[0].value, "DB_PASSWORD");
         assert_eq!(b.targets[0].secrets[0].pos.line, 4);
         assert!(b.targets[0].uid.is_none());
+    }
+
+    /// Non-ASCII text in ENV: 0x85 and 0xA0 are UTF-8 continuation bytes, not white space
+    /// (`à` is C3 A0). Byte-as-char tests split there and panicked, or lost the value.
+    #[test]
+    fn env_values_with_non_ascii_text() {
+        let df = "FROM eclipse-temurin:17.0.9_9-jre\nENV Bà=1 X=2\nENV JAVA_TOOL_OPTIONS=\"-Dname=là -Xmx1g\" Y=é…\n";
+        let p = parse(df, None);
+        let t = &p.targets[0];
+        let v = |n: &str| {
+            t.env
+                .iter()
+                .find(|e| e.name == n)
+                .and_then(|e| e.value.clone())
+        };
+        assert_eq!(v("Bà").as_deref(), Some("1"));
+        assert_eq!(v("X").as_deref(), Some("2"));
+        assert_eq!(v("Y").as_deref(), Some("é…"));
+        assert!(t.sites.iter().any(|s| s.text == "-Xmx1g"), "{:?}", t.sites);
+        assert!(
+            t.sites.iter().any(|s| s.text == "-Dname=là"),
+            "{:?}",
+            t.sites
+        );
     }
 
     #[test]
