@@ -133,8 +133,12 @@ fn throttling(a: &Fact<Throttling>, b: &Fact<Throttling>) -> Fact<IntervalThrott
     })
 }
 
+/// `b - a`, which a counter read from a file may make too large for an i64.
 fn delta(a: &Fact<u64>, b: &Fact<u64>) -> Fact<i64> {
-    both(a, b, |a, b| Fact::Known(*b as i64 - *a as i64))
+    both(a, b, |a, b| match i64::try_from(*b as i128 - *a as i128) {
+        Ok(d) => Fact::Known(d),
+        Err(_) => Fact::Unknown(format!("the change from {a} to {b} is out of range")),
+    })
 }
 
 fn memory(a: &MemoryFacts, b: &MemoryFacts, seconds: f64) -> IntervalMemory {
@@ -205,6 +209,18 @@ mod tests {
         assert_eq!((t.periods, t.throttled_periods), (20, 18));
         assert!((t.throttled_seconds - 1.5).abs() < 1e-9);
         assert!((t.throttled_share - 0.9).abs() < 1e-9);
+    }
+
+    /// Counters come from files: a difference past i64 is unknown, never a wrap or a panic.
+    #[test]
+    fn deltas_out_of_range_are_unknown() {
+        assert_eq!(delta(&Fact::Known(5), &Fact::Known(3)).known(), Some(&-2));
+        assert!(delta(&Fact::Known(0), &Fact::Known(u64::MAX))
+            .unknown_reason()
+            .is_some());
+        assert!(delta(&Fact::Known(u64::MAX), &Fact::Known(0))
+            .unknown_reason()
+            .is_some());
     }
 
     #[test]

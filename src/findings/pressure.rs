@@ -335,6 +335,7 @@ mod tests {
     fn gc_overhead_over_the_interval_replaces_the_lifetime_share() {
         let mut p = JavaProcess::unread(7, "test");
         p.command = Fact::Known("/usr/bin/java -jar app.jar".into());
+        p.same_cgroup = Some(true);
         p.gc_time_seconds = Fact::Known(1.0);
         p.uptime_seconds = Fact::Known(1000.0);
         p.gc_count = Fact::Known(10);

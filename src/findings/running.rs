@@ -26,11 +26,12 @@ pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     if procs.is_empty() {
         return;
     }
-    // Judged against this cgroup's limits: only JVMs in it (or where that is unknown).
+    // Judged against this cgroup's limits: only JVMs known to be in it (a JVM whose cgroup
+    // could not be read may be bound by other limits).
     let here: Vec<&JavaProcess> = procs
         .iter()
         .copied()
-        .filter(|p| p.same_cgroup != Some(false))
+        .filter(|p| p.same_cgroup == Some(true))
         .collect();
     heap_over_limit(cx, &here, out);
     native_memory(cx, &here, out);

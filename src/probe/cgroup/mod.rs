@@ -257,7 +257,14 @@ fn memory<F: Files>(
             "swap limit",
         ),
         limit,
-        oom_kills: F::oom_kills(root, counters_from.as_deref().unwrap_or(&h.leaf)),
+        // An ancestor's OOM kills may be a sibling's: not this process's cgroup's to claim.
+        oom_kills: match &counters_from {
+            None => F::oom_kills(root, &h.leaf),
+            Some(dir) => Fact::Unknown(format!(
+                "{} has no memory.events (the memory controller is not enabled for it); {dir}'s counts kills in every cgroup below it",
+                h.leaf
+            )),
+        },
         stats,
         counters_from,
     }
