@@ -72,6 +72,10 @@ pub fn write(dir: &Path, recorded: &BTreeMap<String, Recorded>) -> Result<usize,
                 } else if inside.ends_with("/cmdline") {
                     redact_cmdline(bytes)
                 } else if inside.contains("/hsperfdata_") {
+                    // Only what parses as perf data, redacted; anything else stays out.
+                    if crate::parse::perfdata::parse(bytes).is_err() {
+                        continue;
+                    }
                     crate::parse::perfdata::redact(bytes, crate::secrets::secret_property_value)
                 } else {
                     bytes.clone()

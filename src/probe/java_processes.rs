@@ -103,7 +103,9 @@ fn is_jvm(root: &Root, pid: u32, perf: &BTreeMap<u32, Vec<String>>) -> bool {
         .read_string(&format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| ns_pid(&s));
-    argv0.is_some() && ns.is_some_and(|n| perf.contains_key(&n))
+    // Only in this pid namespace: a process in a nested one (NSpid differs) names its file by
+    // a pid that may be another JVM's here.
+    argv0.is_some() && ns.is_some_and(|n| n == pid && perf.contains_key(&n))
 }
 
 /// `/proc/PID/cmdline` as arguments.
@@ -235,10 +237,16 @@ fn read_perf(
     if let Some(u) = &user {
         candidates.push(format!("{PERF_DIR_PARENT}/hsperfdata_{u}/{nspid}"));
     }
-    for c in perf_files.get(&nspid).into_iter().flatten() {
-        if !candidates.contains(c) {
-            candidates.push(c.clone());
+    // The files in this /tmp are named by pids of this pid namespace: a process in a nested
+    // one (NSpid differs) must not take another JVM's file that has its inner pid.
+    if nspid == pid {
+        for c in perf_files.get(&nspid).into_iter().flatten() {
+            if !candidates.contains(c) {
+                candidates.push(c.clone());
+            }
         }
+    } else {
+        candidates.clear();
     }
     // In another pid namespace (a container seen from the host), the file is in its /tmp.
     if nspid != pid && root.is_live() {
@@ -250,6 +258,17 @@ fn read_perf(
     }
     let mut last: Option<ReadError> = None;
     for c in &candidates {
+        // /tmp is world-writable: a link (to a file a snapshot must not carry) or a FIFO (which
+        // would block the read) is not a perf-data file HotSpot made.
+        if root.unrecorded(|r| r.read_link(c).is_ok() || (r.exists(c) && !r.is_file(c))) {
+            last = Some(ReadError::Io {
+                path: c.clone(),
+                source: std::io::Error::other(
+                    "not a regular file (a link or a FIFO is not HotSpot's perf data)",
+                ),
+            });
+            continue;
+        }
         match root.read_bytes(c) {
             Ok(b) => {
                 return match parse::perfdata::parse(&b) {
@@ -269,6 +288,7 @@ fn read_perf(
         (Some(e @ ReadError::PermissionDenied { .. }), Some(u), _) => {
             format!("{e}: another user's process (uid {u}); run ctune as that user or as root")
         }
+        (Some(e @ ReadError::Io { .. }), _, _) => e.to_string(),
         (_, Some(u), None) => format!(
             "no perf-data file for pid {nspid}: uid {u} has no passwd entry, and HotSpot writes none without one (or the JVM runs with -XX:-UsePerfData)"
         ),

@@ -804,3 +804,64 @@ fn gc_share_over_an_interval_matches_jcmd() {
     drop(jvm);
     drop(cg);
 }
+
+/// `/tmp` is world-writable: a FIFO or a link where a perf-data file should be is not read
+/// (a FIFO would block, a link could pull any file into a snapshot), and the JVM's perf values
+/// are null with that reason.
+#[test]
+fn perf_files_that_are_links_or_fifos_are_not_read() {
+    let root = scratch_dir("perf-fifo");
+    let src = repo().join("tests/fixtures/running-jvm");
+    assert!(Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", src.display()))
+        .arg(&root)
+        .status()
+        .unwrap()
+        .success());
+    let perf = root.join("tmp/hsperfdata_app");
+    std::fs::write(root.join("etc/secret-file"), b"root:SECRET-HASH:1:0\n").unwrap();
+    std::fs::remove_file(perf.join("7")).unwrap();
+    std::os::unix::fs::symlink("/etc/secret-file", perf.join("7")).unwrap();
+    std::fs::remove_file(perf.join("8")).unwrap();
+    let fifo = std::ffi::CString::new(perf.join("8").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+
+    // `timeout`: a read that blocks on the FIFO fails the test in seconds, not never.
+    let guarded = || {
+        let mut c = Command::new("timeout");
+        c.arg("20").arg(bin_path()).arg("--root").arg(&root);
+        c
+    };
+    let out = run_ok(guarded().args(["report", "--format", "json"]));
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let procs = d["java_processes"].as_array().unwrap();
+    assert_eq!(procs.len(), 2, "{procs:?}");
+    for p in procs {
+        assert!(
+            p["max_heap_bytes"].is_null() && p["source"].is_null(),
+            "{p}"
+        );
+    }
+    assert!(
+        d["diagnostics"].to_string().contains("not a regular file"),
+        "{}",
+        d["diagnostics"]
+    );
+    let snap = scratch_dir("perf-fifo-snap");
+    let _ = std::fs::remove_dir_all(&snap);
+    run_ok(guarded().arg("snapshot").arg(&snap));
+    let grep = Command::new("grep")
+        .args(["-r", "-l", "SECRET-HASH"])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert!(
+        grep.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&grep.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&root);
+    let _ = std::fs::remove_dir_all(&snap);
+}
