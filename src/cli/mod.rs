@@ -242,14 +242,25 @@ pub fn no_interval(g: &GlobalArgs, command: &str) -> anyhow::Result<()> {
 
 /// The text of an `@argfile` on the user's `java` command line, read as `java` will read it:
 /// from the live file system, relative to the working directory (whatever `--root` says).
-/// At most 1 MiB; None when it cannot be read.
+/// A regular file of at most 1 MiB; None when it cannot be read, is larger, or is not a
+/// regular file (`@/dev/stdin`, a FIFO: reading one would block the container's start).
 pub fn read_argfile(name: &str) -> Option<String> {
     use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(name)
-        .ok()?
-        .take(1 << 20)
-        .read_to_end(&mut bytes)
+    use std::os::unix::fs::OpenOptionsExt;
+    const MAX: u64 = 1 << 20;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(name)
         .ok()?;
+    let meta = f.metadata().ok()?;
+    if !meta.is_file() || meta.len() > MAX {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    f.take(MAX + 1).read_to_end(&mut bytes).ok()?;
+    if bytes.len() as u64 > MAX {
+        return None;
+    }
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -24,6 +24,8 @@ pub struct ControllerLine {
 /// scan (and then finds every required controller missing).
 pub fn parse(text: &str) -> Vec<ControllerLine> {
     let mut out: Vec<ControllerLine> = Vec::new();
+    // Name → index in `out`: a huge file of distinct names stays n log n, not quadratic.
+    let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
     for line in text.lines() {
         let mut f = line.split_ascii_whitespace();
         let (Some(name), Some(h), Some(n), Some(e)) = (f.next(), f.next(), f.next(), f.next())
@@ -47,9 +49,12 @@ pub fn parse(text: &str) -> Vec<ControllerLine> {
             hierarchy,
             enabled: enabled == 1,
         };
-        match out.iter_mut().find(|l| l.name == entry.name) {
-            Some(old) => *old = entry,
-            None => out.push(entry),
+        match seen.get(name) {
+            Some(&i) => out[i] = entry,
+            None => {
+                seen.insert(entry.name.clone(), out.len());
+                out.push(entry);
+            }
         }
     }
     out

@@ -88,7 +88,7 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
     let mut notes = Vec::new();
     let shared = read_shared(root, opts.env.as_ref(), &mut notes);
     let host_total = host_memory(root, &shared.mounts);
-    let (mut cgroup_facts, layout) = cgroup_section(root, &shared, &mut notes);
+    let (mut cgroup_facts, layout) = cgroup_section(root, &shared, opts.lean, &mut notes);
     let (cpu, cpu_fallback) = cpu_section(root, &shared, &layout, opts);
     let (memory, memory_fallback) = memory_section(root, &layout, host_total, opts, &mut notes);
     cgroup_facts.mount_point_fallback = (cpu_fallback, memory_fallback);
@@ -259,6 +259,7 @@ fn host_memory(root: &Root, mounts: &[parse::mountinfo::Mount]) -> Fact<u64> {
 fn cgroup_section(
     root: &Root,
     shared: &Shared,
+    lean: bool,
     notes: &mut Vec<String>,
 ) -> (CgroupFacts, cgroup::Layout) {
     let needed = cgroup::layout::needs_v2_controllers(&shared.mounts);
@@ -286,7 +287,12 @@ fn cgroup_section(
         .into_iter()
         .flatten()
     {
-        cgroup::find_namespace_root(root, h, pid);
+        let limit = if lean {
+            cgroup::LEAN_NS_SEARCH_LIMIT
+        } else {
+            cgroup::NS_SEARCH_LIMIT
+        };
+        cgroup::find_namespace_root(root, h, pid, limit);
     }
     for (name, h) in [("cpu", &layout.cpu), ("memory", &layout.memory)] {
         if let Some(h) = h

@@ -219,8 +219,10 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
         },
         memory: MemoryFacts {
             limit: mem,
-            high: Limit::unlimited("not set by a manifest"),
-            swap_limit: Limit::unlimited("not set by a manifest"),
+            // Not the file's to say: the node sets them (MemoryQoS derives memory.high from
+            // the request; swap is the node's configuration).
+            high: Limit::unknown("set by the node, not by the file (Kubernetes MemoryQoS derives memory.high from the request)"),
+            swap_limit: Limit::unknown("set by the node's swap configuration, not by the file"),
             host_total_bytes: node_ram,
             usage_bytes: Fact::NotApplicable,
             anon_bytes: Fact::NotApplicable,

@@ -683,3 +683,30 @@ fn argfiles_split_as_the_real_launcher_splits_them() {
     }
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// An `@argfile` that is a FIFO (or `@/dev/stdin`) is not read by ctune: reading it would block
+/// the container's start before the app runs.
+#[test]
+fn an_argfile_that_is_a_fifo_does_not_block_the_start() {
+    let dir = crate::common::scratch_dir("argfile-fifo");
+    let fifo = dir.join("opts");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let out = Command::new("timeout")
+        .arg("20")
+        .arg(crate::common::bin_path())
+        .args(["exec", "--dry-run", "--", "java"])
+        .arg(format!("@{}", fifo.display()))
+        .arg("-version")
+        .output()
+        .unwrap();
+    let _ = fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("java "));
+}

@@ -414,8 +414,9 @@ fn walk_with_fallback<T: Copy + PartialOrd + std::fmt::Display>(
 /// the directories that deep for the one where the process's cgroup (the path under the
 /// namespace root) lists `pid` in `cgroup.procs`; when exactly one does, that is the process's
 /// cgroup and every level above it up to the mount point is an ancestor that binds it.
-/// Only v2 and only a ROOT made of `..` alone; at most [`NS_SEARCH_LIMIT`] directories looked at.
-pub fn find_namespace_root(root: &Root, h: &mut Hierarchy, pid: Option<u32>) {
+/// Only v2 and only a ROOT made of `..` alone; at most `limit` directories looked at
+/// ([`NS_SEARCH_LIMIT`], or [`LEAN_NS_SEARCH_LIMIT`] on exec's start-up path).
+pub fn find_namespace_root(root: &Root, h: &mut Hierarchy, pid: Option<u32>, limit: usize) {
     if h.version != CgroupVersion::V2 || h.resolution != Resolution::OutsideNamespace {
         return;
     }
@@ -435,7 +436,7 @@ pub fn find_namespace_root(root: &Root, h: &mut Hierarchy, pid: Option<u32>) {
             for name in root.read_dir(d).unwrap_or_default() {
                 let child = format!("{d}/{name}");
                 looked += 1;
-                if looked > NS_SEARCH_LIMIT {
+                if looked > limit {
                     return;
                 }
                 if root.is_file(&format!("{child}/cgroup.procs")) {
@@ -469,6 +470,10 @@ pub fn find_namespace_root(root: &Root, h: &mut Hierarchy, pid: Option<u32>) {
 
 /// How many directories [`find_namespace_root`] looks at before it gives up.
 pub const NS_SEARCH_LIMIT: usize = 4096;
+
+/// The same for `ctune exec`, which runs at every container start: a few directories cost
+/// microseconds; past them the limit stays unknown and the command runs untuned.
+pub const LEAN_NS_SEARCH_LIMIT: usize = 64;
 
 /// Read a file at one level: `None` when it does not exist, `Some(Err)` when it cannot be read.
 pub(crate) fn read_at(
