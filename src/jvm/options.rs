@@ -143,8 +143,9 @@ pub fn join_java_options<S: AsRef<str>>(opts: &[S]) -> String {
         .join(" ")
 }
 
-/// Launcher options whose value is the next argument.
-const TAKES_VALUE: &[&str] = &[
+/// Launcher options whose value is the next argument (also used to find a running JVM's
+/// main class).
+pub(crate) const TAKES_VALUE: &[&str] = &[
     "-cp",
     "-classpath",
     "--class-path",
@@ -158,6 +159,7 @@ const TAKES_VALUE: &[&str] = &[
     "--add-opens",
     "--patch-module",
     "--enable-native-access",
+    "--source",
 ];
 
 /// Whether `arg` names a `java` launcher (`java`, `/usr/bin/java`, `$JAVA_HOME/bin/java`).

@@ -533,23 +533,8 @@ pub struct JavaCommand {
     pub main: String,
 }
 
-/// Launcher options that take the next argument as their value.
-const WITH_VALUE: &[&str] = &[
-    "-cp",
-    "-classpath",
-    "--class-path",
-    "-p",
-    "--module-path",
-    "--upgrade-module-path",
-    "--add-modules",
-    "--limit-modules",
-    "--add-reads",
-    "--add-exports",
-    "--add-opens",
-    "--patch-module",
-    "--enable-native-access",
-    "--source",
-];
+/// Launcher options that take the next argument as their value: the advisor's list.
+use crate::jvm::options::TAKES_VALUE as WITH_VALUE;
 
 /// Split `java [options] main [args]` (argv[0] is the launcher). None for an empty argv.
 pub fn parse_command(argv: &[String]) -> Option<JavaCommand> {
