@@ -137,3 +137,11 @@ pub fn as_uid_without_passwd(uid: u32) -> Option<Command> {
         .current_dir("/");
     Some(c)
 }
+
+/// The value of one flag in `-XX:+PrintFlagsFinal` output (`TYPE NAME = VALUE {origin}`).
+pub fn final_flag(text: &str, name: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f.len() >= 4 && f[1] == name).then(|| f[3].to_owned())
+    })
+}

@@ -432,12 +432,7 @@ fn the_real_jvm_gets_the_flags_and_the_users_win() {
     )
     .unwrap();
     let flag = |out: &std::process::Output, name: &str| -> String {
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .find_map(|l| {
-                let f: Vec<&str> = l.split_whitespace().collect();
-                (f.len() >= 4 && f[1] == name).then(|| f[3].to_owned())
-            })
+        crate::common::final_flag(&String::from_utf8_lossy(&out.stdout), name)
             .unwrap_or_else(|| panic!("no {name}"))
     };
     let out = run_ok(&mut in_cgroup(

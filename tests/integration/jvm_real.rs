@@ -24,12 +24,7 @@ struct Printed {
 fn printed(out: &std::process::Output) -> Printed {
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    let flag = |name: &str| -> Option<String> {
-        text.lines().find_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            (f.len() >= 4 && f[1] == name).then(|| f[3].to_owned())
-        })
-    };
+    let flag = |name: &str| crate::common::final_flag(&text, name);
     let gc = [
         "UseSerialGC",
         "UseParallelGC",

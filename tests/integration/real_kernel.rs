@@ -553,10 +553,7 @@ pub(crate) fn ran(out: &std::process::Output) -> Ran {
     if !out.status.success() {
         return Ran::Crashed(out.status.code().unwrap_or(-1));
     }
-    let heap = text.lines().find_map(|l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        (f.len() >= 4 && f[1] == "MaxHeapSize").then(|| f[3].parse().ok())?
-    });
+    let heap = crate::common::final_flag(&text, "MaxHeapSize").and_then(|v| v.parse().ok());
     let cpus = text.lines().find_map(|l| {
         l.split("Initial active processor count set to ")
             .nth(1)

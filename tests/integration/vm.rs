@@ -902,12 +902,7 @@ struct JvmSaw {
 fn jvm_saw(b: &Boot, name: &str) -> JvmSaw {
     let out = b.ok(name);
     let err = b.stderr_of(name);
-    let flag = |n: &str| -> Option<String> {
-        out.lines().find_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            (f.len() >= 4 && f[1] == n).then(|| f[3].to_owned())
-        })
-    };
+    let flag = |n: &str| crate::common::final_flag(out, n);
     let gc = [
         ("UseSerialGC", "serial"),
         ("UseParallelGC", "parallel"),
