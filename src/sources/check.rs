@@ -52,6 +52,9 @@ pub struct TargetFacts {
     pub cpu_request: Option<f64>,
     pub cgroup_version: &'static str,
     pub jdk: Option<String>,
+    /// Where the JDK came from: `image tag`, `image archive: /opt/java/openjdk/release`,
+    /// `.ctune.toml`, `annotation ctune.dev/jdk`, `--assume`; null when unknown.
+    pub jdk_source: Option<String>,
     pub uid: Option<u32>,
     pub run_as_non_root: Option<bool>,
     /// Beyond the contract's fields: the image, the JVM options read, assumptions and notes.
@@ -62,6 +65,9 @@ pub struct TargetFacts {
     pub helm_source: Option<String>,
     pub assumed: Vec<String>,
     pub notes: Vec<String>,
+    /// For an image target: what its config and layers said, and where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_archive: Option<Box<super::archive::Image>>,
 }
 
 /// A finding of a static target.
@@ -290,10 +296,11 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
             version: jdk.clone(),
             vendor: None,
             runtime_version: None,
-            version_source: match (&a.jdk, &t.image) {
-                (Some(_), _) => "--assume jdk".into(),
-                (None, Some(i)) => format!("image {}", i.value),
-                (None, None) => "no image".into(),
+            version_source: match (&a.jdk, &t.jdk_source, &t.image) {
+                (Some(_), _, _) => "--assume jdk".into(),
+                (None, Some(s), _) => s.clone(),
+                (None, None, Some(i)) => format!("image {}", i.value),
+                (None, None, None) => "no image".into(),
             },
         }),
         // Nothing runs yet: a file describes a workload, not its processes.
@@ -334,6 +341,13 @@ fn target_facts(t: &Target, f: &Facts, user: &UserOptions, a: &Assumptions) -> T
         cpu_request: t.cpu_request.known(),
         cgroup_version: f.cgroup.version.as_str(),
         jdk: f.jvm.as_ref().and_then(|j| j.version.clone()),
+        jdk_source: if a.jdk.is_some() {
+            Some("--assume".into())
+        } else if t.jdk.is_some() {
+            Some(t.jdk_source.clone().unwrap_or_else(|| "image tag".into()))
+        } else {
+            None
+        },
         uid: f.identity.uid.known().copied(),
         run_as_non_root: t.run_as_non_root.as_ref().map(|r| r.value),
         image: t.image.as_ref().map(|i| i.value.clone()),
@@ -342,6 +356,7 @@ fn target_facts(t: &Target, f: &Facts, user: &UserOptions, a: &Assumptions) -> T
         helm_source: t.helm_source.clone(),
         assumed,
         notes: t.notes.clone(),
+        image_archive: t.image_archive.clone(),
     }
 }
 
