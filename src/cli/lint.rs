@@ -60,11 +60,12 @@ pub fn run(g: &GlobalArgs, a: &LintArgs) -> anyhow::Result<i32> {
         fail_on: threshold(a.fail_on.unwrap_or(FailOn::Warning)),
         allowed,
     };
+    let artifact = a.artifact.as_deref().unwrap_or("Dockerfile");
     let text = match format {
         "json" => out::json::render(&found),
-        "sarif" => out::sarif::render(&found, &a.artifact),
-        "junit" => out::junit::render(&found, &policy, &a.artifact),
-        "github" => out::github::render(&found, &policy, &a.artifact),
+        "sarif" => out::sarif::render(&found, artifact),
+        "junit" => out::junit::render(&found, &policy, artifact),
+        "github" => out::github::render(&found, &policy, artifact),
         _ => out::text::render(&found, &policy),
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
@@ -76,7 +77,10 @@ pub fn run(g: &GlobalArgs, a: &LintArgs) -> anyhow::Result<i32> {
 fn files(a: &LintArgs, g: &GlobalArgs, format: &str) -> anyhow::Result<i32> {
     use crate::render::targets as t;
     let cfg = super::files::load_config(a.config.as_deref())?;
-    let mut out = super::files::analyse(g, &a.jvm, a.target.as_deref())?;
+    let mut out = super::files::analyse(g, &a.jvm, a.target.as_deref(), cfg.as_ref())?;
+    if let Some(art) = &a.artifact {
+        super::files::point_at_artifact(&mut out, art, a.target.as_deref());
+    }
     super::files::suppress(&mut out, &a.allow, cfg.as_ref());
     let run = t::Run {
         targets: &out.targets,

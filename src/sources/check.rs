@@ -109,6 +109,27 @@ fn cap_name(s: &str) -> String {
     }
 }
 
+fn image_home(t: &Target, a: &Assumptions) -> Option<String> {
+    if a.jdk.is_some() {
+        return None;
+    }
+    let j = t.image_archive.as_ref()?.jdk.as_ref()?;
+    Some(j.home.home.clone())
+}
+
+/// A Dockerfile or a built image: no limits, no orchestrator, only what the image says.
+fn is_image(t: &Target) -> bool {
+    matches!(t.object.kind.as_str(), "Dockerfile" | "Image")
+}
+
+fn image_kind(t: &Target) -> &'static str {
+    if t.object.kind == "Image" {
+        "an image"
+    } else {
+        "a Dockerfile"
+    }
+}
+
 /// The facts the live path would have probed, from the file and `--assume` only.
 pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
     let cg = match a.cgroup.as_deref() {
@@ -120,8 +141,11 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
         (Some(m), _) => Limit::limited(m, "--assume memory"),
         (None, super::Field::Known(x)) => Limit::limited(x.value, src("memory limit", x.pos)),
         (None, super::Field::Invalid(x)) => Limit::unknown(x.value.clone()),
-        (None, super::Field::Absent) if t.object.kind == "Dockerfile" => {
-            Limit::unknown("a Dockerfile sets no memory limit (--assume memory=SIZE)")
+        (None, super::Field::Absent) if is_image(t) => {
+            Limit::unknown(format!(
+                "{} sets no memory limit (--assume memory=SIZE)",
+                image_kind(t)
+            ))
         }
         (None, super::Field::Absent) => Limit::unlimited("no resources.limits.memory"),
     };
@@ -129,8 +153,11 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
         (Some(c), _) => Limit::limited(c, "--assume cpus"),
         (None, super::Field::Known(x)) => Limit::limited(x.value, src("cpu limit", x.pos)),
         (None, super::Field::Invalid(x)) => Limit::unknown(x.value.clone()),
-        (None, super::Field::Absent) if t.object.kind == "Dockerfile" => {
-            Limit::unknown("a Dockerfile sets no CPU limit (--assume cpus=N)")
+        (None, super::Field::Absent) if is_image(t) => {
+            Limit::unknown(format!(
+                "{} sets no CPU limit (--assume cpus=N)",
+                image_kind(t)
+            ))
         }
         (None, super::Field::Absent) => Limit::unlimited("no resources.limits.cpu"),
     };
@@ -260,7 +287,7 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
         namespaces: BTreeMap::new(),
         container: ContainerFacts {
             detected: true,
-            runtime: (t.object.kind != "Dockerfile").then_some(Runtime::Kubernetes),
+            runtime: (!is_image(t)).then_some(Runtime::Kubernetes),
             evidence: vec![],
         },
         mounts: t
@@ -291,8 +318,9 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
             hypervisor: Fact::Unknown("not in the file".into()),
         },
         jvm: Some(JavaFacts {
-            path: None,
-            home: None,
+            // An image's own Java home, when its release file gave the version.
+            path: image_home(t, a).map(|h| format!("{h}/bin/java")),
+            home: image_home(t, a),
             version: jdk.clone(),
             vendor: None,
             runtime_version: None,
@@ -542,7 +570,7 @@ fn place(mut f: Finding, t: &Target, path: &str, facts: &Facts, advice: &Advice)
         "running-as-root" => {
             let p = t.uid.as_ref().map_or(t.pos, |u| u.pos);
             ev.push(format!("{}: uid 0", at(p)));
-            if t.object.kind == "Dockerfile" {
+            if is_image(t) {
                 f.title = "The image runs as root (USER sets uid 0)".into();
                 f.detail.push_str(" Unless the runtime maps it with a user namespace (rootless, Kubernetes hostUsers: false), uid 0 in the container is uid 0 on the host.");
             } else if !t.host_users_false {

@@ -13,6 +13,9 @@ use crate::jvm::options::{split_options, ENV_SOURCES};
 
 /// The annotation prefix that allows one check on an object.
 pub const IGNORE_ANNOTATION: &str = "ignore-check.ctune.dev/";
+/// The annotation that states the JDK of every container of an object (or its pod template),
+/// for images whose tag does not name it: `ctune.dev/jdk: "17.0.9"`.
+pub const JDK_ANNOTATION: &str = "ctune.dev/jdk";
 
 const POD_TEMPLATE_KINDS: &[&str] = &[
     "Deployment",
@@ -84,7 +87,9 @@ fn object(o: &Node, helm: Option<&str>, out: &mut Parsed, depth: usize) {
                 o.get("spec")
             };
             if let Some(spec) = spec {
+                let before = out.targets.len();
                 spark(spec, &base, &allows, helm, out);
+                annotated_jdk(meta, None, before, out);
             }
             return;
         }
@@ -107,7 +112,40 @@ fn object(o: &Node, helm: Option<&str>, out: &mut Parsed, depth: usize) {
     };
     let mut allows = allows;
     allows.extend(annotation_allows(tmeta));
+    let before = out.targets.len();
     pod(spec, &base, &allows, helm, out);
+    annotated_jdk(meta, tmeta, before, out);
+}
+
+/// `ctune.dev/jdk` on the pod template (else the object) states the JDK of the targets from
+/// `before` on; it wins over the image tag.
+fn annotated_jdk(meta: Option<&Node>, tmeta: Option<&Node>, before: usize, out: &mut Parsed) {
+    fn find(m: Option<&Node>) -> Option<&Node> {
+        m.and_then(|m| m.get("annotations"))?
+            .map()
+            .iter()
+            .find(|(k, _)| k.str() == Some(JDK_ANNOTATION))
+            .map(|(_, v)| v)
+    }
+    let Some(v) = find(tmeta).or_else(|| find(meta)) else {
+        return;
+    };
+    let text = v.str().unwrap_or("").trim();
+    if crate::jvm::version::JavaVersion::parse(text).is_none() {
+        out.problems.push((
+            v.pos,
+            format!("{JDK_ANNOTATION}: {text:?} is not a Java version (e.g. \"17.0.9\", \"1.8.0_372\")"),
+        ));
+        return;
+    }
+    for t in &mut out.targets[before..] {
+        t.jdk = Some(text.to_owned());
+        t.jdk_source = Some(format!("annotation {JDK_ANNOTATION}"));
+        if let Some(i) = &mut t.image {
+            // Findings about the JDK point at the annotation that states it.
+            i.pos = v.pos;
+        }
+    }
 }
 
 fn annotation_allows(meta: Option<&Node>) -> Vec<String> {

@@ -226,3 +226,51 @@ pub fn to_target(img: &Image) -> Target {
     t.image_archive = Some(Box::new(img.clone()));
     t
 }
+
+/// The evidence line naming the image, and the config field or layer file behind a finding.
+pub fn evidence(img: &Image, id: &str) -> String {
+    let label = img.label();
+    let jdk = || match &img.jdk {
+        Some(j) => format!(
+            "{}: JAVA_VERSION={} (chosen by {})",
+            j.home.release,
+            j.home.version.as_deref().unwrap_or("?"),
+            j.chosen_by
+        ),
+        None => "no Java home with a release file in the layers".into(),
+    };
+    let what = match id {
+        "running-as-root" | "uid-without-passwd-entry" => format!(
+            "{} = {:?} → uid {}",
+            img.user.source,
+            img.user.value,
+            img.user
+                .uid
+                .map_or("unknown".to_owned(), |u| u.to_string())
+        ),
+        "jvm-blind-to-cgroup" | "jvm-without-container-support" | "cpu-count-from-shares" => {
+            jdk()
+        }
+        "secret-in-environment" => "config.Env".into(),
+        _ => {
+            let opts: Vec<&str> = img
+                .env
+                .iter()
+                .filter(|(k, _)| {
+                    ENV_SOURCES.contains(&k.as_str()) || k == "_JAVA_OPTIONS"
+                })
+                .map(|(k, _)| k.as_str())
+                .collect();
+            let mut parts = Vec::new();
+            if !opts.is_empty() {
+                parts.push(format!("config.Env {}", opts.join(", ")));
+            }
+            if img.entrypoint.is_some() || img.cmd.is_some() {
+                parts.push("config.Entrypoint/Cmd".into());
+            }
+            parts.push(jdk());
+            parts.join("; ")
+        }
+    };
+    format!("{label}: {what}")
+}
