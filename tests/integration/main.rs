@@ -8,6 +8,7 @@ mod exec_differential;
 mod exec_safety;
 mod findings;
 mod fixtures;
+mod images;
 mod interval;
 mod jvm_real;
 mod lint_files;
