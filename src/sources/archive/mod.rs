@@ -19,6 +19,9 @@ pub mod tar;
 pub mod target;
 pub mod view;
 
+#[cfg(test)]
+mod props;
+
 use layer::{Compression, Summary};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
