@@ -5,11 +5,11 @@
 use super::args::{FailOn, GlobalArgs, JvmArgs};
 use crate::assume::Assumptions;
 use crate::findings::Severity;
+use crate::sources::archive::{self, Image};
 use crate::sources::check::{self, Analysed, Location};
 use crate::sources::config::{self, Config};
-use crate::sources::archive::{self, Image};
-use crate::sources::{self, Kind};
 use crate::sources::Target;
+use crate::sources::{self, Kind};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -321,7 +321,11 @@ pub fn analyse(
             let msg = match &a.image {
                 Some(w) => format!(
                     "no image matches --image {w} (the archive holds: {})",
-                    if refs.is_empty() { "nothing".into() } else { refs.join(", ") }
+                    if refs.is_empty() {
+                        "nothing".into()
+                    } else {
+                        refs.join(", ")
+                    }
                 ),
                 None => "image archive: no image in it".into(),
             };
@@ -398,13 +402,20 @@ fn map_image(t: &mut Target, (cpath, c): &(PathBuf, Config), cache: &mut Archive
     if let (Some(j), true) = (&img.jdk, jdk_free) {
         t.jdk = j.home.version.clone();
         t.jdk_source = Some(format!("image archive: {}", j.home.release));
-        t.notes
-            .push(format!("JDK from {} in {} ({why})", j.home.release, img.label()));
+        t.notes.push(format!(
+            "JDK from {} in {} ({why})",
+            j.home.release,
+            img.label()
+        ));
     }
     if let (Some(u), None) = (img.user.uid, &t.uid) {
         t.uid = Some(sources::At::new(u, t.pos));
         t.user_name = None;
-        t.notes.push(format!("uid {u} from {} in {}", img.user.source, img.label()));
+        t.notes.push(format!(
+            "uid {u} from {} in {}",
+            img.user.source,
+            img.label()
+        ));
     }
     // The image's Env, under the container's own (Kubernetes merges them that way).
     for (k, v) in &img.env {

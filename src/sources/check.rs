@@ -141,24 +141,20 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
         (Some(m), _) => Limit::limited(m, "--assume memory"),
         (None, super::Field::Known(x)) => Limit::limited(x.value, src("memory limit", x.pos)),
         (None, super::Field::Invalid(x)) => Limit::unknown(x.value.clone()),
-        (None, super::Field::Absent) if is_image(t) => {
-            Limit::unknown(format!(
-                "{} sets no memory limit (--assume memory=SIZE)",
-                image_kind(t)
-            ))
-        }
+        (None, super::Field::Absent) if is_image(t) => Limit::unknown(format!(
+            "{} sets no memory limit (--assume memory=SIZE)",
+            image_kind(t)
+        )),
         (None, super::Field::Absent) => Limit::unlimited("no resources.limits.memory"),
     };
     let cpu = match (a.cpus, &t.cpu_limit) {
         (Some(c), _) => Limit::limited(c, "--assume cpus"),
         (None, super::Field::Known(x)) => Limit::limited(x.value, src("cpu limit", x.pos)),
         (None, super::Field::Invalid(x)) => Limit::unknown(x.value.clone()),
-        (None, super::Field::Absent) if is_image(t) => {
-            Limit::unknown(format!(
-                "{} sets no CPU limit (--assume cpus=N)",
-                image_kind(t)
-            ))
-        }
+        (None, super::Field::Absent) if is_image(t) => Limit::unknown(format!(
+            "{} sets no CPU limit (--assume cpus=N)",
+            image_kind(t)
+        )),
         (None, super::Field::Absent) => Limit::unlimited("no resources.limits.cpu"),
     };
     // The node is not in the file. The JVM sees min(node, limit): with a limit, the limit

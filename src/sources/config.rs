@@ -220,9 +220,21 @@ mod tests {
         assert!(parse("fail-on = \"sometimes\"").is_err());
         assert!(parse("alow = []").is_err());
         let c = parse("[[image]]\nmatch = \"ghcr.io/acme/*\"\njdk = \"17.0.9\"\nuid = 1001\n[[image]]\nmatch = \"**\"\narchive = \"app.tar\"\n").unwrap();
-        assert_eq!(c.image_mapping("ghcr.io/acme/orders:1.4").unwrap().jdk.as_deref(), Some("17.0.9"));
-        assert_eq!(c.image_mapping("ghcr.io/acme").unwrap().archive.as_deref(), Some("app.tar"));
-        assert_eq!(c.image_mapping("nginx").unwrap().archive.as_deref(), Some("app.tar"));
+        assert_eq!(
+            c.image_mapping("ghcr.io/acme/orders:1.4")
+                .unwrap()
+                .jdk
+                .as_deref(),
+            Some("17.0.9")
+        );
+        assert_eq!(
+            c.image_mapping("ghcr.io/acme").unwrap().archive.as_deref(),
+            Some("app.tar")
+        );
+        assert_eq!(
+            c.image_mapping("nginx").unwrap().archive.as_deref(),
+            Some("app.tar")
+        );
         assert!(parse("[[image]]\nmatch = \"x\"\njdk = \"banana\"\n").is_err());
         assert!(parse("[[image]]\nmatch = \"x\"\n").is_err());
         assert!(parse("[[image]]\nmatch = \"x\"\njdk = \"17\"\narchive = \"a.tar\"\n").is_err());

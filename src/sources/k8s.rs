@@ -134,7 +134,9 @@ fn annotated_jdk(meta: Option<&Node>, tmeta: Option<&Node>, before: usize, out: 
     if crate::jvm::version::JavaVersion::parse(text).is_none() {
         out.problems.push((
             v.pos,
-            format!("{JDK_ANNOTATION}: {text:?} is not a Java version (e.g. \"17.0.9\", \"1.8.0_372\")"),
+            format!(
+                "{JDK_ANNOTATION}: {text:?} is not a Java version (e.g. \"17.0.9\", \"1.8.0_372\")"
+            ),
         ));
         return;
     }
@@ -648,6 +650,20 @@ spec:
           volumeMounts:
             - {name: scratch, mountPath: /tmp}
 ";
+
+    #[test]
+    fn jdk_annotation_states_the_jdk() {
+        let y = "kind: Deployment\nmetadata:\n  name: a\n  annotations: {ctune.dev/jdk: \"1.8.0_181\"}\nspec:\n  template:\n    metadata:\n      annotations:\n        ctune.dev/jdk: \"11.0.2\"\n    spec:\n      containers:\n      - name: app\n        image: ghcr.io/acme/orders:1.4\n";
+        let p = parse(y);
+        let t = &p.targets[0];
+        // The pod template's annotation is nearer the container: it wins.
+        assert_eq!(t.jdk.as_deref(), Some("11.0.2"));
+        assert_eq!(t.jdk_source.as_deref(), Some("annotation ctune.dev/jdk"));
+        assert_eq!(t.image.as_ref().unwrap().pos.line, 9);
+        let bad = parse(&y.replace("11.0.2", "eleven"));
+        assert!(bad.problems.iter().any(|(pos, m)| pos.line == 9 && m.contains("eleven")), "{:?}", bad.problems);
+        assert_eq!(bad.targets[0].jdk, None);
+    }
 
     #[test]
     fn a_deployment_gives_one_target_with_positions() {

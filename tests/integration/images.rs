@@ -131,12 +131,40 @@ fn podman_built_images_in_every_format() {
 
     let root = dir.join("root");
     write_rootfs(&root, &modern_release, &old_release);
-    run_ok(Command::new("tar").arg("-C").arg(&root).arg("-cf").arg(dir.join("root.tar")).arg("."));
-    podman(&["import", "-q", dir.join("root.tar").to_str().unwrap(), &base]);
+    run_ok(
+        Command::new("tar")
+            .arg("-C")
+            .arg(&root)
+            .arg("-cf")
+            .arg(dir.join("root.tar"))
+            .arg("."),
+    );
+    podman(&[
+        "import",
+        "-q",
+        dir.join("root.tar").to_str().unwrap(),
+        &base,
+    ]);
     let cf = containerfile(&dir, "Containerfile", &base, "/opt/java/openjdk");
-    podman(&["build", "-q", "-f", cf.to_str().unwrap(), "-t", &app, dir.to_str().unwrap()]);
+    podman(&[
+        "build",
+        "-q",
+        "-f",
+        cf.to_str().unwrap(),
+        "-t",
+        &app,
+        dir.to_str().unwrap(),
+    ]);
     let cf_old = containerfile(&dir, "Containerfile.legacy", &base, "/usr/lib/jvm/jdk-old");
-    podman(&["build", "-q", "-f", cf_old.to_str().unwrap(), "-t", &old_app, dir.to_str().unwrap()]);
+    podman(&[
+        "build",
+        "-q",
+        "-f",
+        cf_old.to_str().unwrap(),
+        "-t",
+        &old_app,
+        dir.to_str().unwrap(),
+    ]);
 
     // Every format podman writes, plus zstd and gzip layers (an OCI layout by `podman push`)
     // and a gzip'd docker-archive (`docker save app | gzip`).
@@ -144,9 +172,25 @@ fn podman_built_images_in_every_format() {
     for f in ["docker-archive", "oci-archive", "oci-dir", "docker-dir"] {
         podman(&["save", "-q", "--format", f, "-o", &p(f), &app]);
     }
-    podman(&["save", "-q", "--format", "docker-dir", "--compress", "-o", &p("docker-dir-gz"), &app]);
+    podman(&[
+        "save",
+        "-q",
+        "--format",
+        "docker-dir",
+        "--compress",
+        "-o",
+        &p("docker-dir-gz"),
+        &app,
+    ]);
     for c in ["zstd", "gzip"] {
-        podman(&["push", "-q", "--compression-format", c, &app, &format!("oci:{}:orders", p(&format!("oci-{c}")))]);
+        podman(&[
+            "push",
+            "-q",
+            "--compression-format",
+            c,
+            &app,
+            &format!("oci:{}:orders", p(&format!("oci-{c}"))),
+        ]);
     }
     let whole = fs::read(p("docker-archive")).unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -169,20 +213,41 @@ fn podman_built_images_in_every_format() {
         let t = &doc["targets"][0];
         let facts = &t["facts"];
         assert_eq!(facts["jdk"], modern.as_str(), "{f}: the JDK put in");
-        assert_eq!(facts["jdk_source"], "image archive: /opt/java/openjdk/release", "{f}");
-        assert_eq!(facts["uid"], 1001, "{f}: USER app through the image's /etc/passwd");
+        assert_eq!(
+            facts["jdk_source"], "image archive: /opt/java/openjdk/release",
+            "{f}"
+        );
+        assert_eq!(
+            facts["uid"], 1001,
+            "{f}: USER app through the image's /etc/passwd"
+        );
         let ia = &facts["image_archive"];
         assert_eq!(ia["jdk"]["chosen_by"], "JAVA_HOME", "{f}");
         assert_eq!(ia["java_homes"].as_array().unwrap().len(), 2, "{f}");
-        assert_eq!(ia["nss_wrapper"], "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so");
+        assert_eq!(
+            ia["nss_wrapper"],
+            "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so"
+        );
         assert_eq!(ia["ctune_binary"], "/usr/local/bin/ctune");
         assert_eq!(ia["labels"]["org.opencontainers.image.title"], "orders");
-        assert!(facts["jvm_options"].as_array().unwrap().iter().any(|o| o == "-Xmx3g"));
+        assert!(facts["jvm_options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o == "-Xmx3g"));
         if f != "docker-dir" && f != "docker-dir-gz" {
             // docker-dir keeps no name: only the manifest.
-            assert!(t["object"]["name"].as_str().unwrap().contains("orders"), "{f}: {t:#}");
+            assert!(
+                t["object"]["name"].as_str().unwrap().contains("orders"),
+                "{f}: {t:#}"
+            );
         }
-        let ids: Vec<&str> = doc["findings"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap()).collect();
+        let ids: Vec<&str> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap())
+            .collect();
         assert!(ids.contains(&"heap-exceeds-memory-limit"), "{f}: {ids:?}");
         let c = comparable(t);
         match &first {
@@ -193,7 +258,16 @@ fn podman_built_images_in_every_format() {
 
     // Standard input: `docker save app | ctune lint -`.
     let mut child = ctune()
-        .args(["--format", "json", "lint", "--fail-on", "never", "--assume", "memory=2GiB", "-"])
+        .args([
+            "--format",
+            "json",
+            "lint",
+            "--fail-on",
+            "never",
+            "--assume",
+            "memory=2GiB",
+            "-",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -208,14 +282,33 @@ fn podman_built_images_in_every_format() {
 
     // A multi-image archive: one target per image; --image picks one. The legacy image's
     // JAVA_HOME is the old JDK: blind to cgroup v2, and the evidence names its release file.
-    podman(&["save", "-q", "-m", "--format", "docker-archive", "-o", &p("multi.tar"), &app, &old_app]);
+    podman(&[
+        "save",
+        "-q",
+        "-m",
+        "--format",
+        "docker-archive",
+        "-o",
+        &p("multi.tar"),
+        &app,
+        &old_app,
+    ]);
     let doc = lint_json(&[&p("multi.tar")]);
     assert_eq!(doc["targets"].as_array().unwrap().len(), 2, "{doc:#}");
-    let doc = lint_json(&["--assume", "memory=2GiB", "--image", &old_app, &p("multi.tar")]);
+    let doc = lint_json(&[
+        "--assume",
+        "memory=2GiB",
+        "--image",
+        &old_app,
+        &p("multi.tar"),
+    ]);
     let ts = doc["targets"].as_array().unwrap();
     assert_eq!(ts.len(), 1);
     assert_eq!(ts[0]["facts"]["jdk"], "11.0.13");
-    assert_eq!(ts[0]["facts"]["jdk_source"], "image archive: /usr/lib/jvm/jdk-old/release");
+    assert_eq!(
+        ts[0]["facts"]["jdk_source"],
+        "image archive: /usr/lib/jvm/jdk-old/release"
+    );
     let blind = doc["findings"]
         .as_array()
         .unwrap()
@@ -223,11 +316,20 @@ fn podman_built_images_in_every_format() {
         .find(|x| x["id"] == "jvm-blind-to-cgroup")
         .unwrap_or_else(|| panic!("JDK 11.0.13 on cgroup v2 is blind: {doc:#}"));
     assert!(
-        blind["evidence"][0].as_str().unwrap().contains("/usr/lib/jvm/jdk-old/release"),
+        blind["evidence"][0]
+            .as_str()
+            .unwrap()
+            .contains("/usr/lib/jvm/jdk-old/release"),
         "{blind:#}"
     );
     let doc = lint_json(&["--image", "nothing:here", &p("multi.tar")]);
-    assert!(doc["problems"][0]["message"].as_str().unwrap_or(&doc["problems"][0].to_string()).contains("no image matches"), "{doc:#}");
+    assert!(
+        doc["problems"][0]["message"]
+            .as_str()
+            .unwrap_or(&doc["problems"][0].to_string())
+            .contains("no image matches"),
+        "{doc:#}"
+    );
 
     // SARIF with --artifact: the findings point at the Containerfile that built the image
     // (the ENV line that sets -Xmx3g).
@@ -251,8 +353,14 @@ fn podman_built_images_in_every_format() {
         .find(|r| r["ruleId"] == "heap-exceeds-memory-limit")
         .expect("the heap finding");
     let loc = &r["locations"][0]["physicalLocation"];
-    assert!(loc["artifactLocation"]["uri"].as_str().unwrap().ends_with("Containerfile"));
-    assert_eq!(loc["region"]["startLine"], 3, "the JAVA_TOOL_OPTIONS line: {r:#}");
+    assert!(loc["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .ends_with("Containerfile"));
+    assert_eq!(
+        loc["region"]["startLine"], 3,
+        "the JAVA_TOOL_OPTIONS line: {r:#}"
+    );
 
     // A manifest whose image tag names no JDK learns it from the archive through
     // .ctune.toml, and the uid too.
@@ -260,7 +368,10 @@ fn podman_built_images_in_every_format() {
     fs::create_dir_all(&repo).unwrap();
     fs::write(
         repo.join(".ctune.toml"),
-        format!("[[image]]\nmatch = \"ghcr.io/acme/orders:*\"\narchive = \"{}\"\n", p("oci-archive")),
+        format!(
+            "[[image]]\nmatch = \"ghcr.io/acme/orders:*\"\narchive = \"{}\"\n",
+            p("oci-archive")
+        ),
     )
     .unwrap();
     fs::write(
@@ -268,21 +379,41 @@ fn podman_built_images_in_every_format() {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: orders}\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: ghcr.io/acme/orders:1.4\n        resources: {limits: {memory: 2Gi}}\n",
     )
     .unwrap();
-    let out = run_ok(
-        ctune()
-            .current_dir(&repo)
-            .args(["--format", "json", "lint", "--fail-on", "never", "deploy.yaml"]),
-    );
+    let out = run_ok(ctune().current_dir(&repo).args([
+        "--format",
+        "json",
+        "lint",
+        "--fail-on",
+        "never",
+        "deploy.yaml",
+    ]));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let facts = &doc["targets"][0]["facts"];
     assert_eq!(facts["jdk"], modern.as_str(), "{doc:#}");
-    assert_eq!(facts["jdk_source"], "image archive: /opt/java/openjdk/release");
+    assert_eq!(
+        facts["jdk_source"],
+        "image archive: /opt/java/openjdk/release"
+    );
     assert_eq!(facts["uid"], 1001);
     // The image's JAVA_TOOL_OPTIONS reach the container: -Xmx3g under a 2Gi limit.
-    assert!(doc["findings"].as_array().unwrap().iter().any(|x| x["id"] == "heap-exceeds-memory-limit"), "{doc:#}");
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == "heap-exceeds-memory-limit"),
+        "{doc:#}"
+    );
 
     // `ctune jvm IMAGE`: the recommendation for the image, with its own Java.
-    let out = run_ok(ctune().args(["--format", "json", "jvm", "--assume", "memory=2GiB", &p("oci-dir")]));
+    let out = run_ok(ctune().args([
+        "--format",
+        "json",
+        "jvm",
+        "--assume",
+        "memory=2GiB",
+        &p("oci-dir"),
+    ]));
     let j: Value = serde_json::from_slice(&out.stdout).unwrap();
     let j = if j.is_array() { j[0].clone() } else { j };
     assert_eq!(j["java"]["path"], "/opt/java/openjdk/bin/java", "{j:#}");

@@ -146,14 +146,12 @@ pub fn decompress<'a, R: Read + 'a>(
     };
     let inner: Box<dyn Read + 'a> = match c {
         Compression::None => Box::new(r),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(
-            1 << 16,
-            r,
-        ))),
-        Compression::Zstd => Box::new(
-            ruzstd::decoding::StreamingDecoder::new(r)
-                .map_err(|e| format!("zstd: {e}"))?,
-        ),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
+            io::BufReader::with_capacity(1 << 16, r),
+        )),
+        Compression::Zstd => {
+            Box::new(ruzstd::decoding::StreamingDecoder::new(r).map_err(|e| format!("zstd: {e}"))?)
+        }
     };
     Ok(Box::new(Guard {
         inner,
@@ -206,7 +204,10 @@ pub fn summarise_tar<R: Read>(r: R) -> Result<Summary, String> {
             continue;
         }
         let data_wanted = h.kind == EntryKind::File && wanted_data(&path);
-        if !data_wanted && !wanted_name(&path, h.kind) && !(h.kind == EntryKind::HardLink && wanted_data(&path)) {
+        if !data_wanted
+            && !wanted_name(&path, h.kind)
+            && !(h.kind == EntryKind::HardLink && wanted_data(&path))
+        {
             continue;
         }
         if s.kept.len() >= MAX_KEPT {
@@ -261,9 +262,19 @@ mod tests {
     #[test]
     fn keeps_only_what_matters() {
         let layer = tar(&[
-            ("etc/passwd", b'0', b"app:x:1000:1000::/home/app:/bin/sh\n", ""),
+            (
+                "etc/passwd",
+                b'0',
+                b"app:x:1000:1000::/home/app:/bin/sh\n",
+                "",
+            ),
             ("usr/share/doc/big", b'0', &[1u8; 5000], ""),
-            ("opt/java/openjdk/release", b'0', b"JAVA_VERSION=\"17.0.9\"\n", ""),
+            (
+                "opt/java/openjdk/release",
+                b'0',
+                b"JAVA_VERSION=\"17.0.9\"\n",
+                "",
+            ),
             ("opt/java/openjdk/bin/java", b'0', b"ELF", ""),
             ("bin", b'2', b"", "usr/bin"),
             ("usr/lib/libnss_wrapper.so", b'0', b"", ""),

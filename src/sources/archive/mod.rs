@@ -148,8 +148,10 @@ pub fn read_stream<R: Read>(name: &str, r: R, size: Option<u64>) -> Result<Vec<I
         if is_json(&head) && size <= MAX_JSON {
             got.json.insert(path.clone(), read_json(rest, &path)?);
         } else if looks_like_archive(&head) {
-            got.layers
-                .insert(path.clone(), layer::summarise(rest, Some(size)).map_err(|e| format!("{path}: {e}")));
+            got.layers.insert(
+                path.clone(),
+                layer::summarise(rest, Some(size)).map_err(|e| format!("{path}: {e}")),
+            );
         }
     }
     Ok(build(name, &mut got))
@@ -196,7 +198,8 @@ pub fn read_layout(name: &str, open: &mut Open) -> Result<Vec<Image>, String> {
                     }
                     Ok(None) => continue,
                     Err(e) => {
-                        got.layers.insert(alt.to_owned(), Err(format!("{alt}: {e}")));
+                        got.layers
+                            .insert(alt.to_owned(), Err(format!("{alt}: {e}")));
                         break;
                     }
                 }
@@ -244,7 +247,9 @@ fn image_of(name: &str, p: &oci::Plan, got: &Collected, problems: &[String]) -> 
     };
     let mut v = View::default();
     for l in &p.layers {
-        let found = l.split('|').find_map(|alt| got.layers.get(alt).map(|s| (alt, s)));
+        let found = l
+            .split('|')
+            .find_map(|alt| got.layers.get(alt).map(|s| (alt, s)));
         match found {
             Some((_, Ok(s))) => {
                 if s.hostile > 0 {
@@ -317,8 +322,7 @@ pub fn matches(reference: Option<&str>, want: &str) -> bool {
     } else {
         vec![want.to_owned(), format!("{want}:latest")]
     };
-    alts.iter()
-        .any(|w| r == w || r.ends_with(&format!("/{w}")))
+    alts.iter().any(|w| r == w || r.ends_with(&format!("/{w}")))
 }
 
 #[cfg(test)]
@@ -328,7 +332,12 @@ mod tests {
 
     fn layer() -> Vec<u8> {
         tar(&[
-            ("etc/passwd", b'0', b"root:x:0:0::/root:/bin/sh\napp:x:1001:1001::/home/app:/bin/sh\n", ""),
+            (
+                "etc/passwd",
+                b'0',
+                b"root:x:0:0::/root:/bin/sh\napp:x:1001:1001::/home/app:/bin/sh\n",
+                "",
+            ),
             (
                 "opt/java/openjdk/release",
                 b'0',
@@ -380,7 +389,12 @@ mod tests {
         let a = docker_save("");
         for cut in [10, 600, 1500, a.len() - 1100] {
             let e = read_stream("app.tar", &a[..cut], None);
-            assert!(e.is_err() || e.as_ref().unwrap().is_empty() || !e.as_ref().unwrap()[0].notes.is_empty(), "cut {cut}: {e:?}");
+            assert!(
+                e.is_err()
+                    || e.as_ref().unwrap().is_empty()
+                    || !e.as_ref().unwrap()[0].notes.is_empty(),
+                "cut {cut}: {e:?}"
+            );
         }
     }
 }

@@ -248,12 +248,10 @@ mod tests {
 
     #[test]
     fn docker_save_and_oci_chains() {
-        let docs: HashMap<&str, &str> = [
-            (
-                "manifest.json",
-                r#"[{"Config":"c.json","RepoTags":["app:1","app:latest"],"Layers":["l1/layer.tar"]}]"#,
-            ),
-        ]
+        let docs: HashMap<&str, &str> = [(
+            "manifest.json",
+            r#"[{"Config":"c.json","RepoTags":["app:1","app:latest"],"Layers":["l1/layer.tar"]}]"#,
+        )]
         .into();
         let mut probs = Vec::new();
         let p = plans(&mut |k| docs.get(k).map(|s| s.to_string()), &mut probs);
@@ -277,7 +275,10 @@ mod tests {
         assert_eq!(p[0].reference.as_deref(), Some("localhost/app:2"));
         assert_eq!(p[0].config, "blobs/sha256/c1");
         assert_eq!(p[0].layers, ["blobs/sha256/l1|l1"]);
-        assert!(blob_paths("sha256:../../etc").is_empty() || !blob_paths("sha256:../../etc")[0].contains(".."));
+        assert!(
+            blob_paths("sha256:../../etc").is_empty()
+                || !blob_paths("sha256:../../etc")[0].contains("..")
+        );
         let (c, _) = parse_config(docs["blobs/sha256/c1"]).unwrap();
         assert_eq!(c.user.as_deref(), Some("app"));
     }

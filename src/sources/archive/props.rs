@@ -19,8 +19,18 @@ fn gz(data: &[u8]) -> Vec<u8> {
 fn archive(compress_layer: bool) -> Vec<u8> {
     let layer = tar(&[
         ("../../../etc/passwd", b'0', b"root:x:0:0::/:/bin/sh\n", ""),
-        ("opt/java/jdk/release", b'0', b"JAVA_VERSION=\"21.0.2\"\n", ""),
-        ("opt/java/jdk/bin/java", b'2', b"", "../../../../../../usr/bin/java"),
+        (
+            "opt/java/jdk/release",
+            b'0',
+            b"JAVA_VERSION=\"21.0.2\"\n",
+            "",
+        ),
+        (
+            "opt/java/jdk/bin/java",
+            b'2',
+            b"",
+            "../../../../../../usr/bin/java",
+        ),
         ("usr/bin/java", b'2', b"", "/opt/java/jdk/bin/java"),
         ("bin", b'2', b"", "bin"),
         ("etc/passwd", b'1', b"", "../../outside"),
@@ -53,8 +63,16 @@ fn hostile_archive_is_read_safely() {
         let i = &imgs[0];
         // The whiteout in the same layer does not remove the layer's own files.
         assert_eq!(i.java_homes.len(), 1);
-        assert!(i.notes.iter().any(|n| n.contains("leaving the root")), "{:?}", i.notes);
-        assert!(i.notes.iter().any(|n| n.contains("not in the archive")), "{:?}", i.notes);
+        assert!(
+            i.notes.iter().any(|n| n.contains("leaving the root")),
+            "{:?}",
+            i.notes
+        );
+        assert!(
+            i.notes.iter().any(|n| n.contains("not in the archive")),
+            "{:?}",
+            i.notes
+        );
         // No passwd (the escaping one is ignored, the hard link points outside): app unknown.
         assert_eq!(i.user.uid, None);
     }

@@ -299,8 +299,10 @@ impl<R: Read> TarReader<R> {
             };
             let size = pax_size.take().unwrap_or(size);
             // Links and directories carry no data whatever their size field says.
-            let data = if matches!(kind, EntryKind::HardLink | EntryKind::Symlink | EntryKind::Dir)
-            {
+            let data = if matches!(
+                kind,
+                EntryKind::HardLink | EntryKind::Symlink | EntryKind::Dir
+            ) {
                 0
             } else {
                 size
@@ -356,7 +358,9 @@ impl<R: Read> Read for Body<'_, R> {
         if self.t.remaining == 0 {
             return Ok(0);
         }
-        let max = buf.len().min(usize::try_from(self.t.remaining).unwrap_or(usize::MAX));
+        let max = buf
+            .len()
+            .min(usize::try_from(self.t.remaining).unwrap_or(usize::MAX));
         let n = self.t.r.read(&mut buf[..max])?;
         if n == 0 {
             return Err(io::Error::new(
@@ -468,25 +472,16 @@ mod tests {
     #[test]
     fn truncation_and_garbage_are_errors() {
         let data = build::tar(&[("a", b'0', &[7u8; 3000], "")]);
-        assert!(matches!(
-            names(&data[..1000]),
-            Err(TarError::Truncated(_))
-        ));
+        assert!(matches!(names(&data[..1000]), Err(TarError::Truncated(_))));
         assert!(matches!(names(&data[..300]), Err(TarError::Truncated(_))));
-        assert!(matches!(
-            names(&[1u8; 512]),
-            Err(TarError::BadChecksum(0))
-        ));
+        assert!(matches!(names(&[1u8; 512]), Err(TarError::BadChecksum(0))));
     }
 
     #[test]
     fn huge_long_name_is_refused_without_allocating() {
         let mut data = build::header("././@LongLink", b'L', 1 << 32, "").to_vec();
         data.extend_from_slice(&[b'a'; 512]);
-        assert!(matches!(
-            names(&data),
-            Err(TarError::HeaderTooLarge { .. })
-        ));
+        assert!(matches!(names(&data), Err(TarError::HeaderTooLarge { .. })));
     }
 
     #[test]

@@ -19,7 +19,10 @@ fn home_of(homes: &[JavaHome], v: &View, dir: &str) -> Option<JavaHome> {
     }
     tries.iter().find_map(|t| {
         let real = v.resolve(t)?;
-        homes.iter().find(|h| h.release == format!("/{real}")).cloned()
+        homes
+            .iter()
+            .find(|h| h.release == format!("/{real}"))
+            .cloned()
     })
 }
 
@@ -31,8 +34,18 @@ pub fn choose_jdk(
     command: &[String],
     notes: &mut Vec<String>,
 ) -> Option<ChosenJdk> {
-    let var = |k: &str| env.iter().rev().find(|(n, _)| n == k).map(|(_, x)| x.as_str());
-    let pick = |home: JavaHome, by: String| Some(ChosenJdk { home, chosen_by: by });
+    let var = |k: &str| {
+        env.iter()
+            .rev()
+            .find(|(n, _)| n == k)
+            .map(|(_, x)| x.as_str())
+    };
+    let pick = |home: JavaHome, by: String| {
+        Some(ChosenJdk {
+            home,
+            chosen_by: by,
+        })
+    };
     if let Some(jh) = var("JAVA_HOME").filter(|s| !s.is_empty()) {
         if let Some(h) = home_of(homes, v, jh) {
             return pick(h, "JAVA_HOME".into());
@@ -43,7 +56,10 @@ pub fn choose_jdk(
     }
     let (java, _) = crate::sources::find_java(command);
     if let Some(first) = java.first().filter(|w| w.starts_with('/')) {
-        if let Some(bin) = first.strip_suffix("/java").and_then(|d| d.strip_suffix("/bin")) {
+        if let Some(bin) = first
+            .strip_suffix("/java")
+            .and_then(|d| d.strip_suffix("/bin"))
+        {
             if let Some(h) = home_of(homes, v, bin) {
                 return pick(h, format!("the command line ({first})"));
             }
@@ -67,7 +83,10 @@ pub fn choose_jdk(
         let Some(real) = v.resolve(&cand) else {
             continue;
         };
-        if let Some(bin) = real.strip_suffix("/bin/java").or_else(|| (real == "bin/java").then_some("")) {
+        if let Some(bin) = real
+            .strip_suffix("/bin/java")
+            .or_else(|| (real == "bin/java").then_some(""))
+        {
             if let Some(h) = home_of(homes, v, &format!("/{bin}")) {
                 return pick(h, format!("PATH ({cand})"));
             }
@@ -244,21 +263,15 @@ pub fn evidence(img: &Image, id: &str) -> String {
             "{} = {:?} → uid {}",
             img.user.source,
             img.user.value,
-            img.user
-                .uid
-                .map_or("unknown".to_owned(), |u| u.to_string())
+            img.user.uid.map_or("unknown".to_owned(), |u| u.to_string())
         ),
-        "jvm-blind-to-cgroup" | "jvm-without-container-support" | "cpu-count-from-shares" => {
-            jdk()
-        }
+        "jvm-blind-to-cgroup" | "jvm-without-container-support" | "cpu-count-from-shares" => jdk(),
         "secret-in-environment" => "config.Env".into(),
         _ => {
             let opts: Vec<&str> = img
                 .env
                 .iter()
-                .filter(|(k, _)| {
-                    ENV_SOURCES.contains(&k.as_str()) || k == "_JAVA_OPTIONS"
-                })
+                .filter(|(k, _)| ENV_SOURCES.contains(&k.as_str()) || k == "_JAVA_OPTIONS")
                 .map(|(k, _)| k.as_str())
                 .collect();
             let mut parts = Vec::new();

@@ -132,7 +132,10 @@ impl View {
             .filter_map(|(p, k)| {
                 let text = String::from_utf8_lossy(k.data.as_deref()?);
                 let version = crate::parse::release::get(&text, "JAVA_VERSION")?.to_owned();
-                let home = p.strip_suffix("release").unwrap_or("").trim_end_matches('/');
+                let home = p
+                    .strip_suffix("release")
+                    .unwrap_or("")
+                    .trim_end_matches('/');
                 Some(JavaHome {
                     home: format!("/{home}"),
                     release: format!("/{p}"),
@@ -163,7 +166,12 @@ mod tests {
     fn whiteouts_and_links_across_layers() {
         let l1 = summarise_tar(
             &tar(&[
-                ("opt/jdk8/release", b'0', b"JAVA_VERSION=\"1.8.0_181\"\n", ""),
+                (
+                    "opt/jdk8/release",
+                    b'0',
+                    b"JAVA_VERSION=\"1.8.0_181\"\n",
+                    "",
+                ),
                 ("opt/jdk17/release", b'0', b"JAVA_VERSION=\"17.0.2\"\n", ""),
                 ("usr/lib/jvm/default", b'2', b"", "/opt/jdk17"),
                 ("bin", b'2', b"", "usr/bin"),
@@ -213,6 +221,9 @@ mod tests {
         let l = summarise_tar(&tar(&[("usr/lib/jvm/up", b'2', b"", "../../../../../etc")])[..])
             .unwrap();
         v.apply(&l);
-        assert_eq!(v.resolve("usr/lib/jvm/up/passwd").as_deref(), Some("etc/passwd"));
+        assert_eq!(
+            v.resolve("usr/lib/jvm/up/passwd").as_deref(),
+            Some("etc/passwd")
+        );
     }
 }
