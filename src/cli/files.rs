@@ -2,9 +2,8 @@
 //! only I/O), parse them into targets, analyse each with the live path's advisor and findings,
 //! and apply suppressions (`--allow`, the object's annotation, `.ctune.toml`).
 
-use super::args::{FailOn, GlobalArgs, JvmArgs};
+use super::args::{GlobalArgs, JvmArgs};
 use crate::assume::Assumptions;
-use crate::findings::Severity;
 use crate::sources::check::{self, Analysed, Location};
 use crate::sources::config::{self, Config};
 use crate::sources::{self, Kind};
@@ -179,11 +178,11 @@ pub fn analyse(
             // Annotations travel with the analysed target's findings below.
             let last = out.targets.last_mut().expect("just pushed");
             for l in &mut last.findings {
-                if t.annotation_allows.iter().any(|id| id == l.finding.id) {
+                if t.annotation_allows.iter().any(|id| id == l.finding.id()) {
                     l.suppressed = Some(format!(
                         "annotation {}{}",
                         sources::k8s::IGNORE_ANNOTATION,
-                        l.finding.id
+                        l.finding.id()
                     ));
                 }
             }
@@ -239,12 +238,12 @@ pub fn suppress(out: &mut Outcome, allow: &[String], cfg: Option<&(PathBuf, Conf
             if l.suppressed.is_some() {
                 continue;
             }
-            if allow.iter().any(|a| a == l.finding.id) {
-                l.suppressed = Some(format!("--allow {}", l.finding.id));
+            if allow.iter().any(|a| a == l.finding.id()) {
+                l.suppressed = Some(format!("--allow {}", l.finding.id()));
                 continue;
             }
             let Some((cpath, c)) = cfg else { continue };
-            if c.allow.iter().any(|a| a == l.finding.id) {
+            if c.allow.iter().any(|a| a == l.finding.id()) {
                 l.suppressed = Some(format!("{}: allow", cpath.display()));
                 continue;
             }
@@ -252,25 +251,9 @@ pub fn suppress(out: &mut Outcome, allow: &[String], cfg: Option<&(PathBuf, Conf
             if let Some(r) = &rel {
                 paths.push(r);
             }
-            if let Some(i) = c.ignored(&paths, l.finding.id) {
+            if let Some(i) = c.ignored(&paths, l.finding.id()) {
                 l.suppressed = Some(format!("{}: ignore {}", cpath.display(), i.path));
             }
         }
-    }
-}
-
-/// The failing threshold: `--fail-on`, else the config's `fail-on`, else warning.
-pub fn threshold(cli: Option<FailOn>, cfg: Option<&Config>) -> Option<Severity> {
-    let f = cli.unwrap_or_else(|| match cfg.and_then(|c| c.fail_on.as_deref()) {
-        Some("error") => FailOn::Error,
-        Some("info") => FailOn::Info,
-        Some("never") => FailOn::Never,
-        _ => FailOn::Warning,
-    });
-    match f {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
     }
 }

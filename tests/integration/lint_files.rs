@@ -277,7 +277,7 @@ fn text_github_and_junit_carry_path_line_and_column() {
         ],
     );
     assert!(
-        gh.lines().any(|l| l.starts_with("::error file=lint-corpus/k8s/orders-deployment.yaml,line=30,col=22,title=ctune heap-exceeds-memory-limit::")),
+        gh.lines().any(|l| l.starts_with("::error file=lint-corpus/k8s/orders-deployment.yaml,line=30,col=22,title=ctune heap-exceeds-memory-limit%3A ")),
         "{gh}"
     );
     let (_, xml, _) = run_in(
