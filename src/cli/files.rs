@@ -4,6 +4,7 @@
 
 use super::args::{GlobalArgs, JvmArgs};
 use crate::assume::Assumptions;
+use crate::findings::{Located, Place};
 use crate::sources::check::{self, Analysed, Location};
 use crate::sources::config::{self, Config};
 use crate::sources::{self, Kind};
@@ -125,6 +126,8 @@ pub fn read_inputs(args: &[String]) -> anyhow::Result<(Vec<Input>, Vec<Problem>)
 /// Every target of every input, analysed.
 pub struct Outcome {
     pub targets: Vec<Analysed>,
+    /// The paths read, and the findings about each file itself (syntax).
+    pub files: Vec<(String, Vec<Located>)>,
     pub problems: Vec<(Location, String)>,
     pub skipped: Vec<(String, usize)>,
     pub objects: usize,
@@ -146,6 +149,7 @@ pub fn analyse(
     let (inputs, mut problems) = read_inputs(&a.files)?;
     let mut out = Outcome {
         targets: Vec::new(),
+        files: Vec::new(),
         problems: Vec::new(),
         skipped: Vec::new(),
         objects: 0,
@@ -159,6 +163,23 @@ pub fn analyse(
                 None => out.skipped.push((k, n)),
             }
         }
+        let own = parsed
+            .findings
+            .into_iter()
+            .map(|(pos, object, f)| Located {
+                finding: f,
+                place: Some(Place {
+                    location: Location {
+                        path: input.path.clone(),
+                        line: pos.line.max(1),
+                        column: pos.column.max(1),
+                    },
+                    object,
+                }),
+                suppressed: None,
+            })
+            .collect();
+        out.files.push((input.path.clone(), own));
         for (pos, msg) in parsed.problems {
             problems.push((
                 Location {
@@ -220,9 +241,14 @@ pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<Option<(PathBuf, C
 /// Mark allowed findings: `--allow`, then the config's `allow` and path ignores.
 pub fn suppress(out: &mut Outcome, allow: &[String], cfg: Option<&(PathBuf, Config)>) {
     let cwd = std::env::current_dir().ok();
-    for t in &mut out.targets {
+    let groups = out
+        .targets
+        .iter_mut()
+        .map(|t| (t.location.path.clone(), &mut t.findings))
+        .chain(out.files.iter_mut().map(|(p, f)| (p.clone(), f)));
+    for (path, findings) in groups {
         // The path as given, and relative to the config's directory.
-        let given = t.location.path.trim_start_matches("./").to_owned();
+        let given = path.trim_start_matches("./").to_owned();
         let rel = cfg.and_then(|(p, _)| {
             let base = p.parent()?;
             let abs = if Path::new(&given).is_absolute() {
@@ -234,7 +260,7 @@ pub fn suppress(out: &mut Outcome, allow: &[String], cfg: Option<&(PathBuf, Conf
                 .ok()
                 .map(|r| r.to_string_lossy().into_owned())
         });
-        for l in &mut t.findings {
+        for l in findings.iter_mut() {
             if l.suppressed.is_some() {
                 continue;
             }

@@ -83,6 +83,7 @@ fn files(a: &LintArgs, g: &GlobalArgs, format: &str) -> anyhow::Result<i32> {
     );
     let files = out::Files {
         targets: &found.targets,
+        files: &found.files,
         problems: &found.problems,
         skipped: &found.skipped,
     };

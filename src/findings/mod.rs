@@ -18,6 +18,7 @@ pub mod pressure;
 pub mod resources;
 pub mod running;
 pub mod storage;
+pub mod syntax;
 
 use crate::facts::Facts;
 use crate::jvm::advise::Advice;
@@ -97,6 +98,8 @@ pub enum Family {
     Storage,
     /// Identity and confinement.
     Security,
+    /// The file itself: syntax a cluster's client refuses.
+    Syntax,
 }
 
 impl Family {
@@ -106,6 +109,7 @@ impl Family {
             Family::Jvm => "jvm",
             Family::Storage => "storage",
             Family::Security => "security",
+            Family::Syntax => "syntax",
         }
     }
 }
@@ -121,6 +125,14 @@ pub enum Applies {
 }
 
 impl Applies {
+    /// For people: `live system`, `files`, `live system and files`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applies::Live => "live system",
+            Applies::Files => "files",
+            Applies::Both => "live system and files",
+        }
+    }
     pub fn live(self) -> bool {
         matches!(self, Applies::Live | Applies::Both)
     }
@@ -217,6 +229,8 @@ impl Nodes {
 
 /// Every check, in report order (cgroup/CPU/memory, JVM, storage, identity/security, host).
 pub static RULES: &[&Rule] = &[
+    &syntax::FILE_UNPARSABLE,
+    &syntax::DUPLICATE_KEY,
     &resources::MEMORY_LIMIT_UNSET,
     &resources::CGROUP_LIMIT_UNKNOWN,
     &resources::LIMIT_IN_PARENT_CGROUP,

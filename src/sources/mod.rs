@@ -143,6 +143,8 @@ pub struct Parsed {
     /// Workload objects read (a Deployment is one, however many containers).
     pub objects: usize,
     pub problems: Vec<(Pos, String)>,
+    /// Findings about the file itself (syntax), at their node, in the object they are in.
+    pub findings: Vec<(Pos, Object, crate::findings::Finding)>,
 }
 
 impl Parsed {

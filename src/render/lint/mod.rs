@@ -10,7 +10,7 @@ pub mod sarif;
 pub mod text;
 
 use super::text::plural;
-use crate::findings::{counts, Located, Rule, Severity, RULES};
+use crate::findings::{counts, Family, Located, Rule, Severity, RULES};
 use crate::sources::check::Analysed;
 use crate::sources::check::Location;
 
@@ -75,6 +75,8 @@ impl Policy {
 /// What the files said besides their findings.
 pub struct Files<'a> {
     pub targets: &'a [Analysed],
+    /// Each file read, with the findings about the file itself.
+    pub files: &'a [(String, Vec<Located>)],
     /// Files or values that could not be read, and why.
     pub problems: &'a [(Location, String)],
     /// Kinds that are not workloads, counted.
@@ -115,9 +117,10 @@ impl<'a> Report<'a> {
     pub fn files(files: Files<'a>, policy: &'a Policy) -> Self {
         Report {
             findings: files
-                .targets
+                .files
                 .iter()
-                .flat_map(|t| t.findings.iter())
+                .flat_map(|(_, f)| f.iter())
+                .chain(files.targets.iter().flat_map(|t| t.findings.iter()))
                 .collect(),
             files: Some(files),
             artifact: "",
@@ -151,23 +154,33 @@ impl<'a> Report<'a> {
         }
     }
 
-    /// The test suites: one per file target with the checks files can raise, or one for the
-    /// live system with the checks it can raise.
+    /// The test suites: one per file with the checks on the file itself and one per file
+    /// target with the checks on workloads, or one for the live system with the checks it can
+    /// raise.
     pub fn groups(&self) -> Vec<Group<'a>> {
+        let rules = |syntax: bool| -> Vec<&'static Rule> {
+            RULES
+                .iter()
+                .copied()
+                .filter(|r| r.applies.files() && (r.family == Family::Syntax) == syntax)
+                .collect()
+        };
         match &self.files {
             Some(f) => f
-                .targets
+                .files
                 .iter()
-                .map(|t| Group {
+                .map(|(path, found)| Group {
+                    name: path.clone(),
+                    file: path,
+                    findings: found.iter().collect(),
+                    rules: rules(true),
+                })
+                .chain(f.targets.iter().map(|t| Group {
                     name: format!("{} {}", t.location.path, t.object.label()),
                     file: &t.location.path,
                     findings: t.findings.iter().collect(),
-                    rules: RULES
-                        .iter()
-                        .copied()
-                        .filter(|r| r.applies.files())
-                        .collect(),
-                })
+                    rules: rules(false),
+                }))
                 .collect(),
             None => vec![Group {
                 name: "ctune".into(),
