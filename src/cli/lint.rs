@@ -34,9 +34,9 @@ pub fn run(g: &GlobalArgs, a: &LintArgs) -> anyhow::Result<i32> {
         }
         return files(a, g, format);
     }
-    if a.config.is_some() || a.target.is_some() {
+    if a.config.is_some() || a.target.is_some() || a.jvm.image.is_some() {
         return Err(super::usage(
-            "--config and --target apply to files: ctune lint [OPTIONS] FILE|DIR|-...",
+            "--config, --target and --image apply to files: ctune lint [OPTIONS] FILE|DIR|-...",
         ));
     }
     let (facts, advice) = super::jvm::facts_and_advice(g, &a.jvm)?;

@@ -117,8 +117,11 @@ impl<R: Read> Read for Guard<R> {
     }
 }
 
+/// A reader with its first bytes given back in front of the rest.
+pub type Peeked<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
+
 /// Peek at the first 512 bytes of a reader, and give them back in front of the rest.
-pub fn peek<R: Read>(mut r: R) -> io::Result<(Vec<u8>, io::Chain<io::Cursor<Vec<u8>>, R>)> {
+pub fn peek<R: Read>(mut r: R) -> io::Result<(Vec<u8>, Peeked<R>)> {
     let mut head = vec![0u8; 512];
     let mut n = 0;
     while n < head.len() {
@@ -204,10 +207,8 @@ pub fn summarise_tar<R: Read>(r: R) -> Result<Summary, String> {
             continue;
         }
         let data_wanted = h.kind == EntryKind::File && wanted_data(&path);
-        if !data_wanted
-            && !wanted_name(&path, h.kind)
-            && !(h.kind == EntryKind::HardLink && wanted_data(&path))
-        {
+        let hard_link_to_data = h.kind == EntryKind::HardLink && wanted_data(&path);
+        if !(data_wanted || wanted_name(&path, h.kind) || hard_link_to_data) {
             continue;
         }
         if s.kept.len() >= MAX_KEPT {

@@ -439,7 +439,9 @@ pub(crate) mod build {
 mod tests {
     use super::*;
 
-    fn names(data: &[u8]) -> Result<Vec<(String, Option<Vec<u8>>)>, TarError> {
+    type Entries = Vec<(String, Option<Vec<u8>>)>;
+
+    fn names(data: &[u8]) -> Result<Entries, TarError> {
         let mut t = TarReader::new(data);
         let mut out = Vec::new();
         while let Some(h) = t.next()? {
