@@ -11,6 +11,8 @@ use std::io::{self, Read};
 pub const MAX_FILE: u64 = 1 << 20;
 /// The most entries kept per layer (a hostile layer of a million `bin/java` links stops here).
 pub const MAX_KEPT: usize = 20_000;
+/// The most file data kept per layer (a real one has a few `release` files and a passwd).
+pub const MAX_LAYER_DATA: u64 = 8 << 20;
 /// Decompressed bytes allowed per compressed byte before a layer counts as a bomb (gzip's own
 /// ceiling is about 1032), with a floor of [`BOMB_FLOOR`].
 pub const BOMB_RATIO: u64 = 2000;
@@ -184,6 +186,7 @@ pub fn summarise<R: Read>(r: R, compressed_size: Option<u64>) -> Result<Summary,
 pub fn summarise_tar<R: Read>(r: R) -> Result<Summary, String> {
     let mut t = TarReader::new(io::BufReader::with_capacity(1 << 16, r));
     let mut s = Summary::default();
+    let mut data_total = 0u64;
     while let Some(h) = t.next().map_err(tar_err)? {
         s.entries += 1;
         let Some(path) = normalise(&h.path) else {
@@ -215,11 +218,15 @@ pub fn summarise_tar<R: Read>(r: R) -> Result<Summary, String> {
             s.overflow = true;
             continue;
         }
-        let data = if data_wanted {
+        let data = if data_wanted && data_total + h.size <= MAX_LAYER_DATA {
             t.read_capped(MAX_FILE).map_err(tar_err)?
         } else {
+            if data_wanted {
+                s.overflow = true;
+            }
             None
         };
+        data_total += data.as_ref().map_or(0, |d| d.len() as u64);
         let link = h.link.as_deref().map(|l| {
             if h.kind == EntryKind::HardLink {
                 // Hard links name a path in the same archive.
@@ -301,6 +308,25 @@ mod tests {
             assert_eq!(s.hostile, 1);
             assert_eq!(s.entries, 9);
         }
+    }
+
+    #[test]
+    fn kept_data_is_bounded_per_layer() {
+        let big = vec![b'x'; 1 << 20];
+        let names: Vec<String> = (0..12).map(|i| format!("opt/j{i}/release")).collect();
+        let entries: Vec<(&str, u8, &[u8], &str)> = names
+            .iter()
+            .map(|n| (n.as_str(), b'0', &big[..], ""))
+            .collect();
+        let s = summarise_tar(&tar(&entries)[..]).unwrap();
+        let kept: u64 = s
+            .kept
+            .iter()
+            .filter_map(|k| k.data.as_ref())
+            .map(|d| d.len() as u64)
+            .sum();
+        assert!(kept <= MAX_LAYER_DATA);
+        assert!(s.overflow);
     }
 
     #[test]

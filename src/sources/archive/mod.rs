@@ -30,6 +30,11 @@ use view::{JavaHome, View};
 
 /// The largest JSON document kept (manifests and configs are a few KiB).
 pub const MAX_JSON: u64 = 16 << 20;
+/// The most JSON documents and layers kept from one archive (Docker allows 127 layers per
+/// image); past them, an archive is refused rather than held in memory.
+pub const MAX_BLOBS: usize = 4096;
+/// The most JSON text kept from one archive.
+pub const MAX_JSON_TOTAL: usize = 64 << 20;
 
 /// A configured user and the uid it gives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -129,6 +134,7 @@ pub fn read_stream<R: Read>(name: &str, r: R, size: Option<u64>) -> Result<Vec<I
     let mut t = tar::TarReader::new(io::BufReader::with_capacity(1 << 16, plain));
     let mut got = Collected::default();
     let mut entries = 0u64;
+    let mut json_total = 0usize;
     loop {
         let h = match t.next() {
             Ok(Some(h)) => h,
@@ -143,10 +149,22 @@ pub fn read_stream<R: Read>(name: &str, r: R, size: Option<u64>) -> Result<Vec<I
             continue;
         };
         let size = h.size;
+        if got.json.len() + got.layers.len() >= MAX_BLOBS {
+            return Err(format!(
+                "more than {MAX_BLOBS} documents and layers: not read further"
+            ));
+        }
         let mut body = t.body();
         let (head, rest) = layer::peek(&mut body).map_err(|e| format!("{path}: {e}"))?;
         if is_json(&head) && size <= MAX_JSON {
-            got.json.insert(path.clone(), read_json(rest, &path)?);
+            let text = read_json(rest, &path)?;
+            json_total += text.len();
+            if json_total > MAX_JSON_TOTAL {
+                return Err(format!(
+                    "more than {MAX_JSON_TOTAL} bytes of JSON documents: not read further"
+                ));
+            }
+            got.json.insert(path.clone(), text);
         } else if looks_like_archive(&head) {
             got.layers.insert(
                 path.clone(),
@@ -260,8 +278,9 @@ fn image_of(name: &str, p: &oci::Plan, got: &Collected, problems: &[String]) -> 
                 }
                 if s.overflow {
                     notes.push(format!(
-                        "{l}: more than {} entries of interest; the rest were not read",
-                        layer::MAX_KEPT
+                        "{l}: more than {} entries or {} bytes of files of interest; the rest were not read",
+                        layer::MAX_KEPT,
+                        layer::MAX_LAYER_DATA
                     ));
                 }
                 v.apply(s);
