@@ -317,41 +317,7 @@ pub fn analyse(
         }
     }
     for ii in images {
-        let at1 = Location {
-            path: ii.path.clone(),
-            line: 1,
-            column: 1,
-        };
-        let list = match ii.images {
-            Ok(l) => l,
-            Err(e) => {
-                problems.push((at1, format!("image archive: {e}")));
-                continue;
-            }
-        };
-        let refs: Vec<String> = list.iter().map(Image::label).collect();
-        let picked: Vec<Image> = match &a.image {
-            Some(want) => list
-                .into_iter()
-                .filter(|i| archive::matches(i.reference.as_deref(), want))
-                .collect(),
-            None => list,
-        };
-        if picked.is_empty() {
-            let msg = match &a.image {
-                Some(w) => format!(
-                    "no image matches --image {w} (the archive holds: {})",
-                    if refs.is_empty() {
-                        "nothing".into()
-                    } else {
-                        refs.join(", ")
-                    }
-                ),
-                None => "image archive: no image in it".into(),
-            };
-            problems.push((at1, msg));
-            continue;
-        }
+        let picked = pick_images(ii.images, &ii.path, a.image.as_deref(), &mut problems);
         out.objects += picked.len();
         for img in &picked {
             push(archive::target::to_target(img), &ii.path, &mut out);
@@ -359,6 +325,50 @@ pub fn analyse(
     }
     out.problems = problems;
     Ok(out)
+}
+
+/// The images of one archive argument that are targets: all, or those `--image` names; an
+/// unreadable archive, or one where nothing matches, is a problem at its line 1.
+fn pick_images(
+    read: Result<Vec<Image>, String>,
+    path: &str,
+    want: Option<&str>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Image> {
+    let at1 = Location {
+        path: path.to_owned(),
+        line: 1,
+        column: 1,
+    };
+    let list = match read {
+        Ok(l) => l,
+        Err(e) => {
+            problems.push((at1, format!("image archive: {e}")));
+            return Vec::new();
+        }
+    };
+    let refs: Vec<String> = list.iter().map(Image::label).collect();
+    let picked: Vec<Image> = match want {
+        Some(w) => list
+            .into_iter()
+            .filter(|i| archive::matches(i.reference.as_deref(), w))
+            .collect(),
+        None => list,
+    };
+    if picked.is_empty() {
+        let msg = match want {
+            Some(w) if refs.is_empty() => {
+                format!("no image matches --image {w} (the archive holds none)")
+            }
+            Some(w) => format!(
+                "no image matches --image {w} (the archive holds: {})",
+                refs.join(", ")
+            ),
+            None => "image archive: no image in it".into(),
+        };
+        problems.push((at1, msg));
+    }
+    picked
 }
 
 /// An image archive named by `.ctune.toml`, read once per run.
