@@ -467,11 +467,14 @@ pub fn parse(text: &str, target: Option<&str>) -> Parsed {
                         global.get(&k).unwrap_or_default().to_owned()
                     };
                     let p = lg.pos(off);
+                    let empty = has_value && value.is_empty();
                     match scope {
                         None => global.set(k.clone(), value, p),
                         Some(a) => a.set(k.clone(), value, p),
                     }
-                    if super::secret_name(&k) {
+                    // `ARG TOKEN` (set at build time) leaks into the image history;
+                    // `ARG TOKEN=""` holds nothing.
+                    if super::secret_name(&k) && !empty {
                         if let Some(s) = stages.last_mut() {
                             s.secrets.push(At::new(k, lg.pos(off)));
                         }
@@ -586,6 +589,15 @@ fn target_of(st: &Stage) -> Target {
     if let Some(root) = &st.image_root {
         t.image = Some(At::new(root.clone(), st.image_pos));
         t.jdk = image::jdk_of(root);
+        t.notes.extend(image::notes(root));
+        // No USER in the stage (or the stages it builds on): the base image's user.
+        if let (None, Some(b)) = (&st.user, image::default_user(root)) {
+            t.uid = Some(At::new(b.uid, from.pos));
+            t.uid_from_image = Some(format!(
+                "no USER: {root} runs as uid {} ({})",
+                b.uid, b.source
+            ));
+        }
     }
     for (k, v, pos) in &st.env.list {
         if ENV_SOURCES.contains(&k.as_str()) || k == "_JAVA_OPTIONS" {

@@ -290,6 +290,7 @@ fn container(c: &Node, base: &Object, psc: Option<&Node>, out: &mut Parsed) -> T
         if let Some(s) = img.str() {
             t.image = Some(At::new(s.to_owned(), img.pos));
             t.jdk = image::jdk_of(s);
+            t.notes.extend(image::notes(s));
         }
     }
     let res = c.get("resources");
@@ -352,7 +353,7 @@ fn env(c: &Node, t: &mut Target) {
         let value = e.entry("value");
         let v = value.and_then(|(_, v)| v.str()).map(str::to_owned);
         let value_pos = value.map_or(nk.pos, |(_, v)| v.pos);
-        if v.is_some() && super::secret_name(name) {
+        if v.as_deref().is_some_and(|v| !v.is_empty()) && super::secret_name(name) {
             t.secrets.push(At::new(name.to_owned(), nk.pos));
         }
         if let Some(val) = &v {
