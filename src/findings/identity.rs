@@ -42,6 +42,12 @@ pub const DANGEROUS_CAPS: [&str; 12] = [
     "cap_bpf",
 ];
 
+/// Capabilities beyond the default that JVM data stores ask for on purpose and that reach no
+/// further than the container's own memory and scheduling: `mlock` of the heap
+/// (Elasticsearch's `bootstrap.memory_lock`, Cassandra's JNA mlockall) and raising its own
+/// priority. Alone they are worth knowing, not a warning.
+pub const BENIGN_CAPS: [&str; 2] = ["cap_ipc_lock", "cap_sys_nice"];
+
 /// What a dangerous capability lets a process do, in a few words.
 fn power(cap: &str) -> Option<&'static str> {
     Some(match cap {
@@ -359,24 +365,22 @@ fn dangerous_capabilities(cx: &Ctx, out: &mut Vec<Finding>) {
     if !in_container {
         detail.push_str(" No container was detected: a root process on a host has every capability (severity info).");
     }
+    // Only memory locking and priority: what Elasticsearch and Cassandra ask for (info).
+    let benign = extra.iter().all(|c| BENIGN_CAPS.contains(&c.as_str()));
+    if benign {
+        detail.push_str(" These reach no further than the container's own memory and scheduling: locking the heap in RAM (Elasticsearch bootstrap.memory_lock, Cassandra's mlockall) and raising its own priority (severity info).");
+    }
     out.push(Finding {
         rule: &DANGEROUS_CAPABILITIES,
-        severity: if in_container {
+        severity: if in_container && !benign {
             Severity::Warning
         } else {
             Severity::Info
         },
         title: format!(
-            "{n} {word} beyond the runtime default{}",
-            if dangerous.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " ({}{})",
-                    dangerous.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
-                    if dangerous.len() > 3 { ", ..." } else { "" }
-                )
-            }
+            "{n} {word} beyond the runtime default: {}{}",
+            extra.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
+            if n > 5 { ", ..." } else { "" }
         ),
         detail,
         fix: "Drop every capability the workload does not need: `docker run --cap-drop ALL --cap-add NET_BIND_SERVICE` (only what is needed), Kubernetes `securityContext: {capabilities: {drop: [ALL]}, allowPrivilegeEscalation: false}`; never run an application with --privileged.".into(),
@@ -551,6 +555,27 @@ mod tests {
         );
         let text = serde_json::to_string(&all).unwrap();
         assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn memory_locking_alone_is_info_and_every_title_names_the_capabilities() {
+        let mut f = container();
+        if let Fact::Known(c) = &mut f.security.capabilities {
+            c.push("cap_ipc_lock".into());
+        }
+        let x = finding(&f, &[], "dangerous-capabilities");
+        assert_eq!(x.severity, Severity::Info);
+        assert!(x.title.contains("cap_ipc_lock"), "{}", x.title);
+        if let Fact::Known(c) = &mut f.security.capabilities {
+            c.push("cap_net_admin".into());
+        }
+        let x = finding(&f, &[], "dangerous-capabilities");
+        assert_eq!(x.severity, Severity::Warning);
+        assert!(
+            x.title.contains("cap_ipc_lock, cap_net_admin"),
+            "{}",
+            x.title
+        );
     }
 
     #[test]

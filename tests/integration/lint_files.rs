@@ -836,3 +836,42 @@ fn frozen_tags_name_their_last_build_and_a_dockerfile_claims_no_shares() {
     assert_eq!(shares["location"]["line"], 10, "at requests.cpu");
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sidecars_get_no_jvm_prose_and_titles_say_what_they_mean() {
+    let doc = json_of(&["lint-corpus/k8s/logsearch-statefulset.yaml"]);
+    let find = |id: &str, container: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id && f["object"]["container"] == container)
+            .unwrap_or_else(|| panic!("{id} on {container}: {doc}"))
+            .clone()
+    };
+    let proxy = find("memory-limit-unset", "proxy");
+    let text = format!("{}{}", proxy["detail"], proxy["fix"]);
+    assert!(!text.contains("JVM") && !text.contains("heap"), "{text}");
+    // A 1 MiB tmpfs cannot OOM-kill anything on its own; a 1 GiB one under 896 MiB can.
+    let small = find("data-dir-on-tmpfs", "proxy");
+    assert_eq!(small["severity"], "info");
+    assert!(
+        !small["detail"]
+            .as_str()
+            .unwrap()
+            .contains("grow straight into"),
+        "{small}"
+    );
+    let big = find("data-dir-on-tmpfs", "search");
+    assert!(
+        big["title"]
+            .as_str()
+            .unwrap()
+            .contains("more than the 896 MiB memory limit"),
+        "{big}"
+    );
+    for (c, cap) in [("search", "cap_ipc_lock"), ("resolver", "cap_net_admin")] {
+        let f = find("dangerous-capabilities", c);
+        assert!(f["title"].as_str().unwrap().contains(cap), "{f}");
+    }
+}
