@@ -703,7 +703,13 @@ ENTRYPOINT [\"ctune\", \"exec\", \"--\", \"java\", \"-jar\", \"/app/app.jar\"]
         let b = parse(DF, Some("build"));
         assert_eq!(b.targets[0].secrets[0].value, "DB_PASSWORD");
         assert_eq!(b.targets[0].secrets[0].pos.line, 4);
-        assert!(b.targets[0].uid.is_none());
+        // No USER in the build stage: maven's image runs as root, at the stage's FROM.
+        let uid = b.targets[0].uid.as_ref().unwrap();
+        assert_eq!((uid.value, uid.pos.line), (0, b.targets[0].pos.line));
+        assert!(b.targets[0]
+            .uid_from_image
+            .as_deref()
+            .is_some_and(|s| s.contains("maven")));
     }
 
     /// Non-ASCII text in ENV: 0x85 and 0xA0 are UTF-8 continuation bytes, not white space
