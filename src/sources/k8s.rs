@@ -541,10 +541,7 @@ fn spark(spec: &Node, base: &Object, allows: &[String], helm: Option<&str>, out:
             ));
             1u64 << 30
         });
-        let read = match mem {
-            Some((mk, mv)) => Some((mk.pos, mv.str().and_then(spark_mem), mv)),
-            None => None,
-        };
+        let read = mem.map(|(mk, mv)| (mk.pos, mv.str().and_then(spark_mem), mv));
         if let Some(heap) = default_mem {
             let o = ((heap as f64 * factor) as u64).max(384 << 20);
             let over = overhead
