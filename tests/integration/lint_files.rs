@@ -509,6 +509,10 @@ fn sarif_for_the_corpus_is_valid_and_every_region_is_the_json_location() {
             uri.ends_with(&format!("#check-{}", rule["id"].as_str().unwrap())),
             "{uri}"
         );
+        // The anchor exists: the README's checks table has a row for every rule.
+        let readme = fs::read_to_string(repo().join("README.md")).unwrap();
+        let anchor = format!("<a id=\"check-{}\"></a>", rule["id"].as_str().unwrap());
+        assert!(readme.contains(&anchor), "README has no {anchor}");
     }
 }
 
