@@ -203,6 +203,22 @@ pub const RULES: &[Rule] = &[
         help: "Remove or correct the option named in the finding (its source is given); `ctune lint -- java ...` checks a command line before it ships.",
     },
     Rule {
+        id: "memory-model-does-not-fit",
+        severity: Severity::Error,
+        name: "MemoryModelDoesNotFit",
+        summary: "An operator's custom resource sets memory sizes whose parts cannot fit its container (files only).",
+        description: "Operators such as Flink's compute the heap, direct memory, metaspace and overhead from one memory size; when explicitly sized parts exceed it, the product refuses to start.",
+        help: "Raise the memory size, or lower the explicitly sized parts so that they fit.",
+    },
+    Rule {
+        id: "heap-not-sized-from-limit",
+        severity: Severity::Warning,
+        name: "HeapNotSizedFromLimit",
+        summary: "The product sizes its heap from something other than the container's memory limit: a fixed default, node RAM, a request (files only).",
+        description: "Logstash's default jvm.options, Elasticsearch before 7.11, Cassandra's cassandra-env.sh (node RAM) and a request without a limit give a heap that does not follow the limit: a larger limit is wasted, a smaller one ends in an OOM kill.",
+        help: "Set the heap in the resource's own terms to match the limit (ctune jvm FILE prints them), or give the container a memory limit the product reads.",
+    },
+    Rule {
         id: "initial-heap-exceeds-budget",
         severity: Severity::Warning,
         name: "InitialHeapExceedsBudget",

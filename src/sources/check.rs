@@ -34,6 +34,8 @@ pub const STATIC_CHECKS: &[&str] = &[
     "running-as-root",
     "secret-in-environment",
     "dangerous-capabilities",
+    "memory-model-does-not-fit",
+    "heap-not-sized-from-limit",
 ];
 
 /// `location` in JSON.
@@ -62,6 +64,10 @@ pub struct TargetFacts {
     pub helm_source: Option<String>,
     pub assumed: Vec<String>,
     pub notes: Vec<String>,
+    /// Which rule gave the max heap (`"-Xmx in args"`, `"Strimzi default (...)"`,
+    /// `"Flink memory model (...)"`, `"JVM default (...)"`), and that heap when it is known.
+    pub heap_source: String,
+    pub max_heap_bytes: Option<u64>,
 }
 
 /// A finding of a static target.
@@ -309,7 +315,14 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
     }
 }
 
-fn target_facts(t: &Target, f: &Facts, user: &UserOptions, a: &Assumptions) -> TargetFacts {
+fn target_facts(
+    t: &Target,
+    f: &Facts,
+    user: &UserOptions,
+    a: &Assumptions,
+    advice: &Advice,
+) -> TargetFacts {
+    let (heap_source, max_heap_bytes) = super::heap::source(t, f, advice);
     let mut assumed = Vec::new();
     if a.memory.is_some() {
         assumed.push("memory".into());
@@ -342,6 +355,8 @@ fn target_facts(t: &Target, f: &Facts, user: &UserOptions, a: &Assumptions) -> T
         helm_source: t.helm_source.clone(),
         assumed,
         notes: t.notes.clone(),
+        heap_source,
+        max_heap_bytes,
     }
 }
 
@@ -357,6 +372,7 @@ pub fn analyse(t: &Target, path: &str, a: &Assumptions, profile: &Profile) -> An
     if let Some(f) = shares_finding(t, &facts, &advice) {
         found.push(f);
     }
+    found.extend(super::heap::findings(t, &facts, &advice));
     // An image tag that names only the feature release (`amazoncorretto:17`) floats to its
     // newest update: checks that hinge on the update (cgroup v2 support in 8u372/11.0.16,
     // shares in 17.0.5, container support in 8u191) cannot be judged.
@@ -385,7 +401,7 @@ pub fn analyse(t: &Target, path: &str, a: &Assumptions, profile: &Profile) -> An
     Analysed {
         object: t.object.clone(),
         location: loc(path, t.pos),
-        facts: target_facts(t, &facts, &user, a),
+        facts: target_facts(t, &facts, &user, a, &advice),
         advice,
         findings: located,
     }
@@ -508,6 +524,12 @@ fn place(mut f: Finding, t: &Target, path: &str, facts: &Facts, advice: &Advice)
                 Some(r) => ev.push(format!("{}: CPU request {r}", at(p))),
                 None => ev.push(format!("{}: no CPU request or limit (2 shares)", at(p))),
             }
+            p
+        }
+        "memory-model-does-not-fit" | "heap-not-sized-from-limit" => {
+            let p = t.heap_rule.as_ref().map_or(t.pos, |r| r.pos);
+            ev.push(format!("{}: {}", at(p), f.id));
+            ev.extend(f.evidence.iter().cloned());
             p
         }
         "data-dir-on-tmpfs" => {
