@@ -81,6 +81,9 @@ fn files(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
                     v["object"] = serde_json::json!(t.object);
                     v["location"] = serde_json::json!(t.location);
                     v["facts"] = serde_json::json!(t.facts);
+                    if let Some(r) = render::operators::resource_terms(t) {
+                        v["resource_terms"] = serde_json::json!(r);
+                    }
                     v
                 })
                 .collect();
@@ -96,8 +99,12 @@ fn files(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
                     t.location.column,
                     t.object.label()
                 );
+                let native = render::operators::resource_terms(t)
+                    .map(|r| format!("{r}"))
+                    .unwrap_or_default();
                 if format == "flags" {
                     s.push_str(&format!("# {head}\n{}", render::jvm::flags(&t.advice)));
+                    s.push_str(&native);
                 } else {
                     s.push_str(&format!(
                         "== {head}\n{}\n",
@@ -108,6 +115,9 @@ fn files(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
                             term.color
                         )
                     ));
+                    if !native.is_empty() {
+                        s.push_str(&format!("in the resource's own terms:\n{native}\n"));
+                    }
                 }
             }
         }

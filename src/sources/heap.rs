@@ -30,8 +30,14 @@ fn written_in(t: &Target, source: &str) -> String {
 }
 
 /// The JVM's own default max heap, when the limit it is a share of is known.
+/// An `-Xms` above that default raises the max heap to it (HotSpot's ergonomics, checked with
+/// `java -XX:MaxRAM=2g -Xms1g -XX:+PrintFlagsFinal`: MaxHeapSize 1g).
 fn jvm_default(f: &Facts, a: &Advice) -> Option<u64> {
-    f.memory.limit.value().map(|_| a.jvm_view.max_heap_bytes)
+    let floor = a.user_options.min_heap().map_or(0, |(b, _)| b);
+    f.memory
+        .limit
+        .value()
+        .map(|_| a.jvm_view.max_heap_bytes.max(floor))
 }
 
 /// `(heap_source, max_heap_bytes)` of a target.
@@ -94,14 +100,17 @@ pub fn findings(t: &Target, f: &Facts, a: &Advice) -> Vec<Finding> {
     if let Some(what) = &r.not_from_limit {
         let (_, bytes) = source(t, f, a);
         let heap = bytes.map_or_else(|| "sized by the node it lands on".to_owned(), size);
-        let lim = limit.map_or_else(
-            || "no memory limit".to_owned(),
-            |l| format!("the {} memory limit", size(l)),
-        );
+        let title = match limit {
+            Some(l) => format!(
+                "The heap ({heap}) comes from {what}, not from the {} memory limit",
+                size(l)
+            ),
+            None => format!("The heap ({heap}) comes from {what}; there is no memory limit"),
+        };
         out.push(Finding {
             id: "heap-not-sized-from-limit",
             severity: Severity::Warning,
-            title: format!("The heap ({heap}) comes from {what}, not from {lim}"),
+            title,
             detail: format!(
                 "The product picks its heap by a rule that does not read the container's memory limit ({}), so the heap and the limit change independently: a larger limit is wasted, a smaller one (or a larger node) ends in an OOM kill (exit 137).",
                 r.source

@@ -211,9 +211,6 @@ pub fn elasticsearch(o: &Node, ctx: &Ctx, out: &mut Parsed) {
         };
         let mut t = ctx.target(set, pos);
         super::image(spec, &mut t);
-        if let Some((a, b)) = ver {
-            t.jdk = t.jdk.take().or(bundled_jdk("elasticsearch", a, b));
-        }
         let (opts, mounted) = container_facts(
             ns.get("podTemplate"),
             "elasticsearch",
@@ -311,17 +308,6 @@ fn es_heap(ns: &Node, ver: Option<(u32, u32)>, t: &Target, pos: Pos, line: &mut 
     }
 }
 
-/// The JDK bundled with an Elastic product release (the official images run it): 7.x bundles
-/// 15 to 17 depending on the minor, 8.x 17 to 21+: too many steps to name one; only the
-/// feature release line is said.
-fn bundled_jdk(_product: &str, major: u32, minor: u32) -> Option<String> {
-    match (major, minor) {
-        (8, m) if m >= 12 => Some("21".into()),
-        (8, _) => Some("17".into()),
-        _ => None,
-    }
-}
-
 /// `Logstash`: one `logstash` container.
 pub fn logstash(o: &Node, ctx: &Ctx, out: &mut Parsed) {
     let Some((sk, spec)) = o.entry("spec") else {
@@ -349,13 +335,18 @@ pub fn logstash(o: &Node, ctx: &Ctx, out: &mut Parsed) {
             pos: sk.pos,
         });
     } else {
-        // config/jvm.options first, LS_JAVA_OPTS after it.
+        // config/jvm.options first, LS_JAVA_OPTS after it: a default the user's option
+        // overrides is left out (the JVM takes the last), one it does not is kept.
         let pos = t.memory_limit.pos().unwrap_or(sk.pos);
-        line.push("-Xms1g", pos);
-        line.push("-Xmx1g", pos);
         let mut user = Line::default();
         if let Some((v, p)) = &opts {
             user.push_options(v, *p);
+        }
+        if !user.has(|w| w.starts_with("-Xms")) {
+            line.push("-Xms1g", pos);
+        }
+        if !user.has(|w| w.starts_with("-Xmx")) {
+            line.push("-Xmx1g", pos);
         }
         if !has_heap(&user) {
             t.heap_rule = Some(HeapRule {

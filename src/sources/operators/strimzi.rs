@@ -91,15 +91,28 @@ pub fn as_shown(bytes: u64) -> u64 {
     (hundredths * unit as f64 / 100.0) as u64
 }
 
+/// What `-XshowSettings:vm` estimates for a max heap: `Runtime.maxMemory()`, which for the
+/// serial collector leaves out one survivor space (young = heap / (NewRatio 2 + 1), survivor =
+/// young / (SurvivorRatio 8 + 2)); found by comparing with the real JVM
+/// (tests/integration/operators.rs).
+fn estimated(heap: u64, gc: Gc) -> u64 {
+    match gc {
+        Gc::G1 => heap,
+        _ => heap - heap / 3 / 10,
+    }
+}
+
 /// The Kafka image's dynamic heap for a memory limit.
 pub fn dynamic_heap(limit: u64, pct: u32, max: Option<u64>, cpus: Option<f64>) -> u64 {
-    let h = as_shown(percent_heap(limit, pct as f64, gc_for(limit, cpus)));
+    let gc = gc_for(limit, cpus);
+    let h = as_shown(estimated(percent_heap(limit, pct as f64, gc), gc));
     max.map_or(h, |m| h.min(m))
 }
 
 /// The bridge's heap for a memory limit, in bytes (whole MiB).
 pub fn bridge_heap(limit: u64, cpus: Option<f64>) -> Option<u64> {
-    let est = as_shown(percent_heap(limit, 25.0, gc_for(limit, cpus)));
+    let gc = gc_for(limit, cpus);
+    let est = as_shown(estimated(percent_heap(limit, 25.0, gc), gc));
     if est >= 31 * GIB {
         return None;
     }
@@ -277,10 +290,19 @@ fn dynamic_rule(
 }
 
 fn bridge_rule(res: &Resources, jvm: Option<&Node>, pos: Pos, line: &mut Line) -> Option<HeapRule> {
-    let mut rule = match &res.memory_limit {
+    // The script's -Xms/-Xmx come first, jvmOptions later: the user's own win, and a default
+    // they do not override stays (an -Xms above it stops the JVM).
+    let mut user = Line::default();
+    let (xmx, _) = jvm_options(jvm, &mut user);
+    let user_xms = user.has(|w| w.starts_with("-Xms"));
+    let rule = match &res.memory_limit {
         Field::Known(l) => bridge_heap(l.value, res.cpu_limit.known()).map(|b| {
-            line.push(format!("-Xms{}m", b / MIB), l.pos);
-            line.push(format!("-Xmx{}m", b / MIB), l.pos);
+            if !user_xms {
+                line.push(format!("-Xms{}m", b / MIB), l.pos);
+            }
+            if !xmx {
+                line.push(format!("-Xmx{}m", b / MIB), l.pos);
+            }
             HeapRule {
                 source: "Strimzi bridge default (50% of the JVM's default heap: 12.5% of the memory limit)".into(),
                 bytes: Some(b),
@@ -301,11 +323,12 @@ fn bridge_rule(res: &Resources, jvm: Option<&Node>, pos: Pos, line: &mut Line) -
             pos: res.memory_request.pos().unwrap_or(pos),
         }),
     };
-    let (xmx, _) = jvm_options(jvm, line);
+    line.append(user);
     if xmx {
-        rule = None;
+        None
+    } else {
+        rule
     }
-    rule
 }
 
 fn operator_rule(
@@ -617,10 +640,13 @@ mod tests {
         assert_eq!(dynamic_heap(8 * GIB, 50, Some(5 * GIB), None), 4 * GIB);
         assert_eq!(dynamic_heap(16 * GIB, 50, Some(5 * GIB), None), 5 * GIB);
         assert_eq!(dynamic_heap(3 * GIB, 50, None, None), 1536 * MIB);
-        assert_eq!(dynamic_heap(1000 * MIB, 50, None, Some(1.0)), 500 * MIB);
+        // One CPU: the serial collector, whose estimate leaves out a survivor space.
+        assert_eq!(dynamic_heap(1000 * MIB, 75, None, Some(1.0)), 760_217_600);
         assert_eq!(dynamic_heap(2 * GIB, 75, Some(2 * GIB), None), 1536 * MIB);
         // 2 GiB: the JVM's default heap estimate is 512.00M, the bridge takes half.
         assert_eq!(bridge_heap(2 * GIB, None), Some(256 * MIB));
+        // 1 GiB, half a CPU: serial, 256 MiB less a survivor space is 247.47M, half 123 MiB.
+        assert_eq!(bridge_heap(GIB, Some(0.5)), Some(123 * MIB));
         assert_eq!(as_shown(2_000_000_000), (1.86f64 * GIB as f64) as u64);
     }
 }
