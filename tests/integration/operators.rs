@@ -245,6 +245,9 @@ fn strimzi_heaps_match_the_real_jvm() {
     let cases: &[(&str, u32, Option<u64>, &str, u64, u32)] = &[
         ("KafkaConnect", 75, None, "3Gi", 3 << 30, 2),
         ("KafkaConnect", 75, None, "1000Mi", 1000 << 20, 1),
+        ("KafkaConnect", 75, None, "1Gi", 1 << 30, 1),
+        ("Kafka", 50, Some(5 << 30), "2Gi", 2 << 30, 1),
+        ("Kafka", 50, Some(5 << 30), "1234567890", 1234567890, 1),
         ("KafkaMirrorMaker2", 75, None, "5500Mi", 5500 << 20, 4),
         ("Kafka", 50, Some(5 << 30), "7Gi", 7 << 30, 2),
         ("Kafka", 50, Some(5 << 30), "16Gi", 16 << 30, 2),

@@ -93,12 +93,17 @@ pub fn as_shown(bytes: u64) -> u64 {
 
 /// What `-XshowSettings:vm` estimates for a max heap: `Runtime.maxMemory()`, which for the
 /// serial collector leaves out one survivor space (young = heap / (NewRatio 2 + 1), survivor =
-/// young / (SurvivorRatio 8 + 2)); found by comparing with the real JVM
+/// young / (SurvivorRatio 8 + 2), each aligned down to 64 KiB); found by comparing with the real JVM
 /// (tests/integration/operators.rs).
 fn estimated(heap: u64, gc: Gc) -> u64 {
     match gc {
         Gc::G1 => heap,
-        _ => heap - heap / 3 / 10,
+        _ => {
+            // Generations and spaces are aligned down to 64 KiB (SpaceAlignment).
+            let a = 64 << 10;
+            let young = heap / 3 / a * a;
+            heap - young / 10 / a * a
+        }
     }
 }
 
@@ -645,7 +650,16 @@ mod tests {
         assert_eq!(dynamic_heap(2 * GIB, 75, Some(2 * GIB), None), 1536 * MIB);
         // 2 GiB: the JVM's default heap estimate is 512.00M, the bridge takes half.
         assert_eq!(bridge_heap(2 * GIB, None), Some(256 * MIB));
-        // 1 GiB, half a CPU: serial, 256 MiB less a survivor space is 247.47M, half 123 MiB.
+        // 1 GiB, half a CPU: serial, 256 MiB less a survivor space is 247.50M, half 123 MiB;
+        // 2 GiB at 50% on one CPU: 989.88M, 1 GiB at 75%: 742.44M (as the JVM prints them).
+        assert_eq!(
+            dynamic_heap(2 * GIB, 50, None, Some(1.0)),
+            (989.88 * MIB as f64) as u64
+        );
+        assert_eq!(
+            dynamic_heap(GIB, 75, None, Some(1.0)),
+            (742.44 * MIB as f64) as u64
+        );
         assert_eq!(bridge_heap(GIB, Some(0.5)), Some(123 * MIB));
         assert_eq!(as_shown(2_000_000_000), (1.86f64 * GIB as f64) as u64);
     }
