@@ -432,7 +432,14 @@ const CASES: &[(&str, &[Case], &[Case])] = &[
 fn every_check_has_fixtures_that_trigger_it_and_fixtures_that_do_not() {
     let mut covered: Vec<&str> = CASES.iter().map(|(id, _, _)| *id).collect();
     covered.sort_unstable();
-    let mut all: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+    // Checks only custom resources in files can raise: tests/integration/operators.rs and the
+    // corpus in tests/lint-corpus/operators cover them.
+    const FILES_ONLY: &[&str] = &["memory-model-does-not-fit", "heap-not-sized-from-limit"];
+    let mut all: Vec<&str> = RULES
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| !FILES_ONLY.contains(id))
+        .collect();
     all.sort_unstable();
     assert_eq!(covered, all, "every rule needs a line in CASES");
     for (id, yes, no) in CASES {
