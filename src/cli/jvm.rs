@@ -99,9 +99,7 @@ fn files(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
                     t.location.column,
                     t.object.label()
                 );
-                let native = render::operators::resource_terms(t)
-                    .map(|r| format!("{r}"))
-                    .unwrap_or_default();
+                let native = render::operators::resource_terms(t).unwrap_or_default();
                 if format == "flags" {
                     s.push_str(&format!("# {head}\n{}", render::jvm::flags(&t.advice)));
                     s.push_str(&native);

@@ -242,7 +242,8 @@ fn strimzi_heaps_match_the_real_jvm() {
         return;
     }
     // (kind, percentage and cap as Strimzi's model classes pass them, limit, cpus)
-    let cases: &[(&str, u32, Option<u64>, &str, u64, u32)] = &[
+    type Case<'a> = (&'a str, u32, Option<u64>, &'a str, u64, u32);
+    let cases: &[Case] = &[
         ("KafkaConnect", 75, None, "3Gi", 3 << 30, 2),
         ("KafkaConnect", 75, None, "1000Mi", 1000 << 20, 1),
         ("KafkaConnect", 75, None, "1Gi", 1 << 30, 1),
