@@ -145,6 +145,9 @@ pub fn resource_terms(t: &Analysed) -> Option<String> {
             if let Some(h) = heap {
                 words.push(format!("-Xms{h}m"));
                 words.push(format!("-Xmx{h}m"));
+            } else if t.facts.heap_source.starts_with("-Xmx in") {
+                // The variable is one string: keep the user's own heap in it.
+                words.extend(t.facts.jvm_options.iter().filter(|o| is_heap(o)).cloned());
             }
             words.extend(others(t, drop));
             s.push_str(&format!(

@@ -351,3 +351,43 @@ fn jvm_file_speaks_each_resources_own_terms() {
         "{out}"
     );
 }
+
+/// `heap_source` and `max_heap_bytes` are on every target, manifests and Dockerfiles included.
+#[test]
+fn every_target_says_where_its_heap_comes_from() {
+    let doc = lint_json(
+        &[
+            "lint-corpus/k8s/orders-deployment.yaml",
+            "lint-corpus/k8s/etl-job.yaml",
+            "lint-corpus/k8s/migrate-job.yaml",
+        ],
+        None,
+    );
+    let t = &doc["targets"][0]["facts"];
+    assert_eq!(t["heap_source"], "-Xmx in JAVA_TOOL_OPTIONS", "{t}");
+    assert_eq!(t["max_heap_bytes"].as_u64(), Some(1900 << 20), "{t}");
+    let t = &doc["targets"][1]["facts"];
+    assert_eq!(t["heap_source"], "-Xmx in _JAVA_OPTIONS", "{t}");
+    assert_eq!(t["max_heap_bytes"].as_u64(), Some(512 << 20), "{t}");
+    let t = &doc["targets"][2]["facts"];
+    assert_eq!(t["heap_source"], "-Xmx in args", "{t}");
+    assert_eq!(t["max_heap_bytes"].as_u64(), Some(256 << 20), "{t}");
+    // A Dockerfile with a percentage and no memory limit: the share of what is unknown.
+    let doc = lint_json(&["lint-corpus/docker/api.Dockerfile"], None);
+    let t = &doc["targets"][0]["facts"];
+    assert_eq!(
+        t["heap_source"], "-XX:MaxRAMPercentage in JAVA_TOOL_OPTIONS",
+        "{t}"
+    );
+    assert!(t["max_heap_bytes"].is_null(), "{t}");
+    let doc = lint_json(
+        &[
+            "--assume",
+            "memory=4Gi",
+            "lint-corpus/docker/api.Dockerfile",
+        ],
+        None,
+    );
+    let t = &doc["targets"][0]["facts"];
+    assert_eq!(t["max_heap_bytes"].as_u64(), Some(3 << 30), "{t}");
+}
