@@ -9,7 +9,6 @@ pub mod openmetrics;
 pub mod operators;
 pub mod profiles;
 pub mod table;
-pub mod targets;
 pub mod text;
 
 pub use crate::units::{bytes, cores, cores_label};

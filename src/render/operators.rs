@@ -21,7 +21,7 @@ fn is_heap(f: &str) -> bool {
 fn heap_mib(t: &Analysed) -> Option<u64> {
     let wrong = t.findings.iter().any(|l| {
         matches!(
-            l.finding.id,
+            l.finding.id(),
             "heap-exceeds-memory-limit" | "heap-not-sized-from-limit"
         )
     });
@@ -124,7 +124,7 @@ pub fn resource_terms(t: &Analysed) -> Option<String> {
             let refused = t
                 .findings
                 .iter()
-                .any(|l| l.finding.id == "memory-model-does-not-fit");
+                .any(|l| l.finding.id() == "memory-model-does-not-fit");
             if refused {
                 s.push_str(&format!("# {container}.memory.process.size (resource.memory) is too small for its parts: raise it, or lower the sized parts\n"));
             } else {

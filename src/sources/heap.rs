@@ -6,7 +6,8 @@
 
 use super::Target;
 use crate::facts::Facts;
-use crate::findings::{Finding, Severity};
+use crate::findings::operators::{HEAP_NOT_SIZED_FROM_LIMIT, MEMORY_MODEL_DOES_NOT_FIT};
+use crate::findings::{Finding, Node, Severity};
 use crate::jvm::advise::Advice;
 use crate::jvm::options::HeapSetting;
 
@@ -84,9 +85,13 @@ pub fn findings(t: &Target, f: &Facts, a: &Advice) -> Vec<Finding> {
     let size = crate::units::bytes;
     let limit = f.memory.limit.value();
     let mut out = Vec::new();
+    let at = Node {
+        line: r.pos.line.max(1),
+        column: r.pos.column.max(1),
+    };
     if let Some(why) = &r.refused {
         out.push(Finding {
-            id: "memory-model-does-not-fit",
+            rule: &MEMORY_MODEL_DOES_NOT_FIT,
             severity: Severity::Error,
             title: format!("The memory settings cannot fit this {}: {why}", t.object.kind),
             detail: format!(
@@ -95,6 +100,7 @@ pub fn findings(t: &Target, f: &Facts, a: &Advice) -> Vec<Finding> {
             ),
             fix: "Raise the memory size (resource.memory or *.memory.process.size), or lower the explicitly sized parts (heap, managed, network, metaspace, overhead) so that they fit.".into(),
             evidence: vec![r.source.clone()],
+            at: Some(at),
         });
     }
     if let Some(what) = &r.not_from_limit {
@@ -108,7 +114,7 @@ pub fn findings(t: &Target, f: &Facts, a: &Advice) -> Vec<Finding> {
             None => format!("The heap ({heap}) comes from {what}; there is no memory limit"),
         };
         out.push(Finding {
-            id: "heap-not-sized-from-limit",
+            rule: &HEAP_NOT_SIZED_FROM_LIMIT,
             severity: Severity::Warning,
             title,
             detail: format!(
@@ -120,6 +126,7 @@ pub fn findings(t: &Target, f: &Facts, a: &Advice) -> Vec<Finding> {
                 r.source.clone(),
                 limit.map_or_else(|| "no memory limit".into(), |l| format!("memory limit {l} bytes")),
             ],
+            at: Some(at),
         });
     }
     out
