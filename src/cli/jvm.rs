@@ -82,6 +82,9 @@ fn files(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
                     v["object"] = serde_json::json!(t.object);
                     v["location"] = serde_json::json!(t.location);
                     v["facts"] = serde_json::json!(t.facts);
+                    if let Some(r) = render::operators::resource_terms(t) {
+                        v["resource_terms"] = serde_json::json!(r);
+                    }
                     v
                 })
                 .collect();
@@ -97,8 +100,10 @@ fn files(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
                     t.location.column,
                     t.object.label()
                 );
+                let native = render::operators::resource_terms(t).unwrap_or_default();
                 if format == "flags" {
                     s.push_str(&format!("# {head}\n{}", render::jvm::flags(&t.advice)));
+                    s.push_str(&native);
                 } else {
                     s.push_str(&format!(
                         "== {head}\n{}\n",
@@ -109,6 +114,9 @@ fn files(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
                             term.color
                         )
                     ));
+                    if !native.is_empty() {
+                        s.push_str(&format!("in the resource's own terms:\n{native}\n"));
+                    }
                 }
             }
         }

@@ -14,6 +14,7 @@
 pub mod identity;
 pub mod jvm;
 pub mod located;
+pub mod operators;
 pub mod pressure;
 pub mod resources;
 pub mod running;
@@ -252,6 +253,8 @@ pub static RULES: &[&Rule] = &[
     &jvm::HEAP_OPTION_CONTRADICTED,
     &jvm::JVM_BUDGET_EXCEEDS_LIMIT,
     &jvm::COLLECTOR_BURNS_CPU_LIMIT,
+    &operators::MEMORY_MODEL_DOES_NOT_FIT,
+    &operators::HEAP_NOT_SIZED_FROM_LIMIT,
     &running::RUNNING_HEAP_EXCEEDS_MEMORY_LIMIT,
     &running::RUNNING_NATIVE_MEMORY_NEAR_LIMIT,
     &running::RUNNING_GC_OVERHEAD,

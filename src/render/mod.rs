@@ -6,6 +6,7 @@ pub mod json;
 pub mod jvm;
 pub mod lint;
 pub mod openmetrics;
+pub mod operators;
 pub mod profiles;
 pub mod table;
 pub mod text;

@@ -43,6 +43,10 @@ pub struct TargetFacts {
     /// For an image target: what its config and layers said, and where.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_archive: Option<Box<super::archive::Image>>,
+    /// Which rule gave the max heap (`"-Xmx in args"`, `"Strimzi default (...)"`,
+    /// `"Flink memory model (...)"`, `"JVM default (...)"`), and that heap when it is known.
+    pub heap_source: String,
+    pub max_heap_bytes: Option<u64>,
 }
 
 /// One target, analysed.
@@ -303,7 +307,14 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
     }
 }
 
-fn target_facts(t: &Target, f: &Facts, user: &UserOptions, a: &Assumptions) -> TargetFacts {
+fn target_facts(
+    t: &Target,
+    f: &Facts,
+    user: &UserOptions,
+    a: &Assumptions,
+    advice: &Advice,
+) -> TargetFacts {
+    let (heap_source, max_heap_bytes) = super::heap::source(t, f, advice);
     let mut assumed = Vec::new();
     if a.memory.is_some() {
         assumed.push("memory".into());
@@ -344,6 +355,8 @@ fn target_facts(t: &Target, f: &Facts, user: &UserOptions, a: &Assumptions) -> T
         assumed,
         notes: t.notes.clone(),
         image_archive: t.image_archive.clone(),
+        heap_source,
+        max_heap_bytes,
     }
 }
 
@@ -410,6 +423,9 @@ pub fn analyse(t: &Target, path: &str, a: &Assumptions, profile: &Profile) -> An
     let advice = advise::advise(&facts, profile, &user);
     let nodes = nodes_of(t, path, a);
     let mut found = findings::check_file(&facts, &advice, &nodes);
+    // A product's own heap rule (the operators' custom resources).
+    found.extend(super::heap::findings(t, &facts, &advice));
+    findings::sort(&mut found);
     // An image tag that names only the feature release (`amazoncorretto:17`) floats to its
     // newest update: checks that hinge on the update (cgroup v2 support in 8u372/11.0.16,
     // shares in 17.0.5, container support in 8u191) cannot be judged.
@@ -450,7 +466,7 @@ pub fn analyse(t: &Target, path: &str, a: &Assumptions, profile: &Profile) -> An
     Analysed {
         object: t.object.clone(),
         location: loc(path, t.pos),
-        facts: target_facts(t, &facts, &user, a),
+        facts: target_facts(t, &facts, &user, a, &advice),
         advice,
         findings: located,
     }

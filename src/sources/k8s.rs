@@ -8,7 +8,7 @@
 
 use super::quantity;
 use super::yaml::{self, Node, Pos, Value};
-use super::{image, At, EnvVar, Field, Object, Parsed, Site, Target, TmpfsDir};
+use super::{image, operators, At, EnvVar, Field, Object, Parsed, Site, Target, TmpfsDir};
 use crate::findings::syntax;
 use crate::jvm::options::{split_options, ENV_SOURCES};
 
@@ -32,6 +32,8 @@ pub fn parse(text: &str) -> Parsed {
     let stream = yaml::parse(text);
     let sources = yaml::helm_sources(text);
     let mut out = Parsed::default();
+    // Custom resources refer to each other across documents (node pools to their Kafka).
+    let ops = operators::Stream::new(stream.documents.iter().map(|d| &d.root));
     // The last `# Source:` comment before each document (both in order: one pass).
     let mut next = 0;
     let mut helm: Option<&str> = None;
@@ -40,7 +42,7 @@ pub fn parse(text: &str) -> Parsed {
             helm = Some(&sources[next].1);
             next += 1;
         }
-        object(&doc.root, helm, &mut out, 0);
+        object(&doc.root, helm, &ops, &mut out, 0);
     }
     for (pos, msg) in &stream.errors {
         let file = Object {
@@ -77,7 +79,7 @@ fn object_at(stream: &yaml::Stream, pos: Pos) -> Object {
     }
 }
 
-fn object(o: &Node, helm: Option<&str>, out: &mut Parsed, depth: usize) {
+fn object(o: &Node, helm: Option<&str>, ops: &operators::Stream, out: &mut Parsed, depth: usize) {
     if !o.is_map() {
         return;
     }
@@ -92,10 +94,21 @@ fn object(o: &Node, helm: Option<&str>, out: &mut Parsed, depth: usize) {
         container: None,
     };
     let allows = annotation_allows(meta);
+    let api = o.get("apiVersion").and_then(Node::str).unwrap_or("");
+    if operators::handles(api, kind) {
+        let ctx = operators::Ctx {
+            base: &base,
+            allows: &allows,
+            helm,
+            stream: ops,
+        };
+        operators::object(o, kind, &ctx, out);
+        return;
+    }
     let template = match kind {
         "List" | "PodList" | "DeploymentList" if depth < 4 => {
             for item in o.get("items").map(Node::seq).unwrap_or(&[]) {
-                object(item, helm, out, depth + 1);
+                object(item, helm, ops, out, depth + 1);
             }
             return;
         }
@@ -180,7 +193,7 @@ fn annotated_jdk(meta: Option<&Node>, tmeta: Option<&Node>, before: usize, out: 
     }
 }
 
-fn annotation_allows(meta: Option<&Node>) -> Vec<String> {
+pub(crate) fn annotation_allows(meta: Option<&Node>) -> Vec<String> {
     meta.and_then(|m| m.get("annotations"))
         .map(Node::map)
         .unwrap_or(&[])
@@ -385,7 +398,12 @@ impl<T> FieldProblem for Field<T> {
 }
 
 fn env(c: &Node, t: &mut Target) {
-    for e in c.get("env").map(Node::seq).unwrap_or(&[]) {
+    env_list(c.get("env"), t);
+}
+
+/// A container's `env` list (also an operator's pod template's).
+pub(crate) fn env_list(list: Option<&Node>, t: &mut Target) {
+    for e in list.map(Node::seq).unwrap_or(&[]) {
         let Some((nk, nv)) = e.entry("name") else {
             continue;
         };
@@ -463,7 +481,7 @@ pub(crate) fn set_command(line: &[(String, Pos)], t: &mut Target) {
     t.java_command = java;
 }
 
-fn security(csc: Option<&Node>, psc: Option<&Node>, t: &mut Target) {
+pub(crate) fn security(csc: Option<&Node>, psc: Option<&Node>, t: &mut Target) {
     let pick = |key: &str| -> Option<(&Node, &Node)> {
         csc.and_then(|s| s.entry(key))
             .or_else(|| psc.and_then(|s| s.entry(key)))

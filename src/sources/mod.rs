@@ -12,8 +12,10 @@ pub mod archive;
 pub mod check;
 pub mod config;
 pub mod dockerfile;
+pub mod heap;
 pub mod image;
 pub mod k8s;
+pub mod operators;
 pub mod quantity;
 pub mod yaml;
 
@@ -141,6 +143,8 @@ pub struct Target {
     pub helm_source: Option<String>,
     /// Things the reader should know: defaults applied, values it could not read.
     pub notes: Vec<String>,
+    /// The heap an operator or product gives this JVM by a rule of its own (custom resources).
+    pub heap_rule: Option<operators::HeapRule>,
 }
 
 /// What a file gave: targets, the kinds skipped, and problems (with positions).

@@ -15,6 +15,7 @@ mod lint_files;
 mod man;
 mod metrics;
 mod msrv;
+mod operators;
 mod props;
 mod real_kernel;
 mod roundtrip;
