@@ -124,6 +124,11 @@ fn files(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
     for (l, m) in &out.problems {
         eprintln!("{}:{}:{}: note: {m}", l.path, l.line, l.column);
     }
+    // A file that does not parse, or that kubectl refuses: `lint` fails on it; here it is
+    // said on standard error, as the notes are.
+    for l in out.files.iter().flat_map(|(_, f)| f) {
+        eprintln!("{}", crate::render::lint::headline(l));
+    }
     super::term::print(term, &s);
     Ok(exit::OK)
 }
