@@ -55,8 +55,8 @@ def main():
     ap.add_argument("--only", default="", help="only cells whose id contains this")
     ap.add_argument("--java", default=shutil.which("java") or "java")
     ap.add_argument("--ctune", default="", help="ctune binary (default: build target/release)")
-    ap.add_argument("--warmup", type=int, default=3, help="service warm-up seconds (wrk)")
-    ap.add_argument("--measure", type=int, default=5, help="service measured seconds (wrk)")
+    ap.add_argument("--warmup", type=int, default=2, help="service warm-up seconds (wrk)")
+    ap.add_argument("--measure", type=int, default=4, help="service measured seconds (wrk)")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     ap.add_argument("--no-plot", action="store_true")
     a = ap.parse_args()
@@ -172,13 +172,12 @@ def _build_ctune():
 
 
 def _compile_workloads(java):
-    src = os.path.join(HERE, "workloads")
-    files = sorted(os.path.join(src, f) for f in os.listdir(src) if f.endswith(".java"))
-    out = os.path.join(REPO, "target", "advice-classes")
+    """issue20a's build script (javac --release 11), with the JDK under test's javac."""
+    out = os.path.join(REPO, "target", "advice-workloads")
     shutil.rmtree(out, ignore_errors=True)
-    os.makedirs(out)
     javac = java.tool("javac") or shutil.which("javac")
-    subprocess.run([javac, "-nowarn", "-d", out] + files, check=True)
+    subprocess.run(["sh", os.path.join(HERE, "workloads", "build.sh"), out], check=True,
+                   env={**os.environ, "JAVAC": javac}, stdout=subprocess.DEVNULL)
     n = sum(1 for _, _, fs in os.walk(out) for f in fs if f.endswith(".class"))
     return out, n
 

@@ -55,7 +55,7 @@ THREADS = {"threads": 900, "stack.kib": 300}
 THREADS_SET = ["memory.threads=900"]
 
 # Batch work per run: enough to reach a steady state, short enough for the matrix.
-BATCH_WORK = {"work.mib": 4096}
+BATCH_WORK = {"work.mib": 2048}
 
 
 def default_matrix():

@@ -159,6 +159,10 @@ def _conclude(rec, stdout, stderr, gclog):
         rec["status"], rec["failure"] = "killed", "kernel OOM kill"
     elif kind:
         rec["status"], rec["failure"] = "failed", kind
+    elif rec.get("exit") == 3 and "-XX:+ExitOnOutOfMemoryError" in " ".join(
+            rec.get("argv", []) + [rec.get("ctune") or ""]):
+        # -XX:+ExitOnOutOfMemoryError exits 3, sometimes before anything is printed.
+        rec["status"], rec["failure"] = "failed", "OOME (exit 3)"
     elif rec.get("died") or "error" in last:
         rec["status"] = "failed"
         rec["failure"] = last.get("error") or f"died {rec['died']} (exit {rec.get('exit')})"

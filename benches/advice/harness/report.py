@@ -17,10 +17,10 @@ def entry(kind, cell, s):
         what = "OOM-killed" if s["killed"] else ", ".join(s["failures"])
         return f"**{what}** ({bad}/{s['runs']})"
     if kind == "service":
-        head = f"{med_fmt(s['rps'], '{:,.0f}')} req/s {spread(s['rps'])} · " \
+        head = f"{med_fmt(s['rps'], '{:,.0f}')} req/s{spread(s['rps'])} · " \
                f"p99 {med_fmt(s['p99_ms'], '{:.0f}')} ms"
     else:
-        head = f"{med_fmt(s['wall_s'], '{:.1f}')} s {spread(s['wall_s'])}"
+        head = f"{med_fmt(s['wall_s'], '{:.1f}')} s{spread(s['wall_s'])}"
     gc = s["gc_share"]["median"] * 100 if s["gc_share"] else None
     peak = s["peak"]["max"] / cell.mem_bytes * 100 if s["peak"] else None
     tail = f" · GC {gc:.0f} %" if gc is not None else ""
@@ -40,7 +40,7 @@ def spread(st):
     if not st or st["n"] < 2 or not st["median"]:
         return ""
     half = (st["max"] - st["min"]) / 2 / st["median"] * 100
-    return f"±{half:.0f} %"
+    return f" ±{half:.0f} %"
 
 
 def heap(s):
@@ -119,7 +119,8 @@ def plot(cells, configs, summaries, path, pylib):
             col = colours[j % len(colours)]
             rel = judge.relative_throughput(kind, s, ref) if ref and s["ok"] else None
             if rel is None:
-                label = "refused" if s["refused"] else "OOM-kill" if s["killed"] else "failed"
+                label = ("refused" if s["refused"] else "OOM-killed" if s["killed"]
+                         else (s["failures"] or ["failed"])[0][:24])
                 ax.bar(j, 0.02, color="#c0392b")
                 ax.text(j, 0.05, label, rotation=90, ha="center", va="bottom", fontsize=7,
                         color="#c0392b")
