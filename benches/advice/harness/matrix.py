@@ -32,7 +32,8 @@ class Cell:
         self.ctune_set = list(ctune_set)
         self.native_heavy = native_heavy
         mem = f"{mem_mib // 1024}g" if mem_mib % 1024 == 0 else f"{mem_mib}m"
-        self.id = f"{tag or workload.name}-{mem}-{cpus:g}cpu-live{int(round(live * 100))}"
+        self.tag = tag or workload.name
+        self.id = f"{self.tag}-{mem}-{cpus:g}cpu-live{int(round(live * 100))}"
 
     @property
     def mem_bytes(self):
@@ -40,10 +41,12 @@ class Cell:
 
     def title(self):
         extra = ", ".join(f"{k}={v}" for k, v in self.extra.items())
+        return self.short(self.workload.name) + (f", {extra}" if extra else "")
+
+    def short(self, name=None):
         cpu = f"{self.cpus:g} CPU" + ("s" if self.cpus > 1 else "")
         mem = f"{self.mem_mib // 1024} GiB" if self.mem_mib % 1024 == 0 else f"{self.mem_mib} MiB"
-        t = f"{self.workload.name}, {mem} / {cpu}, live {int(round(self.live * 100))} %"
-        return t + (f", {extra}" if extra else "")
+        return f"{name or self.tag}, {mem} / {cpu}, live {int(round(self.live * 100))} %"
 
 
 # The native-heavy loads of the issue: +240 MiB held off-heap at a 35 % live set (MRP=75 was
@@ -66,7 +69,7 @@ def default_matrix():
         Cell(HTTP, 2048, 2, 0.35),
         Cell(BATCH, 1024, 1, 0.35, BATCH_WORK),
         Cell(BATCH, 256, 0.5, 0.10, BATCH_WORK),
-        Cell(BATCH, 4096, 2, 0.35, BATCH_WORK),
+        Cell(BATCH, 4096, 2, 0.10, BATCH_WORK),
         Cell(HTTP, 1024, 1, 0.35, OFF_HEAP, OFF_HEAP_SET, True, tag="http+direct240m"),
         Cell(BATCH, 1024, 1, 0.45, {**BATCH_WORK, **THREADS}, THREADS_SET, True,
              tag="batch+900threads"),

@@ -140,7 +140,7 @@ def plot(cells, configs, summaries, path, pylib):
             " memory calculator", "").replace(" run-java.sh", "") for cf in configs],
             rotation=60, ha="right", fontsize=7)
         ax.set_ylim(0, 1.3)
-        ax.set_title(c.title(), fontsize=8)
+        ax.set_title(c.short(), fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
         if i % cols == 0:
             ax.set_ylabel("throughput / best completing", fontsize=8)
