@@ -161,7 +161,7 @@ def _environment(a):
     env.cgroup_prefix = CGROUP_PREFIX
     env.warmup_s, env.measure_s = a.warmup, a.measure
     env.start_timeout_s, env.batch_timeout_s = 90, 300
-    env.machine = _machine(env)
+    env.machine = _machine(env, given_ctune=bool(a.ctune))
     return env
 
 
@@ -190,11 +190,13 @@ def _profiles(spec, ctune):
             not line.startswith(" ")] or PROFILES
 
 
-def _machine(env):
+def _machine(env, given_ctune):
     java_v = subprocess.run([env.java.path, "-version"], capture_output=True,
                             text=True).stderr.splitlines()
     commit = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"],
                             capture_output=True, text=True).stdout.strip()
+    if given_ctune:
+        commit = f"{env.ctune} (given; checkout {commit})"
     cpu = "?"
     try:
         with open("/proc/cpuinfo") as f:

@@ -101,7 +101,7 @@ def judge(kind, native_heavy, alternatives, ctune):
 
 
 def _fmt(x):
-    return "?" if x is None else f"{x:.2f}" if x < 10 else f"{x:.0f}"
+    return "?" if x is None else f"{x:.3g}" if x < 10 else f"{x:.0f}"
 
 
 def _pct(x):

@@ -71,7 +71,8 @@ def default_matrix():
         Cell(BATCH, 256, 0.5, 0.10, BATCH_WORK),
         Cell(BATCH, 4096, 2, 0.10, BATCH_WORK),
         Cell(HTTP, 1024, 1, 0.35, OFF_HEAP, OFF_HEAP_SET, True, tag="http+direct240m"),
-        Cell(BATCH, 1024, 1, 0.45, {**BATCH_WORK, **THREADS}, THREADS_SET, True,
+        # Half the work: a failing run here thrashes in full collections for 30 s first.
+        Cell(BATCH, 1024, 1, 0.45, {"work.mib": 1024, **THREADS}, THREADS_SET, True,
              tag="batch+900threads"),
     ]
 

@@ -153,7 +153,10 @@ def _conclude(rec, stdout, stderr, gclog):
     rec["collectors"] = next((r["collectors"] for r in results if "collectors" in r), None)
     rec["ctune"] = parse.ctune_line(stderr)
     text = stdout + "\n" + stderr + "\n" + str(last.get("error", ""))
-    kind = parse.failure(text)
+    found = parse.failure_line(text)
+    kind = found[0] if found else None
+    if found:
+        rec["message"] = found[1]
     pauses = parse.gc_pauses(gclog)
     if rec.get("oom_kills"):
         rec["status"], rec["failure"] = "killed", "kernel OOM kill"

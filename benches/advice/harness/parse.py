@@ -99,10 +99,17 @@ _FAILURES = [
 def failure(text):
     """The first kind of exhaustion the output reports, or None. ctune's own line (which names
     flags such as -XX:+ExitOnOutOfMemoryError) is not the JVM's output."""
-    text = "\n".join(line for line in text.splitlines() if not line.startswith("ctune"))
+    found = failure_line(text)
+    return found[0] if found else None
+
+
+def failure_line(text):
+    """(kind, the line that says so) for the first kind of exhaustion reported, or None."""
+    lines = [line for line in text.splitlines() if not line.startswith("ctune")]
     for kind, rx in _FAILURES:
-        if rx.search(text):
-            return kind
+        for line in lines:
+            if rx.search(line):
+                return kind, line.strip()[:300]
     return None
 
 
