@@ -51,7 +51,7 @@ public final class NativeLoad {
 
     /** What was set up, for the result line. */
     static final class Report {
-        long threads, stackKib, frameBytes, depth, directMib, classes, jitMethods;
+        long threads, stackKib, frameBytes, depth, directMib, classes, jdkClasses, jitMethods;
 
         void into(Map<String, Object> m) {
             m.put("threads_added", threads);
@@ -60,6 +60,7 @@ public final class NativeLoad {
             m.put("stack_depth", depth);
             m.put("direct_mib", directMib);
             m.put("classes_generated", classes);
+            m.put("jdk_classes_loaded", jdkClasses);
             m.put("jit_methods", jitMethods);
             m.put("loaded_classes", ManagementFactory.getClassLoadingMXBean().getLoadedClassCount());
             m.put("live_threads", Thread.activeCount());
@@ -74,6 +75,7 @@ public final class NativeLoad {
         direct(r.directMib);
         r.classes = Util.num("classes", 0);
         classes(r.classes);
+        r.jdkClasses = jdkClasses(Util.num("jdk.classes", 0));
         r.jitMethods = Util.num("jit.methods", 0);
         jit(r.jitMethods, Util.num("jit.calls", 20000));
         r.threads = Util.num("threads", 0);
@@ -247,6 +249,41 @@ public final class NativeLoad {
             HELD.add(s);
         }
         HELD.add(sum);
+    }
+
+    /**
+     * Real classes: up to n classes of the runtime image (jrt:/), in module and file order,
+     * loaded and linked (not initialised), a stand-in for an application's own jars. A class
+     * that cannot be loaded or linked here (a missing optional dependency) is skipped.
+     */
+    static long jdkClasses(long n) throws Exception {
+        if (n <= 0) return 0;
+        java.nio.file.FileSystem jrt = java.nio.file.FileSystems.getFileSystem(java.net.URI.create("jrt:/"));
+        List<String> names = new ArrayList<>();
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(jrt.getPath("/modules"))) {
+            s.map(java.nio.file.Path::toString)
+                .filter(p -> p.endsWith(".class") && !p.endsWith("module-info.class"))
+                .sorted()
+                .forEach(names::add);
+        }
+        long loaded = 0;
+        for (String p : names) {
+            if (loaded >= n) break;
+            // /modules/java.base/java/lang/String.class -> java.lang.String
+            String rel = p.substring(p.indexOf('/', "/modules/".length()) + 1);
+            String cn = rel.substring(0, rel.length() - ".class".length()).replace('/', '.');
+            try {
+                Class<?> c = Class.forName(cn, false, ClassLoader.getSystemClassLoader());
+                // Reflection links the class first (HotSpot's JVM_GetClassDeclaredMethods):
+                // rewritten bytecodes and the constant pool cache, as running code would have.
+                c.getDeclaredMethods();
+                HELD.add(c);
+                loaded++;
+            } catch (Throwable t) {
+                // not loadable here (a missing optional dependency): skip it
+            }
+        }
+        return loaded;
     }
 
     static void jit(long n, long calls) throws Exception {

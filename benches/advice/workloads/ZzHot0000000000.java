@@ -1,8 +1,42 @@
 import java.util.function.IntUnaryOperator;
 
-/** The template of the hot methods: one method big enough that C2 emits a few KiB for it. */
+/**
+ * The template of the hot methods: one method big enough that C2 emits a few KiB for it, in a
+ * class of ordinary size (a few more fields and methods, as in ZzGen), so that its metadata is
+ * what an application's class costs.
+ */
 public class ZzHot0000000000 implements IntUnaryOperator {
     private final int[] table = new int[64];
+    private long b = 2;
+    private String c = "ZzHot0000000000";
+
+    int one() {
+        return table.length + (int) b;
+    }
+
+    int two(int x) {
+        int s = 0;
+        for (int i = 0; i < x; i++) s += table[i % table.length];
+        return s;
+    }
+
+    int three(String s) {
+        return (c + s).length();
+    }
+
+    int four(int a) {
+        switch (a) {
+            case 0: return 10;
+            case 1: return 11;
+            case 2: return 12;
+            default: return 13;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return c + b + one() + two(3) + three("x") + four(1);
+    }
 
     public int applyAsInt(int x) {
         int s = x;
