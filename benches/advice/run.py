@@ -59,8 +59,12 @@ def main():
     ap.add_argument("--measure", type=int, default=4, help="service measured seconds (wrk)")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     ap.add_argument("--no-plot", action="store_true")
+    ap.add_argument("--from", dest="from_runs", default="",
+                    help="no runs: the table, plot and verdicts from an earlier runs.jsonl")
     a = ap.parse_args()
 
+    if a.from_runs:
+        return _from_runs(a)
     why = cgroup.available() or _missing_tools()
     if why:
         print(f"benches/advice: {why}", file=sys.stderr)
@@ -91,8 +95,29 @@ def main():
                   flush=True)
     elapsed = time.monotonic() - started
 
+    shutil.rmtree(env.workdir, ignore_errors=True)
+    machine = _machine_line(env.machine, a, records, elapsed)
+    with open(os.path.join(a.out, "machine.txt"), "w") as f:
+        f.write(machine + "\n")
+    return _write(a, cells, cfgs, records, machine)
+
+
+def _from_runs(a):
+    with open(a.from_runs) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    cells = [c for c in matrix.MATRICES[a.matrix]() if any(r["cell"] == c.id for r in records)]
+    names = {r["config"] for r in records}
+    cfgs = [cf for cf in configs.ALTERNATIVES + configs.ctune_configs(_profiles(a.profiles, ""))
+            if cf.name in names]
+    mpath = os.path.join(os.path.dirname(a.from_runs), "machine.txt")
+    machine = open(mpath).read().strip() if os.path.exists(mpath) else \
+        f"Rendered from {a.from_runs} ({len(records)} runs)."
+    os.makedirs(a.out, exist_ok=True)
+    return _write(a, cells, cfgs, records, machine)
+
+
+def _write(a, cells, cfgs, records, machine):
     summaries, verdicts = summarise(cells, cfgs, records)
-    machine = _machine_line(env, a, records, elapsed)
     md = report.markdown(cells, cfgs, summaries, verdicts, machine)
     with open(os.path.join(a.out, "results.md"), "w") as f:
         f.write(md)
@@ -102,7 +127,6 @@ def main():
         _ensure_matplotlib()
         err = report.plot(cells, cfgs, summaries, os.path.join(a.out, "results.png"), PYLIB)
         print(err or f"plot: {os.path.join(a.out, 'results.png')}")
-    shutil.rmtree(env.workdir, ignore_errors=True)
     return 0 if all(ok for ok, _ in verdicts.values()) else 1
 
 
@@ -210,7 +234,7 @@ def _machine(env, given_ctune):
             f"ctune {commit}")
 
 
-def _machine_line(env, a, records, elapsed):
+def _machine_line(machine, a, records, elapsed):
     loads = [r[k] for r in records for k in ("loadavg_before", "loadavg_after")
              if r.get(k) is not None]
     load = (f"load average (1 min) over the runs: min {min(loads):.1f}, median "
@@ -219,7 +243,7 @@ def _machine_line(env, a, records, elapsed):
     cmd = " ".join(["benches/advice/run.py"] + sys.argv[1:])
     return (f"Ran `{cmd}` on {when} in {elapsed / 60:.1f} min ({len(records)} runs, "
             f"configurations interleaved; service: {a.warmup:g} s warm-up + {a.measure:g} s "
-            f"measured per run). Machine: {env.machine}; {load}.")
+            f"measured per run). Machine: {machine}; {load}.")
 
 
 def _ensure_matplotlib():

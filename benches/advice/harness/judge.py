@@ -68,6 +68,8 @@ def judge(kind, native_heavy, alternatives, ctune):
     alternatives: {name: summary}; ctune: summary. A configuration "completes" when all its
     runs completed (a configuration killed in 1 of 3 runs does not)."""
     reasons = []
+    if not ctune["runs"]:
+        return False, ["not run"]
     if ctune["killed"]:
         reasons.append(f"kernel OOM-killed in {ctune['killed']} of {ctune['runs']} runs")
     surviving = {n: s for n, s in alternatives.items() if s["survived"]}

@@ -10,6 +10,8 @@ MIB = 1024 * 1024
 
 def entry(kind, cell, s):
     """One table entry: the medians with their spread, or what went wrong."""
+    if not s["runs"]:
+        return "not run"
     if s["refused"] == s["runs"]:
         return "refused: " + s["failures"][0].split(": ", 1)[-1]
     bad = s["runs"] - s["ok"]
