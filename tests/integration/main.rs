@@ -1,6 +1,7 @@
 //! The one integration-test binary (as cargo-nextest recommends): every module below drives
 //! the built `ctune` binary or the library from outside.
 
+mod advice_harness;
 mod cli;
 mod common;
 mod exec;
