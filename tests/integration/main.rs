@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod exec;
 mod exec_differential;
+mod exec_heap_percentage;
 mod exec_safety;
 mod findings;
 mod fixtures;
