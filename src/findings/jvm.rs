@@ -846,7 +846,11 @@ mod tests {
             assert!(x.title.contains("under a 2048 MiB limit"), "{}", x.title);
             assert!(x.detail.contains("nothing is left"), "{}", x.detail);
         }
-        let x = finding(&f, &["java", "-Xmx3g", "-jar", "a.jar"], "heap-exceeds-memory-limit");
+        let x = finding(
+            &f,
+            &["java", "-Xmx3g", "-jar", "a.jar"],
+            "heap-exceeds-memory-limit",
+        );
         assert_eq!(x.severity, Severity::Error);
         let x = finding(
             &f,

@@ -200,7 +200,9 @@ fn budgeted_heap(cx: &Cx, basis: &Basis, b: &Budget, d: &mut Draft) -> u64 {
     let mut raised = None;
     if let (Some(floor), Some((_, o))) = (users_floor(cx), cx.user.min_heap()) {
         if floor > heap {
-            d.warn(raised_heap_warning(&o.option, &o.source, heap, floor, basis, b));
+            d.warn(raised_heap_warning(
+                &o.option, &o.source, heap, floor, basis, b,
+            ));
             raised = Some(format!(
                 "raised to the user's {} (from {})",
                 o.option, o.source
