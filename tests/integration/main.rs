@@ -9,6 +9,7 @@ mod exec_heap_percentage;
 mod exec_safety;
 mod findings;
 mod fixtures;
+mod hidden_limits;
 mod interval;
 mod jvm_real;
 mod lint_files;
