@@ -38,10 +38,15 @@ pub fn collect(root: &Root, only_pid: Option<u32>, notes: &mut Vec<String>) -> V
         if only_pid.is_some_and(|p| p != pid) {
             continue;
         }
-        if !root.unrecorded(|r| is_jvm(r, pid, &perf_files)) {
+        let mut exe = None;
+        if !root.unrecorded(|r| is_jvm(r, pid, &perf_files, &mut exe)) {
             continue;
         }
-        let mut p = one(root, pid, &perf_files, passwd.as_deref());
+        // A snapshot must record the link: read it again then.
+        if root.is_recording() {
+            exe = None;
+        }
+        let mut p = one(root, pid, &perf_files, passwd.as_deref(), exe);
         p.same_cgroup = match (
             &own_cgroup,
             root.read_string(&format!("/proc/{pid}/cgroup")),
@@ -85,9 +90,17 @@ fn is_java_path(p: &str) -> bool {
     p.rsplit('/').next() == Some("java")
 }
 
-fn is_jvm(root: &Root, pid: u32, perf: &BTreeMap<u32, Vec<String>>) -> bool {
-    if let Ok(exe) = root.read_link(&format!("/proc/{pid}/exe")) {
-        if is_java_path(exe.trim_end_matches(" (deleted)")) {
+/// Whether `pid` is a JVM; `exe` gets the executable's link when it could be read.
+fn is_jvm(
+    root: &Root,
+    pid: u32,
+    perf: &BTreeMap<u32, Vec<String>>,
+    exe: &mut Option<String>,
+) -> bool {
+    if let Ok(link) = root.read_link(&format!("/proc/{pid}/exe")) {
+        let java = is_java_path(link.trim_end_matches(" (deleted)"));
+        *exe = Some(link);
+        if java {
             return true;
         }
     }
@@ -146,6 +159,7 @@ fn one(
     pid: u32,
     perf_files: &BTreeMap<u32, Vec<String>>,
     passwd: Option<&str>,
+    exe: Option<String>,
 ) -> JavaProcess {
     let mut p = JavaProcess::unread(pid, "not read");
     let status = root.read_string(&format!("/proc/{pid}/status"));
@@ -177,7 +191,7 @@ fn one(
     let args = root
         .read_bytes(&format!("/proc/{pid}/cmdline"))
         .map(|b| argv(&b));
-    let exe = root.read_link(&format!("/proc/{pid}/exe")).ok();
+    let exe = exe.or_else(|| root.read_link(&format!("/proc/{pid}/exe")).ok());
     let (perf, perf_reason, source) =
         read_perf(root, pid, nspid.unwrap_or(pid), perf_files, passwd, &p.uid);
     p.source = source;
@@ -270,7 +284,7 @@ fn read_perf(
     for c in &candidates {
         // /tmp is world-writable: a link (to a file a snapshot must not carry) or a FIFO (which
         // would block the read) is not a perf-data file HotSpot made.
-        if root.unrecorded(|r| r.read_link(c).is_ok() || (r.exists(c) && !r.is_file(c))) {
+        if root.regular_file_itself(c) == Some(false) {
             last = Some(ReadError::Io {
                 path: c.clone(),
                 source: std::io::Error::other(
