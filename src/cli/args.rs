@@ -215,6 +215,11 @@ pub struct JvmArgs {
     #[arg(value_name = "FILE|DIR|-")]
     pub files: Vec<String>,
 
+    /// With an image archive holding several images: check only this one (`app:1`,
+    /// `registry/app:1`; no tag means `:latest`)
+    #[arg(long, value_name = "REF")]
+    pub image: Option<String>,
+
     /// Your own JVM options or `java ...` command line
     #[arg(last = true, value_name = "JVM OPTIONS | java ...")]
     pub command: Vec<String>,
@@ -260,8 +265,9 @@ pub struct LintArgs {
     pub list_checks: bool,
 
     /// The file SARIF, JUnit and GitHub annotations point at (a Dockerfile or manifest)
-    #[arg(long, value_name = "PATH", default_value = "Dockerfile")]
-    pub artifact: String,
+    /// [default: Dockerfile]; with image archives, the Dockerfile that built them
+    #[arg(long, value_name = "PATH")]
+    pub artifact: Option<String>,
 }
 
 pub use crate::render::lint::FailOn;

@@ -75,7 +75,8 @@ fn files(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
             "--format {format}: `ctune jvm FILE` takes table, json or flags"
         )));
     }
-    let out = super::files::analyse(g, a, None)?;
+    let cfg = super::files::load_config(None)?;
+    let out = super::files::analyse(g, a, None, cfg.as_ref())?;
     let term = super::term::stdout(g.color);
     let mut s = String::new();
     match format {

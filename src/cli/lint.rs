@@ -34,9 +34,9 @@ pub fn run(g: &GlobalArgs, a: &LintArgs) -> anyhow::Result<i32> {
         }
         return files(a, g, format);
     }
-    if a.config.is_some() || a.target.is_some() {
+    if a.config.is_some() || a.target.is_some() || a.jvm.image.is_some() {
         return Err(super::usage(
-            "--config and --target apply to files: ctune lint [OPTIONS] FILE|DIR|-...",
+            "--config, --target and --image apply to files: ctune lint [OPTIONS] FILE|DIR|-...",
         ));
     }
     let (facts, advice) = super::jvm::facts_and_advice(g, &a.jvm, true)?;
@@ -51,7 +51,8 @@ pub fn run(g: &GlobalArgs, a: &LintArgs) -> anyhow::Result<i32> {
             l
         })
         .collect();
-    emit(format, &out::Report::live(&found, &a.artifact, &policy))
+    let artifact = a.artifact.as_deref().unwrap_or("Dockerfile");
+    emit(format, &out::Report::live(&found, artifact, &policy))
 }
 
 /// Write the report in its format; the exit code says whether it fails the build.
@@ -74,7 +75,10 @@ fn emit(format: &str, r: &out::Report) -> anyhow::Result<i32> {
 /// `ctune lint FILE...`: the workloads the files describe, never this machine.
 fn files(a: &LintArgs, g: &GlobalArgs, format: &str) -> anyhow::Result<i32> {
     let cfg = super::files::load_config(a.config.as_deref())?;
-    let mut found = super::files::analyse(g, &a.jvm, a.target.as_deref())?;
+    let mut found = super::files::analyse(g, &a.jvm, a.target.as_deref(), cfg.as_ref())?;
+    if let Some(art) = &a.artifact {
+        super::files::point_at_artifact(&mut found, art, a.target.as_deref());
+    }
     super::files::suppress(&mut found, &a.allow, cfg.as_ref());
     let policy = Policy::new(
         a.fail_on,

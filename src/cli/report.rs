@@ -38,6 +38,7 @@ fn metrics(g: &GlobalArgs, flavor: Flavor) -> anyhow::Result<i32> {
         java: None,
         command: Vec::new(),
         files: Vec::new(),
+        image: None,
     };
     let (facts, advice) = super::jvm::facts_and_advice(g, &args, true)?;
     let found = findings::check(&facts, &advice);

@@ -65,6 +65,29 @@ fn non_heap(p: &JavaProcess) -> Option<(u64, String)> {
     }
 }
 
+/// "the N MiB it holds outside the heap leaves room for -XmxM (...); " when the resident
+/// memory beyond the committed heap was observed, else nothing.
+fn observed_room(cx: &Ctx, p: &JavaProcess, limit: u64, off: u64) -> String {
+    let (Some(_), Some(&committed)) = (p.rss_bytes.known(), p.heap_committed_bytes.known()) else {
+        return String::new();
+    };
+    let gc = p.gc.known().copied().unwrap_or(cx.advice.recommended.gc);
+    let jdk = p
+        .version
+        .known()
+        .and_then(|v| JavaVersion::parse(v))
+        .map_or(crate::jvm::advise::ASSUMED_JDK.feature, |v| v.feature);
+    let m = crate::jvm::profile::Memory::default();
+    match crate::jvm::budget::heap_for_observed(limit, off, committed, gc, jdk, &m) {
+        Some(h) => format!(
+            "-Xmx{}m is what the {} it holds outside the heap now leaves of the limit (with a margin for growth and the collector's structures for the larger heap); ",
+            h >> 20,
+            size(off)
+        ),
+        None => String::new(),
+    }
+}
+
 fn limit_evidence(cx: &Ctx) -> Option<(u64, String)> {
     match &cx.facts.memory.limit {
         Limit::Limited { value, source, .. } => {
@@ -144,7 +167,8 @@ fn heap_over_limit(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
                 size(off)
             ),
             fix: format!(
-                "Cap the heap: -Xmx{}m is ctune's budget for this limit (`ctune jvm` shows the rest of it; `ctune exec` applies it), or raise the limit to at least {}.",
+                "Cap the heap: {}-Xmx{}m is ctune's budget for this limit (`ctune jvm` shows the rest of it; `ctune exec` applies it), or raise the limit to at least {}.",
+                observed_room(cx, p, limit, off),
                 cx.advice.recommended.max_heap_bytes >> 20,
                 size(need + need / 10)
             ),

@@ -1,12 +1,20 @@
 //! Split a memory limit between the heap and everything a JVM uses besides it.
 //!
-//! The Cloud Foundry memory calculator's idea (heap = limit − metaspace − code cache − thread
-//! stacks − direct memory − headroom) without its failure on small containers: its fixed
-//! reservations (≈ 580 MiB at 12 000 classes) leave a 512 MiB container no heap at all. Here,
-//! when the heap would fall below its floor, the other parts are squeezed toward their own
-//! floors in a fixed order, and each squeeze is reported.
+//! Each part outside the heap is what the JVM will *commit* (what the kernel charges), from
+//! the model in [`super::footprint`], fitted to the NMT measurements in
+//! `tests/measurements/nmt/`: metaspace from the classes loaded, the compiled code (not the
+//! code cache reservation), the stack pages threads touch (not `-Xss`), the direct buffers the
+//! application uses, and a headroom made of the collector's structures for this heap, the JVM's
+//! runtime, the JIT compilers' peak and a margin for the spread. The heap gets the rest.
+//!
+//! The Cloud Foundry memory calculator's idea (heap = limit − the rest) without its failure on
+//! small containers: when the heap would fall below its floor, the profile's assumptions are
+//! scaled toward floors in a fixed order (a container that small runs a smaller application),
+//! and each such squeeze is reported. Nothing here caps what the JVM may use: the flags that
+//! would (direct memory, the code cache) are only ever raised, in `advise::off_heap`.
 
 use super::ergonomics::{g1_region_size, MIB};
+use super::footprint;
 use super::profile::Memory;
 use super::version::Gc;
 use serde::Serialize;
@@ -38,22 +46,56 @@ impl Budget {
     }
 }
 
+/// What the headroom is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct Headroom {
+    /// The collector's structures for the budgeted heap ([`footprint::gc_structures`]).
+    pub gc: u64,
+    /// The JVM's runtime: library code, symbols, internal tables ([`footprint::runtime`]).
+    pub runtime: u64,
+    /// The JIT compilers' arenas at their peak ([`footprint::COMPILER_PEAK`]).
+    pub compiler: u64,
+    /// `memory.headroom_fraction` of every other part outside the heap, at least
+    /// `memory.headroom_min_mib`: the measured spread of the model (see [`MARGIN_WHY`]).
+    pub margin: u64,
+}
+
+impl Headroom {
+    pub fn total(&self) -> u64 {
+        self.gc + self.runtime + self.compiler + self.margin
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BudgetPlan {
     pub limit: u64,
     pub budget: Budget,
+    pub headroom: Headroom,
     /// What was made smaller than the profile asked, and why.
     pub squeezed: Vec<String>,
     /// The limit is too small for the profile even after squeezing.
     pub over_committed: bool,
 }
 
+/// The smallest non-heap the JVM can run with under `limit`: every part of the profile's
+/// budget squeezed to its floor (what [`plan`] reaches when the heap asks for everything).
+pub fn non_heap_floor(limit: u64, m: &Memory, gc: Gc, jdk: u32) -> u64 {
+    let all = Memory {
+        min_heap_fraction: 1.0,
+        ..m.clone()
+    };
+    plan(limit, &all, gc, jdk).budget.non_heap()
+}
+
+/// Why the margin is what it is (shown with the headroom).
+pub const MARGIN_WHY: &str = "the model predicts each part within 25 % of what NMT measured on every recorded run (tests/measurements/nmt/)";
+
 /// The largest heap that keeps compressed oops (object pointers stay 32-bit below 32 GiB).
 pub const COMPRESSED_OOPS_LIMIT: u64 = 31 << 30;
 
-/// Metaspace for a number of loaded classes: 14 MB + 5.8 KB per class (CF memory calculator).
+/// Metaspace for a number of loaded classes, none assumed from a CDS archive.
 pub fn metaspace_for(classes: u64) -> u64 {
-    round_up_mib(14_000_000 + 5_800 * classes)
+    round_up_mib(footprint::metaspace(classes, 0))
 }
 
 fn round_up_mib(b: u64) -> u64 {
@@ -71,104 +113,219 @@ pub fn align_heap(heap: u64, gc: Gc) -> u64 {
     heap / a * a
 }
 
-/// Plan the budget for `limit` bytes under a profile's memory settings. `gc` decides the heap
-/// alignment.
-pub fn plan(limit: u64, m: &Memory, gc: Gc) -> BudgetPlan {
-    let frac = |f: f64| (limit as f64 * f) as u64;
-    let mut b = Budget {
-        heap: 0,
+/// The parts the profile states (and a small limit may squeeze), before the headroom.
+#[derive(Debug, Clone, Copy)]
+struct Stated {
+    metaspace: u64,
+    code_cache: u64,
+    thread_stacks: u64,
+    direct: u64,
+    page_cache_reserve: u64,
+}
+
+impl Stated {
+    fn sum(&self) -> u64 {
+        self.metaspace
+            + self.code_cache
+            + self.thread_stacks
+            + self.direct
+            + self.page_cache_reserve
+    }
+}
+
+fn stated(limit: u64, m: &Memory) -> Stated {
+    // A thread cannot touch more stack than -Xss reserves.
+    let touched = m.stack_touched_kib.min(m.stack_kib) * 1024;
+    Stated {
         metaspace: metaspace_for(m.loaded_classes),
-        code_cache: m.code_cache_mib * MIB,
-        thread_stacks: m.threads * m.stack_kib * 1024,
+        code_cache: round_up_mib(footprint::code_cache(0).max(m.code_cache_mib * MIB)),
+        thread_stacks: round_up_mib(footprint::thread_stacks(m.threads, touched)),
         direct: m.direct_mib * MIB,
-        page_cache_reserve: frac(m.page_cache_fraction),
-        headroom: frac(m.headroom_fraction).max(m.headroom_min_mib * MIB),
+        page_cache_reserve: (limit as f64 * m.page_cache_fraction) as u64,
+    }
+}
+
+/// The headroom when the heap is `heap`: the collector's part grows with it, the margin is a
+/// share of everything else outside the heap (at least `memory.headroom_min_mib`), at most
+/// `margin_cap` (what a squeeze left it).
+fn headroom(s: &Stated, m: &Memory, gc: Gc, jdk: u32, heap: u64, margin_cap: u64) -> Headroom {
+    let mut h = Headroom {
+        gc: round_up_mib(footprint::gc_structures(gc, jdk, heap)),
+        // The classes the (maybe squeezed) metaspace part assumes.
+        runtime: round_up_mib(footprint::runtime(footprint::classes_in(s.metaspace))),
+        compiler: footprint::COMPILER_PEAK,
+        margin: 0,
     };
+    let rest = s.sum() - s.page_cache_reserve + h.gc + h.runtime + h.compiler;
+    h.margin = round_up_mib((rest as f64 * m.headroom_fraction) as u64)
+        .max(m.headroom_min_mib * MIB)
+        .min(margin_cap);
+    h
+}
+
+/// The largest heap `room` holds beside the collector's structures for it (which grow with
+/// the heap) and the margin on them.
+fn heap_for(room: u64, s: &Stated, m: &Memory, gc: Gc, jdk: u32, margin_cap: u64) -> u64 {
+    // The headroom shrinks as the heap does: a few rounds settle it, then step down until the
+    // whole fits (the rounding to MiB can leave it a MiB over).
+    let mut heap = room;
+    for _ in 0..4 {
+        let h = headroom(s, m, gc, jdk, heap, margin_cap);
+        heap = room.saturating_sub(h.total());
+    }
+    while heap > 0 && heap + headroom(s, m, gc, jdk, heap, margin_cap).total() > room {
+        heap = heap.saturating_sub(MIB);
+    }
+    heap
+}
+
+/// Plan the budget for `limit` bytes under a profile's memory settings, for collector `gc` on
+/// JDK `jdk` (the collector's structures and the heap alignment depend on both).
+pub fn plan(limit: u64, m: &Memory, gc: Gc, jdk: u32) -> BudgetPlan {
+    let frac = |f: f64| (limit as f64 * f) as u64;
+    let mut s = stated(limit, m);
+    let mut margin_cap = u64::MAX;
     let target = (m.min_heap_mib * MIB).max(frac(m.min_heap_fraction));
     let mut squeezed = Vec::new();
-    // Squeeze order: what costs least to shrink first. Floors keep the JVM able to run.
+    // Squeeze order: the assumptions least likely to hold in a small container first. Floors
+    // keep a JVM's own minimum (measured: an idle JVM's code cache, shallow stacks).
     let floors: [(&str, u64, &str); 6] = [
-        // (part, floor, what squeezing it costs)
         (
             "code_cache",
-            32 * MIB,
-            "-XX:ReservedCodeCacheSize lowered; less room for JIT-compiled code",
+            round_up_mib(footprint::code_cache(8 * MIB)),
+            "assumes less JIT-compiled code; the code cache itself is not limited",
         ),
         (
             "thread_stacks",
-            m.threads * 256 * 1024,
-            "counted at 256 KiB a thread: stacks are reserved at -Xss but committed as used",
+            round_up_mib(footprint::thread_stacks(
+                m.threads,
+                footprint::SHALLOW_STACK,
+            )),
+            "assumes shallower stacks (64 KiB touched a thread)",
         ),
         (
             "direct",
-            16 * MIB,
-            "-XX:MaxDirectMemorySize lowered; NIO-heavy code may hit it",
+            (16 * MIB).min(s.direct),
+            "assumes fewer direct buffers; the JVM's own limit (the heap size) still applies",
         ),
         (
             "page_cache_reserve",
-            frac(m.page_cache_fraction) / 2,
+            s.page_cache_reserve / 2,
             "less page cache kept for written files; clean pages are reclaimed first anyway",
         ),
         (
             "headroom",
-            (16 * MIB).max(frac(0.05)),
-            "less room for native memory no flag bounds",
+            8 * MIB,
+            "a smaller margin for the spread of what the JVM uses",
         ),
         (
             "metaspace",
             32 * MIB,
-            "fewer classes fit; metaspace is not capped, so this is accounting only",
+            "assumes fewer classes; metaspace is not capped, so this is accounting only",
         ),
     ];
     for (name, floor, why) in floors {
         // How far the heap is below its target (the non-heap parts may exceed the limit).
-        let deficit = (b.non_heap() + target).saturating_sub(limit);
+        let need = s.sum() + target + headroom(&s, m, gc, jdk, target, margin_cap).total();
+        let deficit = need.saturating_sub(limit);
         if deficit == 0 {
             break;
         }
-        let part = match name {
-            "code_cache" => &mut b.code_cache,
-            "thread_stacks" => &mut b.thread_stacks,
-            "direct" => &mut b.direct,
-            "page_cache_reserve" => &mut b.page_cache_reserve,
-            "headroom" => &mut b.headroom,
-            _ => &mut b.metaspace,
+        let (before, after) = if name == "headroom" {
+            let before = headroom(&s, m, gc, jdk, target, margin_cap).margin;
+            let after = before
+                .saturating_sub(round_up_mib(deficit))
+                .max(floor.min(before));
+            margin_cap = after;
+            (before, after)
+        } else {
+            let part = match name {
+                "code_cache" => &mut s.code_cache,
+                "thread_stacks" => &mut s.thread_stacks,
+                "direct" => &mut s.direct,
+                "page_cache_reserve" => &mut s.page_cache_reserve,
+                _ => &mut s.metaspace,
+            };
+            let can_give = part.saturating_sub(floor);
+            if can_give == 0 {
+                continue;
+            }
+            let before = *part;
+            *part -= round_up_mib(deficit).min(can_give);
+            (before, *part)
         };
-        let can_give = part.saturating_sub(floor);
-        if can_give == 0 {
-            continue;
+        if after < before {
+            squeezed.push(format!(
+                "{name} {} -> {} MiB: {why}",
+                before / MIB,
+                after / MIB
+            ));
         }
-        let give = round_up_mib(deficit).min(can_give);
-        let before = *part;
-        *part -= give;
-        squeezed.push(format!(
-            "{name} {} -> {} MiB: {why}",
-            before / MIB,
-            *part / MIB
-        ));
     }
-    let room = limit.saturating_sub(b.non_heap());
-    let over_committed = room < m.min_heap_mib * MIB;
+    let room = limit.saturating_sub(s.sum());
+    let heap = heap_for(room, &s, m, gc, jdk, margin_cap);
+    let over_committed = heap < m.min_heap_mib * MIB;
     let heap = if over_committed {
         // Give the heap its minimum anyway (or half the limit, if smaller) and say so.
         (m.min_heap_mib * MIB).min(limit / 2)
-    } else {
-        room.min(COMPRESSED_OOPS_LIMIT)
-    };
-    if !over_committed && room > COMPRESSED_OOPS_LIMIT {
+    } else if heap > COMPRESSED_OOPS_LIMIT {
         squeezed.push(format!(
             "heap capped at {} GiB to keep compressed oops; {} MiB of the limit stays unused by the JVM",
             COMPRESSED_OOPS_LIMIT >> 30,
-            (room - COMPRESSED_OOPS_LIMIT) / MIB
+            (heap - COMPRESSED_OOPS_LIMIT) / MIB
         ));
-    }
-    b.heap = align_heap(heap, gc);
+        COMPRESSED_OOPS_LIMIT
+    } else {
+        heap
+    };
+    let heap = align_heap(heap, gc);
+    let h = headroom(&s, m, gc, jdk, heap, margin_cap);
     BudgetPlan {
         limit,
-        budget: b,
+        budget: Budget {
+            heap,
+            metaspace: s.metaspace,
+            code_cache: s.code_cache,
+            thread_stacks: s.thread_stacks,
+            direct: s.direct,
+            page_cache_reserve: s.page_cache_reserve,
+            headroom: h.total(),
+        },
+        headroom: h,
         squeezed,
         over_committed,
     }
+}
+
+/// The largest heap that fits `limit` beside what a running JVM was seen to hold outside its
+/// heap: `observed` bytes (resident memory beyond the committed heap) with `committed_heap`
+/// committed. As the heap grows to the answer, the collector's structures grow with it; a
+/// margin (the profile's `headroom_fraction` of what was observed, at least
+/// `headroom_min_mib`) covers what grows later. None when nothing is left for a heap.
+pub fn heap_for_observed(
+    limit: u64,
+    observed: u64,
+    committed_heap: u64,
+    gc: Gc,
+    jdk: u32,
+    m: &Memory,
+) -> Option<u64> {
+    let margin =
+        round_up_mib((observed as f64 * m.headroom_fraction) as u64).max(m.headroom_min_mib * MIB);
+    let room = limit.checked_sub(observed + margin)?;
+    let grown = |h: u64| {
+        footprint::gc_structures(gc, jdk, h).saturating_sub(footprint::gc_structures(
+            gc,
+            jdk,
+            committed_heap,
+        ))
+    };
+    let mut heap = room;
+    for _ in 0..4 {
+        heap = room.saturating_sub(grown(heap));
+    }
+    let heap = align_heap(heap.min(COMPRESSED_OOPS_LIMIT), gc);
+    (heap >= 16 * MIB).then_some(heap)
 }
 
 #[cfg(test)]
@@ -181,75 +338,143 @@ mod tests {
         load(name, &[]).unwrap().memory
     }
 
-    /// Table-driven over tiny, small, medium and huge limits.
+    const PROFILES: [&str; 5] = [
+        "default",
+        "throughput",
+        "latency",
+        "spark-executor",
+        "spark-driver",
+    ];
+
+    /// Table-driven over tiny, small, medium and huge limits, every collector and JDK.
     #[test]
     fn budgets_fit_the_limit_and_degrade_gracefully() {
         for limit_mib in [
             128u64, 256, 512, 650, 1024, 2048, 4096, 16384, 65536, 262144,
         ] {
-            for profile in [
-                "default",
-                "throughput",
-                "latency",
-                "spark-executor",
-                "spark-driver",
-            ] {
-                let limit = limit_mib * MIB;
-                let p = plan(limit, &mem(profile), Gc::G1);
-                let ctx = format!("{profile} at {limit_mib} MiB: {p:#?}");
-                let m = mem(profile);
-                if !p.over_committed {
-                    assert!(p.budget.total() <= limit, "{ctx}");
-                    assert!(p.budget.heap >= m.min_heap_mib * MIB, "{ctx}");
-                    // The heap reaches its target share unless every other part is at its floor.
-                    let target =
-                        (m.min_heap_mib * MIB).max((limit as f64 * m.min_heap_fraction) as u64);
-                    let fully_squeezed =
-                        p.budget.code_cache == 32 * MIB && p.budget.direct <= 16 * MIB;
-                    assert!(
-                        p.budget.heap + 2 * MIB >= target.min(COMPRESSED_OOPS_LIMIT)
-                            || fully_squeezed,
-                        "{ctx}"
-                    );
-                }
-                assert!(p.budget.heap > 0, "{ctx}");
-                assert!(p.budget.heap <= COMPRESSED_OOPS_LIMIT, "{ctx}");
-                if limit_mib >= 4096 {
-                    assert!(
-                        p.squeezed.iter().all(|s| s.starts_with("heap capped")),
-                        "no squeeze needed: {ctx}"
-                    );
-                    assert!(
-                        p.budget.heap >= limit / 2 || p.budget.heap == COMPRESSED_OOPS_LIMIT,
-                        "{ctx}"
-                    );
+            for profile in PROFILES {
+                for gc in [Gc::Serial, Gc::Parallel, Gc::G1, Gc::Zgc] {
+                    for jdk in [11, 17, 21, 25] {
+                        let limit = limit_mib * MIB;
+                        let m = mem(profile);
+                        let p = plan(limit, &m, gc, jdk);
+                        let ctx = format!("{profile} {gc:?} JDK {jdk} at {limit_mib} MiB: {p:#?}");
+                        assert_eq!(p.budget.headroom, p.headroom.total(), "{ctx}");
+                        if !p.over_committed {
+                            assert!(p.budget.total() <= limit, "{ctx}");
+                            assert!(p.budget.heap >= m.min_heap_mib * MIB, "{ctx}");
+                            // The collector's part is the one for the heap it got.
+                            assert_eq!(
+                                p.headroom.gc,
+                                round_up_mib(footprint::gc_structures(gc, jdk, p.budget.heap)),
+                                "{ctx}"
+                            );
+                        }
+                        assert!(p.budget.heap > 0, "{ctx}");
+                        assert!(p.budget.heap <= COMPRESSED_OOPS_LIMIT, "{ctx}");
+                        if limit_mib >= 4096 {
+                            assert!(
+                                p.squeezed.iter().all(|s| s.starts_with("heap capped")),
+                                "no squeeze needed: {ctx}"
+                            );
+                            assert!(
+                                p.budget.heap >= limit / 2
+                                    || p.budget.heap == COMPRESSED_OOPS_LIMIT,
+                                "{ctx}"
+                            );
+                        }
+                    }
                 }
             }
         }
     }
 
+    /// The heap is the limit less every other part, to the MiB (the alignment aside).
+    #[test]
+    fn the_heap_is_what_the_rest_leaves() {
+        let m = mem("default");
+        let p = plan(GIB, &m, Gc::Serial, 17);
+        let b = p.budget;
+        assert!(p.squeezed.is_empty(), "{p:#?}");
+        assert!(GIB - b.total() < 4 * MIB, "{p:#?}");
+        // Each part from the model: 12 000 classes, 150 threads × (256 + 32) KiB, 32 MiB of
+        // compiled code, 16 MiB of direct buffers.
+        assert_eq!(b.metaspace, 61 * MIB);
+        assert_eq!(b.thread_stacks, 43 * MIB);
+        assert_eq!(b.code_cache, 32 * MIB);
+        assert_eq!(b.direct, 16 * MIB);
+        let h = p.headroom;
+        assert_eq!(h.compiler, footprint::COMPILER_PEAK);
+        let rest =
+            b.metaspace + b.code_cache + b.thread_stacks + b.direct + h.gc + h.runtime + h.compiler;
+        assert_eq!(
+            h.margin,
+            round_up_mib((rest as f64 * m.headroom_fraction) as u64)
+        );
+        // G1's structures are larger than Serial's card table: a smaller heap.
+        let g1 = plan(GIB, &m, Gc::G1, 17);
+        assert!(g1.headroom.gc > p.headroom.gc + 30 * MIB, "{g1:#?}");
+        assert!(g1.budget.heap < b.heap, "{g1:#?}");
+    }
+
+    /// Told 900 threads, the budget counts their touched stacks and the heap shrinks by them.
+    #[test]
+    fn thread_count_moves_the_heap() {
+        let base = plan(GIB, &mem("default"), Gc::Serial, 17);
+        let m = load("default", &["memory.threads=900".into()])
+            .unwrap()
+            .memory;
+        let p = plan(GIB, &m, Gc::Serial, 17);
+        // 900 × (256 + 32) KiB = 253.1 MiB, rounded up.
+        assert_eq!(p.budget.thread_stacks, 254 * MIB);
+        assert!(
+            base.budget.heap - p.budget.heap >= 750 * 288 * 1024,
+            "{p:#?}"
+        );
+        assert!(p.budget.total() <= GIB, "{p:#?}");
+        // -Xss bounds what a thread can touch.
+        let m = load("default", &["memory.stack_kib=128".into()])
+            .unwrap()
+            .memory;
+        // 150 × (128 + 32) KiB = 23.4 MiB.
+        assert_eq!(plan(GIB, &m, Gc::Serial, 17).budget.thread_stacks, 24 * MIB);
+    }
+
     #[test]
     fn small_containers_squeeze_instead_of_failing() {
-        // CF's calculator gives a 512 MiB container no heap (exit 2); here the heap gets its
-        // 40 % share and the squeeze is reported.
-        let p = plan(512 * MIB, &mem("default"), Gc::Serial);
-        assert!(p.budget.heap >= 204 * MIB, "{p:#?}");
+        // CF's calculator gives a 512 MiB container no heap (exit 2); here the profile's
+        // assumptions shrink (reported), and the heap stays above the JVM's own 64 MiB.
+        let p = plan(256 * MIB, &mem("default"), Gc::Serial, 17);
+        assert!(p.budget.heap >= 90 * MIB, "{p:#?}");
         assert!(
             p.squeezed.iter().any(|s| s.starts_with("code_cache")),
             "{p:#?}"
         );
         assert!(!p.over_committed);
         // 128 MiB: still runs, flagged.
-        let p = plan(128 * MIB, &mem("default"), Gc::Serial);
+        let p = plan(128 * MIB, &mem("default"), Gc::Serial, 17);
         assert!(
             p.budget.heap >= 50 * MIB && p.budget.heap <= 64 * MIB,
             "{p:#?}"
         );
     }
 
+    /// A running JVM seen holding 300 MiB outside a 500 MiB committed heap in a 1 GiB limit.
+    #[test]
+    fn observed_non_heap_leaves_room_for() {
+        let m = mem("default");
+        let h = heap_for_observed(GIB, 300 * MIB, 500 * MIB, Gc::Serial, 17, &m).unwrap();
+        // 1024 − 300 − 30 (10 % margin) − Serial's card table growing by < 1 MiB.
+        assert!((690 * MIB..=694 * MIB).contains(&h), "{}", h / MIB);
+        // G1's structures grow 41 MiB a GiB of heap: a smaller answer.
+        let g1 = heap_for_observed(GIB, 300 * MIB, 100 * MIB, Gc::G1, 17, &m).unwrap();
+        assert!(g1 + 20 * MIB < h, "{}", g1 / MIB);
+        assert_eq!(heap_for_observed(GIB, GIB, 0, Gc::Serial, 17, &m), None);
+    }
+
     #[test]
     fn large_limits_keep_compressed_oops() {
-        let p = plan(64 * GIB, &mem("default"), Gc::G1);
+        let p = plan(64 * GIB, &mem("default"), Gc::G1, 17);
         assert_eq!(p.budget.heap, COMPRESSED_OOPS_LIMIT);
         assert!(p.squeezed[0].starts_with("heap capped"));
     }
@@ -258,6 +483,7 @@ mod tests {
     fn heap_is_what_xmx_reports() {
         assert_eq!(align_heap(437 * MIB, Gc::Serial), 436 * MIB);
         assert_eq!(align_heap(9 * GIB + 3 * MIB, Gc::G1), 9 * GIB);
-        assert_eq!(metaspace_for(12_000), 80 * MIB);
+        // 1.5 MiB + 12 000 × 5 KiB = 60.1 MiB, rounded up.
+        assert_eq!(metaspace_for(12_000), 61 * MIB);
     }
 }

@@ -5,6 +5,7 @@
 pub mod advise;
 pub mod budget;
 pub mod ergonomics;
+pub mod footprint;
 pub mod options;
 pub mod profile;
 pub mod version;

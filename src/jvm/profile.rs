@@ -47,6 +47,7 @@ pub struct Memory {
     pub loaded_classes: u64,
     pub threads: u64,
     pub stack_kib: u64,
+    pub stack_touched_kib: u64,
     pub direct_mib: u64,
     pub code_cache_mib: u64,
     pub min_heap_mib: u64,
@@ -58,13 +59,14 @@ impl Default for Memory {
     fn default() -> Self {
         Memory {
             headroom_fraction: 0.10,
-            headroom_min_mib: 48,
+            headroom_min_mib: 16,
             page_cache_fraction: 0.0,
             loaded_classes: 12_000,
             threads: 150,
             stack_kib: 1024,
-            direct_mib: 64,
-            code_cache_mib: 240,
+            stack_touched_kib: 256,
+            direct_mib: 16,
+            code_cache_mib: 32,
             min_heap_mib: 64,
             min_heap_fraction: 0.40,
             fixed_heap: false,
@@ -339,6 +341,9 @@ fn validate(p: &Profile) -> Result<(), ProfileError> {
     }
     if m.stack_kib < 128 {
         return bad("memory.stack_kib", "must be at least 128");
+    }
+    if m.stack_touched_kib < 16 {
+        return bad("memory.stack_touched_kib", "must be at least 16");
     }
     if m.code_cache_mib > 2048 {
         return bad(

@@ -110,19 +110,19 @@ const BUDGET_PARTS: [(&str, &str); 7] = [
     ("heap", "Java objects (-Xmx)"),
     (
         "metaspace",
-        "class metadata, estimated from the number of classes loaded (memory.loaded_classes)",
+        "class metadata: 5 KiB a loaded class (memory.loaded_classes)",
     ),
     (
         "code cache",
-        "JIT-compiled code (-XX:ReservedCodeCacheSize)",
+        "JIT-compiled code committed (memory.code_cache_mib), not the reservation",
     ),
     (
         "thread stacks",
-        "one stack per thread (memory.threads × -Xss)",
+        "stack pages threads touch (memory.threads × memory.stack_touched_kib), not -Xss",
     ),
     (
         "direct buffers",
-        "NIO buffers outside the heap (-XX:MaxDirectMemorySize)",
+        "NIO and Netty buffers the application holds (memory.direct_mib)",
     ),
     (
         "page cache reserve",
@@ -130,7 +130,7 @@ const BUDGET_PARTS: [(&str, &str); 7] = [
     ),
     (
         "headroom",
-        "native memory no flag bounds: GC structures, malloc arenas, the JIT compiler, native libraries (memory.headroom_fraction)",
+        "the collector's structures for this heap, the JVM's runtime and libraries, the JIT compilers' peak, and a margin (memory.headroom_fraction)",
     ),
 ];
 
@@ -302,7 +302,7 @@ mod tests {
         let total = a.recommended.budget.total();
         let fits = super::table(&a, Some(total + (1 << 20)), 80, false);
         assert!(fits.contains("fits the"), "{fits}");
-        assert!(fits.contains("headroom") && fits.contains("native memory no flag bounds"));
+        assert!(fits.contains("headroom") && fits.contains("collector"));
         assert!(
             fits.contains("page cache reserve") && fits.contains("kept free for the page cache")
         );

@@ -27,6 +27,9 @@ pub struct TargetFacts {
     pub cpu_request: Option<f64>,
     pub cgroup_version: &'static str,
     pub jdk: Option<String>,
+    /// Where the JDK came from: `image tag`, `image archive: /opt/java/openjdk/release`,
+    /// `.ctune.toml`, `annotation ctune.dev/jdk`, `--assume`; null when unknown.
+    pub jdk_source: Option<String>,
     pub uid: Option<u32>,
     pub run_as_non_root: Option<bool>,
     /// Beyond the contract's fields: the image, the JVM options read, assumptions and notes.
@@ -37,6 +40,9 @@ pub struct TargetFacts {
     pub helm_source: Option<String>,
     pub assumed: Vec<String>,
     pub notes: Vec<String>,
+    /// For an image target: what its config and layers said, and where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_archive: Option<Box<super::archive::Image>>,
 }
 
 /// One target, analysed.
@@ -66,6 +72,27 @@ fn cap_name(s: &str) -> String {
     }
 }
 
+fn image_home(t: &Target, a: &Assumptions) -> Option<String> {
+    if a.jdk.is_some() {
+        return None;
+    }
+    let j = t.image_archive.as_ref()?.jdk.as_ref()?;
+    Some(j.home.home.clone())
+}
+
+/// A Dockerfile or a built image: no limits, no orchestrator, only what the image says.
+fn is_image(t: &Target) -> bool {
+    matches!(t.object.kind.as_str(), "Dockerfile" | "Image")
+}
+
+fn image_kind(t: &Target) -> &'static str {
+    if t.object.kind == "Image" {
+        "an image"
+    } else {
+        "a Dockerfile"
+    }
+}
+
 /// The facts the live path would have probed, from the file and `--assume` only.
 pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
     let cg = match a.cgroup.as_deref() {
@@ -77,18 +104,20 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
         (Some(m), _) => Limit::limited(m, "--assume memory"),
         (None, super::Field::Known(x)) => Limit::limited(x.value, src("memory limit", x.pos)),
         (None, super::Field::Invalid(x)) => Limit::unknown(x.value.clone()),
-        (None, super::Field::Absent) if t.object.kind == "Dockerfile" => {
-            Limit::unknown("a Dockerfile sets no memory limit (--assume memory=SIZE)")
-        }
+        (None, super::Field::Absent) if is_image(t) => Limit::unknown(format!(
+            "{} sets no memory limit (--assume memory=SIZE)",
+            image_kind(t)
+        )),
         (None, super::Field::Absent) => Limit::unlimited("no resources.limits.memory"),
     };
     let cpu = match (a.cpus, &t.cpu_limit) {
         (Some(c), _) => Limit::limited(c, "--assume cpus"),
         (None, super::Field::Known(x)) => Limit::limited(x.value, src("cpu limit", x.pos)),
         (None, super::Field::Invalid(x)) => Limit::unknown(x.value.clone()),
-        (None, super::Field::Absent) if t.object.kind == "Dockerfile" => {
-            Limit::unknown("a Dockerfile sets no CPU limit (--assume cpus=N)")
-        }
+        (None, super::Field::Absent) if is_image(t) => Limit::unknown(format!(
+            "{} sets no CPU limit (--assume cpus=N)",
+            image_kind(t)
+        )),
         (None, super::Field::Absent) => Limit::unlimited("no resources.limits.cpu"),
     };
     // The node is not in the file. The JVM sees min(node, limit): with a limit, the limit
@@ -221,7 +250,7 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
         namespaces: BTreeMap::new(),
         container: ContainerFacts {
             detected: true,
-            runtime: (t.object.kind != "Dockerfile").then_some(Runtime::Kubernetes),
+            runtime: (!is_image(t)).then_some(Runtime::Kubernetes),
             evidence: vec![],
         },
         mounts: t
@@ -252,15 +281,17 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
             hypervisor: Fact::Unknown("not in the file".into()),
         },
         jvm: Some(JavaFacts {
-            path: None,
-            home: None,
+            // An image's own Java home, when its release file gave the version.
+            path: image_home(t, a).map(|h| format!("{h}/bin/java")),
+            home: image_home(t, a),
             version: jdk.clone(),
             vendor: None,
             runtime_version: None,
-            version_source: match (&a.jdk, &t.image) {
-                (Some(_), _) => "--assume jdk".into(),
-                (None, Some(i)) => format!("image {}", i.value),
-                (None, None) => "no image".into(),
+            version_source: match (&a.jdk, &t.jdk_source, &t.image) {
+                (Some(_), _, _) => "--assume jdk".into(),
+                (None, Some(s), _) => s.clone(),
+                (None, None, Some(i)) => format!("image {}", i.value),
+                (None, None, None) => "no image".into(),
             },
         }),
         // Nothing runs yet: a file describes a workload, not its processes.
@@ -301,6 +332,13 @@ fn target_facts(t: &Target, f: &Facts, user: &UserOptions, a: &Assumptions) -> T
         cpu_request: t.cpu_request.known(),
         cgroup_version: f.cgroup.version.as_str(),
         jdk: f.jvm.as_ref().and_then(|j| j.version.clone()),
+        jdk_source: if a.jdk.is_some() {
+            Some("--assume".into())
+        } else if t.jdk.is_some() {
+            Some(t.jdk_source.clone().unwrap_or_else(|| "image tag".into()))
+        } else {
+            None
+        },
         uid: f.identity.uid.known().copied(),
         run_as_non_root: t.run_as_non_root.as_ref().map(|r| r.value),
         image: t.image.as_ref().map(|i| i.value.clone()),
@@ -309,6 +347,7 @@ fn target_facts(t: &Target, f: &Facts, user: &UserOptions, a: &Assumptions) -> T
         helm_source: t.helm_source.clone(),
         assumed,
         notes: t.notes.clone(),
+        image_archive: t.image_archive.clone(),
     }
 }
 
@@ -322,7 +361,7 @@ fn node(p: Pos) -> Node {
 /// The cpu shares the kubelet gives the container: from the request (2 without one). A
 /// Dockerfile sets none: only `--assume cpus=` says what the runtime will give.
 fn shares_of(t: &Target, a: &Assumptions) -> Option<u64> {
-    if t.object.kind == "Dockerfile" && a.cpus.is_none() {
+    if is_image(t) && a.cpus.is_none() {
         return None;
     }
     Some(
@@ -342,6 +381,7 @@ fn nodes_of(t: &Target, path: &str, a: &Assumptions) -> Nodes {
         cpu_request_value: t.cpu_request.known(),
         shares: shares_of(t, a),
         uid: t.uid.as_ref().map(|u| node(u.pos)),
+        uid_source: t.uid_from_image.clone(),
         image: t.image.as_ref().map(|i| node(i.pos)),
         privileged: t.privileged.map(node),
         caps: t

@@ -7,6 +7,16 @@
 //! [[ignore]]                               # per-path ignores
 //! path = "charts/legacy/**"                # glob: * within a segment, ** across, ?
 //! checks = ["heap-exceeds-memory-limit"]   # omitted: every check
+//!
+//! [[image]]                                # what an image reference runs (first match wins)
+//! match = "ghcr.io/acme/*"                 # glob on the reference, as `path` above
+//! jdk = "17.0.9"                           # its JDK, and/or
+//! uid = 1001                               # its USER's uid
+//!
+//! [[image]]
+//! match = "ghcr.io/acme/orders:*"
+//! archive = "build/orders.tar"             # or: read them from the built image (docker save,
+//!                                          # OCI archive or layout; relative to this file)
 //! ```
 //!
 //! Paths match the path as given on the command line (without a leading `./`) and that path
@@ -24,6 +34,19 @@ pub struct Config {
     pub fail_on: Option<String>,
     #[serde(default)]
     pub ignore: Vec<Ignore>,
+    #[serde(default)]
+    pub image: Vec<ImageMapping>,
+}
+
+/// `[[image]]`: the JDK and uid an image reference runs, stated or read from an archive.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageMapping {
+    #[serde(rename = "match")]
+    pub pattern: String,
+    pub jdk: Option<String>,
+    pub uid: Option<u32>,
+    pub archive: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -45,6 +68,31 @@ pub fn parse(text: &str) -> Result<Config, String> {
             return Err(format!("no such check id {id:?}"));
         }
     }
+    for m in &c.image {
+        if m.pattern.trim().is_empty() {
+            return Err("[[image]] match = \"\": give an image reference or a glob".into());
+        }
+        if let Some(j) = &m.jdk {
+            if crate::jvm::version::JavaVersion::parse(j).is_none() {
+                return Err(format!(
+                    "[[image]] match = {:?}: jdk = {j:?} is not a Java version",
+                    m.pattern
+                ));
+            }
+        }
+        if m.archive.is_some() && m.jdk.is_some() {
+            return Err(format!(
+                "[[image]] match = {:?}: give jdk or archive, not both (the archive says its JDK)",
+                m.pattern
+            ));
+        }
+        if m.archive.is_none() && m.jdk.is_none() && m.uid.is_none() {
+            return Err(format!(
+                "[[image]] match = {:?}: give jdk, uid or archive",
+                m.pattern
+            ));
+        }
+    }
     if let Some(f) = &c.fail_on {
         if crate::render::lint::FailOn::parse(f).is_none() {
             return Err(format!(
@@ -63,6 +111,28 @@ impl Config {
                 && paths.iter().any(|p| glob(&i.path, p))
         })
     }
+}
+
+impl Config {
+    /// The first `[[image]]` whose glob matches an image reference (also without a
+    /// `docker.io/` or `docker.io/library/` prefix).
+    pub fn image_mapping(&self, reference: &str) -> Option<&ImageMapping> {
+        let short = reference
+            .strip_prefix("docker.io/library/")
+            .or_else(|| reference.strip_prefix("docker.io/"))
+            .unwrap_or(reference);
+        self.image
+            .iter()
+            .find(|m| glob_ref(&m.pattern, reference) || glob_ref(&m.pattern, short))
+    }
+}
+
+/// A reference glob: as [`glob`], without the "pattern names a directory" rule
+/// (`ghcr.io/acme` does not match `ghcr.io/acme/orders:1`).
+fn glob_ref(pattern: &str, reference: &str) -> bool {
+    let n = pattern.split('/').filter(|s| !s.is_empty()).count();
+    let m = reference.split('/').filter(|s| !s.is_empty()).count();
+    glob(pattern, reference) && (pattern.contains("**") || n == m)
 }
 
 /// Glob match: `*` and `?` within one path segment, `**` across segments; a pattern that
@@ -149,5 +219,24 @@ mod tests {
         assert!(parse("allow = [\"nope\"]").is_err());
         assert!(parse("fail-on = \"sometimes\"").is_err());
         assert!(parse("alow = []").is_err());
+        let c = parse("[[image]]\nmatch = \"ghcr.io/acme/*\"\njdk = \"17.0.9\"\nuid = 1001\n[[image]]\nmatch = \"**\"\narchive = \"app.tar\"\n").unwrap();
+        assert_eq!(
+            c.image_mapping("ghcr.io/acme/orders:1.4")
+                .unwrap()
+                .jdk
+                .as_deref(),
+            Some("17.0.9")
+        );
+        assert_eq!(
+            c.image_mapping("ghcr.io/acme").unwrap().archive.as_deref(),
+            Some("app.tar")
+        );
+        assert_eq!(
+            c.image_mapping("nginx").unwrap().archive.as_deref(),
+            Some("app.tar")
+        );
+        assert!(parse("[[image]]\nmatch = \"x\"\njdk = \"banana\"\n").is_err());
+        assert!(parse("[[image]]\nmatch = \"x\"\n").is_err());
+        assert!(parse("[[image]]\nmatch = \"x\"\njdk = \"17\"\narchive = \"a.tar\"\n").is_err());
     }
 }

@@ -14,6 +14,9 @@ use crate::jvm::options::{split_options, ENV_SOURCES};
 
 /// The annotation prefix that allows one check on an object.
 pub const IGNORE_ANNOTATION: &str = "ignore-check.ctune.dev/";
+/// The annotation that states the JDK of every container of an object (or its pod template),
+/// for images whose tag does not name it: `ctune.dev/jdk: "17.0.9"`.
+pub const JDK_ANNOTATION: &str = "ctune.dev/jdk";
 
 const POD_TEMPLATE_KINDS: &[&str] = &[
     "Deployment",
@@ -114,7 +117,9 @@ fn object(o: &Node, helm: Option<&str>, out: &mut Parsed, depth: usize) {
                 o.get("spec")
             };
             if let Some(spec) = spec {
+                let before = out.targets.len();
                 spark(spec, &base, &allows, helm, out);
+                annotated_jdk(meta, None, before, out);
             }
             return;
         }
@@ -137,7 +142,42 @@ fn object(o: &Node, helm: Option<&str>, out: &mut Parsed, depth: usize) {
     };
     let mut allows = allows;
     allows.extend(annotation_allows(tmeta));
+    let before = out.targets.len();
     pod(spec, &base, &allows, helm, out);
+    annotated_jdk(meta, tmeta, before, out);
+}
+
+/// `ctune.dev/jdk` on the pod template (else the object) states the JDK of the targets from
+/// `before` on; it wins over the image tag.
+fn annotated_jdk(meta: Option<&Node>, tmeta: Option<&Node>, before: usize, out: &mut Parsed) {
+    fn find(m: Option<&Node>) -> Option<&Node> {
+        m.and_then(|m| m.get("annotations"))?
+            .map()
+            .iter()
+            .find(|(k, _)| k.str() == Some(JDK_ANNOTATION))
+            .map(|(_, v)| v)
+    }
+    let Some(v) = find(tmeta).or_else(|| find(meta)) else {
+        return;
+    };
+    let text = v.str().unwrap_or("").trim();
+    if crate::jvm::version::JavaVersion::parse(text).is_none() {
+        out.problems.push((
+            v.pos,
+            format!(
+                "{JDK_ANNOTATION}: {text:?} is not a Java version (e.g. \"17.0.9\", \"1.8.0_372\")"
+            ),
+        ));
+        return;
+    }
+    for t in &mut out.targets[before..] {
+        t.jdk = Some(text.to_owned());
+        t.jdk_source = Some(format!("annotation {JDK_ANNOTATION}"));
+        if let Some(i) = &mut t.image {
+            // Findings about the JDK point at the annotation that states it.
+            i.pos = v.pos;
+        }
+    }
 }
 
 fn annotation_allows(meta: Option<&Node>) -> Vec<String> {
@@ -290,6 +330,7 @@ fn container(c: &Node, base: &Object, psc: Option<&Node>, out: &mut Parsed) -> T
         if let Some(s) = img.str() {
             t.image = Some(At::new(s.to_owned(), img.pos));
             t.jdk = image::jdk_of(s);
+            t.notes.extend(image::notes(s));
         }
     }
     let res = c.get("resources");
@@ -352,7 +393,7 @@ fn env(c: &Node, t: &mut Target) {
         let value = e.entry("value");
         let v = value.and_then(|(_, v)| v.str()).map(str::to_owned);
         let value_pos = value.map_or(nk.pos, |(_, v)| v.pos);
-        if v.is_some() && super::secret_name(name) {
+        if v.as_deref().is_some_and(|v| !v.is_empty()) && super::secret_name(name) {
             t.secrets.push(At::new(name.to_owned(), nk.pos));
         }
         if let Some(val) = &v {
@@ -472,12 +513,31 @@ fn spark(spec: &Node, base: &Object, allows: &[String], helm: Option<&str>, out:
     let conf = spec.get("sparkConf");
     let conf_get = |k: &str| conf.and_then(|c| c.entry(k));
     let spec_image = spec.get("image");
-    let factor = spec
-        .get("memoryOverheadFactor")
-        .and_then(Node::str)
-        .or_else(|| conf_get("spark.kubernetes.memoryOverheadFactor").and_then(|(_, v)| v.str()))
-        .and_then(|s| s.parse::<f64>().ok())
-        .unwrap_or(0.1);
+    // The overhead factor: the spec's, else the role's or the older Kubernetes key in
+    // sparkConf, else Spark's default: 0.10 for JVM apps, 0.40 for Python and R, whose
+    // interpreters live outside the JVM (domain.md §6; Spark's running-on-kubernetes docs).
+    let non_jvm = matches!(
+        spec.get("type").and_then(Node::str),
+        Some("Python") | Some("R")
+    );
+    let factor_of = |role: &str| -> (f64, &'static str) {
+        let explicit = spec
+            .get("memoryOverheadFactor")
+            .and_then(Node::str)
+            .or_else(|| {
+                conf_get(&format!("spark.{role}.memoryOverheadFactor")).and_then(|(_, v)| v.str())
+            })
+            .or_else(|| {
+                conf_get("spark.kubernetes.memoryOverheadFactor").and_then(|(_, v)| v.str())
+            })
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|f| f.is_finite() && *f >= 0.0);
+        match explicit {
+            Some(f) => (f, "set"),
+            None if non_jvm => (0.4, "Spark's default for Python and R apps"),
+            None => (0.1, "Spark's default for JVM apps"),
+        }
+    };
     let tmpfs_dirs = conf_get("spark.kubernetes.local.dirs.tmpfs")
         .filter(|(_, v)| v.bool() == Some(true) || v.str() == Some("true"))
         .map(|(k, _)| k.pos);
@@ -512,30 +572,49 @@ fn spark(spec: &Node, base: &Object, allows: &[String], helm: Option<&str>, out:
             .entry("memoryOverhead")
             .or_else(|| conf_get(&format!("spark.{role}.memoryOverhead")));
         let mut line: Vec<(String, Pos)> = vec![("java".into(), rk.pos)];
-        if let Some((mk, mv)) = mem {
-            match mv.str().and_then(spark_mem) {
+        let (factor, factor_why) = factor_of(role);
+        // Without `memory`, Spark's default (spark.driver.memory / spark.executor.memory: 1g),
+        // at the role's key.
+        let default_mem = (mem.is_none()).then(|| {
+            t.notes.push(format!(
+                "{role}.memory not set: Spark's default spark.{role}.memory is 1g"
+            ));
+            1u64 << 30
+        });
+        let read = mem.map(|(mk, mv)| (mk.pos, mv.str().and_then(spark_mem), mv));
+        if let Some(heap) = default_mem {
+            let o = ((heap as f64 * factor) as u64).max(384 << 20);
+            let over = overhead
+                .and_then(|(_, v)| v.str())
+                .and_then(spark_mem)
+                .unwrap_or(o);
+            t.memory_limit = Field::Known(At::new(heap + over, rk.pos));
+            line.push((format!("-Xmx{}m", heap >> 20), rk.pos));
+        }
+        if let Some((mpos, parsed, mv)) = read {
+            match parsed {
                 Some(heap) => {
                     let over = match overhead.and_then(|(_, v)| v.str()).and_then(spark_mem) {
                         Some(o) => o,
                         None => {
                             let o = ((heap as f64 * factor) as u64).max(384 << 20);
                             t.notes.push(format!(
-                                "memoryOverhead not set: Spark adds max({factor} x memory, 384 MiB) = {} MiB",
-                                o >> 20
+                                "memoryOverhead not set: the Spark operator's pod limit is memory + max({factor} x memory, 384 MiB) = {} MiB ({factor_why})",
+                                (heap + o) >> 20
                             ));
                             o
                         }
                     };
-                    t.memory_limit = Field::Known(At::new(heap + over, mk.pos));
-                    line.push((format!("-Xmx{}m", heap >> 20), mk.pos));
+                    t.memory_limit = Field::Known(At::new(heap + over, mpos));
+                    line.push((format!("-Xmx{}m", heap >> 20), mpos));
                 }
                 None => {
                     let msg = format!(
                         "{role}.memory: {:?} is not a Spark size",
                         mv.str().unwrap_or("")
                     );
-                    out.problems.push((mk.pos, msg.clone()));
-                    t.memory_limit = Field::Invalid(At::new(msg, mk.pos));
+                    out.problems.push((mpos, msg.clone()));
+                    t.memory_limit = Field::Invalid(At::new(msg, mpos));
                 }
             }
         }
@@ -647,6 +726,26 @@ spec:
           volumeMounts:
             - {name: scratch, mountPath: /tmp}
 ";
+
+    #[test]
+    fn jdk_annotation_states_the_jdk() {
+        let y = "kind: Deployment\nmetadata:\n  name: a\n  annotations: {ctune.dev/jdk: \"1.8.0_181\"}\nspec:\n  template:\n    metadata:\n      annotations:\n        ctune.dev/jdk: \"11.0.2\"\n    spec:\n      containers:\n      - name: app\n        image: ghcr.io/acme/orders:1.4\n";
+        let p = parse(y);
+        let t = &p.targets[0];
+        // The pod template's annotation is nearer the container: it wins.
+        assert_eq!(t.jdk.as_deref(), Some("11.0.2"));
+        assert_eq!(t.jdk_source.as_deref(), Some("annotation ctune.dev/jdk"));
+        assert_eq!(t.image.as_ref().unwrap().pos.line, 9);
+        let bad = parse(&y.replace("11.0.2", "eleven"));
+        assert!(
+            bad.problems
+                .iter()
+                .any(|(pos, m)| pos.line == 9 && m.contains("eleven")),
+            "{:?}",
+            bad.problems
+        );
+        assert_eq!(bad.targets[0].jdk, None);
+    }
 
     #[test]
     fn a_deployment_gives_one_target_with_positions() {

@@ -8,6 +8,7 @@
 //! target into [`crate::facts::Facts`], runs the same advisor and findings as the live path
 //! and places each finding at the node that causes it.
 
+pub mod archive;
 pub mod check;
 pub mod config;
 pub mod dockerfile;
@@ -107,6 +108,11 @@ pub struct Target {
     pub image: Option<At<String>>,
     /// The JDK the image names.
     pub jdk: Option<String>,
+    /// Where `jdk` came from when not the image tag: `image archive: /opt/java/openjdk/release`,
+    /// `.ctune.toml`, the `ctune.dev/jdk` annotation.
+    pub jdk_source: Option<String>,
+    /// The image archive this target was read from (image targets only).
+    pub image_archive: Option<Box<archive::Image>>,
     pub env: Vec<EnvVar>,
     /// The effective command line, when it runs `java` (directly, in `sh -c`, or after
     /// `ctune exec`), from `java` on.
@@ -116,6 +122,9 @@ pub struct Target {
     /// The entrypoint is `ctune exec`: the JVM is tuned at start.
     pub ctune_exec: Option<Pos>,
     pub uid: Option<At<u32>>,
+    /// Where the uid comes from when no `USER`/`runAsUser` sets it: the base image's default
+    /// user ([`image::default_user`]).
+    pub uid_from_image: Option<String>,
     /// Dockerfile `USER name` (non-root, uid unknown).
     pub user_name: Option<At<String>>,
     pub run_as_non_root: Option<At<bool>>,

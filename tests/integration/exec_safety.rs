@@ -241,9 +241,16 @@ fn a_command_line_near_arg_max_still_starts() {
     let stack = (r.rlim_cur != libc::RLIM_INFINITY).then_some(r.rlim_cur);
     let limit = ctune::exec::ArgLimits::from_stack_limit(stack).total;
     let java = "/usr/bin/java";
+    // One more flag from the environment (the same for both lines), so that ctune's flags are
+    // well over what its own "exec --assume memory=1Gi" adds to the line: the budget alone
+    // adds only -Xmx and -XX:+ExitOnOutOfMemoryError (and maybe a collector) here.
     let env: Vec<(String, String)> = vec![
         ("PATH".into(), "/usr/bin:/bin".into()),
         ("HOME".into(), "/root-test-home".into()),
+        (
+            "CTUNE_SET".into(),
+            format!("jvm.extra=[\"-Dctune.test.pad={}\"]", "x".repeat(64)),
+        ),
     ];
     // What execve counts (fs/exec.c): the file name, each string with its NUL, a pointer each.
     let size = |file: &str, argv: &[String]| -> usize {

@@ -11,6 +11,7 @@ mod exec_said;
 mod findings;
 mod fixtures;
 mod hidden_limits;
+mod images;
 mod interval;
 mod jvm_real;
 mod lint_files;

@@ -7,19 +7,23 @@ use crate::jvm::ergonomics::{MIB, SERVER_CLASS_MEMORY};
 use crate::jvm::profile::Goal;
 use crate::jvm::version::{Gc, JavaVersion};
 
-/// The collector a profile goal wants for this many CPUs and this heap, and why.
-fn choose_gc(goal: Goal, v: JavaVersion, cpus: u32, heap: u64) -> (Gc, &'static str) {
+/// The collector a profile goal wants for this many CPUs (the CPU limit itself when there is
+/// one, else the processors) and this heap, and why. Below 2 CPUs every goal gets Serial: the
+/// collectors with worker or concurrent threads take the quota the application needs (the
+/// finding `collector-burns-cpu-limit` says the same of a user's choice), and issue 20 measured
+/// G1 on one CPU at 10 % fewer requests a second than the defaults, with no better p99.
+fn choose_gc(goal: Goal, v: JavaVersion, cpus: f64, heap: u64) -> (Gc, &'static str) {
     match goal {
-        Goal::Throughput if cpus >= 2 => (Gc::Parallel, "throughput profile: Parallel GC spends every CPU while it runs and none in between"),
-        Goal::Throughput => (Gc::Serial, "one CPU: Serial GC has no thread coordination to pay for"),
-        Goal::Latency if v.feature >= 21 && cpus >= 4 && heap >= 8 << 30 => {
+        _ if cpus < 2.0 => (Gc::Serial, "under 2 CPUs: Serial GC has no GC threads competing with the application for the quota"),
+        Goal::Throughput => (Gc::Parallel, "throughput profile (batch): Parallel GC spends every CPU while it runs and none in between"),
+        Goal::Latency if v.feature >= 21 && cpus >= 4.0 && heap >= 8 << 30 => {
             (Gc::Zgc, "latency profile, large heap, 4+ CPUs and JDK 21+: generational ZGC keeps pauses under a millisecond")
         }
-        Goal::Latency if v.feature >= 9 => (Gc::G1, "latency profile: G1 with a pause-time goal"),
-        Goal::Balanced if cpus >= 2 && heap >= 512 * MIB && v.feature >= 9 => {
+        Goal::Latency if v.feature >= 9 => (Gc::G1, "latency profile, 2+ CPUs: G1 with a pause-time goal"),
+        Goal::Balanced if heap >= 512 * MIB && v.feature >= 9 => {
             (Gc::G1, "2+ CPUs and a heap of 512 MiB or more: G1's short pauses suit a service")
         }
-        _ => (Gc::Serial, "small heap or a single CPU: Serial GC costs the least CPU and memory"),
+        _ => (Gc::Serial, "small heap: Serial GC costs the least CPU and memory"),
     }
 }
 
@@ -36,7 +40,14 @@ fn jvm_gc_pick(v: JavaVersion, cpus: u32, phys: u64) -> Gc {
 /// the memory the budget is made for (the limit, else host RAM).
 pub(super) fn collector(cx: &Cx, cpus: u32, memory: u64, d: &mut Draft) -> Gc {
     let v = cx.v;
-    let (wanted, why) = choose_gc(cx.profile.gc.goal, v, cpus, memory / 2);
+    // The CPU limit as the kernel enforces it (1.5, not the 2 processors it rounds up to).
+    let cpu_limit =
+        cx.f.cpu
+            .limit
+            .value()
+            .unwrap_or(cpus as f64)
+            .min(cpus as f64);
+    let (wanted, why) = choose_gc(cx.profile.gc.goal, v, cpu_limit, memory / 2);
     if let Some(g) = cx.user.gc() {
         return g;
     }

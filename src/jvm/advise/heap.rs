@@ -4,7 +4,7 @@
 
 use super::{Cx, Draft};
 use crate::facts::Limit;
-use crate::jvm::budget::{self, Budget};
+use crate::jvm::budget::{self, Budget, Headroom};
 use crate::jvm::ergonomics::MIB;
 use crate::jvm::options::HeapSetting;
 use crate::jvm::version::Gc;
@@ -25,6 +25,18 @@ pub(super) struct Heap {
     pub max_heap: u64,
     pub budget: Budget,
     pub squeezed: Vec<String>,
+}
+
+/// The `-Xmx` rationale's account of the headroom.
+fn headroom_text(h: &Headroom) -> String {
+    format!(
+        "headroom {} (GC structures {} + JVM runtime {} + JIT compilers' peak {} + margin {})",
+        h.total() / MIB,
+        h.gc / MIB,
+        h.runtime / MIB,
+        h.compiler / MIB,
+        h.margin / MIB
+    )
 }
 
 /// The memory basis. Without a limit the JVM shares the host: its own 25 % stays, unbudgeted.
@@ -57,7 +69,7 @@ pub(super) fn memory_basis(cx: &Cx, d: &mut Draft) -> Basis {
 /// The budget and the heap: the user's setting when there is one (checked against the
 /// limit), the JVM's own choice without a limit, else the budgeted heap as `-Xmx`.
 pub(super) fn heap(cx: &Cx, basis: &Basis, gc: Gc, d: &mut Draft) -> Heap {
-    let plan = budget::plan(basis.bytes, &cx.profile.memory, gc);
+    let plan = budget::plan(basis.bytes, &cx.profile.memory, gc, cx.v.feature);
     let mut b = plan.budget;
     if !basis.limited {
         b.heap = cx.view.max_heap_bytes;
@@ -69,7 +81,7 @@ pub(super) fn heap(cx: &Cx, basis: &Basis, gc: Gc, d: &mut Draft) -> Heap {
             users_floor_unbudgeted(cx, d);
             cx.view.max_heap_bytes.max(users_floor(cx).unwrap_or(0))
         }
-        None => budgeted_heap(cx, basis, &b, d),
+        None => budgeted_heap(cx, basis, &b, &plan.headroom, d),
     };
     if plan.over_committed {
         d.warn(format!(
@@ -195,7 +207,7 @@ fn raised_heap_warning(
 /// given (its ergonomic maximum grows to `InitialHeapSize`), so the app gets the heap it would
 /// have had without ctune and starts; the other bounds ctune sets (direct memory, code cache)
 /// still apply, and the warning says the non-heap parts now have less room than budgeted.
-fn budgeted_heap(cx: &Cx, basis: &Basis, b: &Budget, d: &mut Draft) -> u64 {
+fn budgeted_heap(cx: &Cx, basis: &Basis, b: &Budget, h: &Headroom, d: &mut Draft) -> u64 {
     let mut heap = b.heap;
     let mut raised = None;
     if let (Some(floor), Some((_, o))) = (users_floor(cx), cx.user.min_heap()) {
@@ -216,14 +228,14 @@ fn budgeted_heap(cx: &Cx, basis: &Basis, b: &Budget, d: &mut Draft) -> u64 {
         d.add(
             format!("-Xmx{}m", heap / MIB),
             format!(
-                "{}: heap = limit − metaspace {} − code cache {} − stacks {} − direct {} − page cache {} − headroom {} (MiB); the JVM alone would take {} MiB",
+                "{}: heap = limit − metaspace {} − code cache {} − stacks {} − direct {} − page cache {} − {} (MiB), each what the JVM commits (measured with NMT); the JVM alone would take {} MiB",
                 basis.text,
                 b.metaspace / MIB,
                 b.code_cache / MIB,
                 b.thread_stacks / MIB,
                 b.direct / MIB,
                 b.page_cache_reserve / MIB,
-                b.headroom / MIB,
+                headroom_text(h),
                 cx.view.max_heap_bytes / MIB
             ),
         );

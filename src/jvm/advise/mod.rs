@@ -72,6 +72,11 @@ pub struct Advice {
     /// The user's own options that were taken into account, with where they came from
     /// (secret-looking property values hidden when shown).
     pub user_options: UserOptions,
+    /// The smallest non-heap this profile's JVM can run with under the memory limit (every
+    /// part squeezed to its floor); `None` without a limit. What `heap-exceeds-memory-limit`
+    /// grades a user's heap against.
+    #[serde(skip)]
+    pub non_heap_floor: Option<u64>,
 }
 
 /// The facts the JVM's ergonomics look at. A limit set on an ancestor only is not seen by a
@@ -198,7 +203,7 @@ pub fn advise(f: &Facts, profile: &Profile, user: &UserOptions) -> Advice {
     let gc = collector::collector(&cx, cpus, basis.bytes, &mut d);
     let heap = heap::heap(&cx, &basis, gc, &mut d);
     blind::explicit_flags(&cx, cpus, &mut d);
-    off_heap::off_heap(&cx, &heap.budget, &mut d);
+    off_heap::off_heap(&cx, &heap.budget, heap.max_heap, &mut d);
     collector::pause_goal(&cx, gc, &mut d);
     oom::oom(&cx, &mut d);
     legacy::cgroup_memory_limit_for_heap(&cx, &mut d);
@@ -220,5 +225,10 @@ pub fn advise(f: &Facts, profile: &Profile, user: &UserOptions) -> Advice {
         squeezed: heap.squeezed,
         warnings: d.warnings,
         user_options: user.clone(),
+        non_heap_floor: f
+            .memory
+            .limit
+            .value()
+            .map(|l| super::budget::non_heap_floor(l, &profile.memory, gc, v.feature)),
     }
 }
