@@ -39,7 +39,7 @@ pub fn run(g: &GlobalArgs, a: &LintArgs) -> anyhow::Result<i32> {
             "--config, --target and --image apply to files: ctune lint [OPTIONS] FILE|DIR|-...",
         ));
     }
-    let (facts, advice) = super::jvm::facts_and_advice(g, &a.jvm)?;
+    let (facts, advice) = super::jvm::facts_and_advice(g, &a.jvm, true)?;
     let policy = Policy::new(a.fail_on, None, &a.allow);
     let found: Vec<Located> = findings::check(&facts, &advice)
         .into_iter()

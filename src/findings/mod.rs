@@ -268,6 +268,7 @@ pub static RULES: &[&Rule] = &[
     &identity::RUNNING_AS_ROOT,
     &identity::UID_WITHOUT_PASSWD_ENTRY,
     &identity::HOME_UNSET_FOR_ARBITRARY_UID,
+    &identity::HOME_NOT_WRITABLE,
     &identity::SECRET_IN_ENVIRONMENT,
     &identity::DANGEROUS_CAPABILITIES,
     &identity::NO_LSM_CONFINEMENT,

@@ -38,10 +38,15 @@ pub fn collect(root: &Root, only_pid: Option<u32>, notes: &mut Vec<String>) -> V
         if only_pid.is_some_and(|p| p != pid) {
             continue;
         }
-        if !root.unrecorded(|r| is_jvm(r, pid, &perf_files)) {
+        let mut exe = None;
+        if !root.unrecorded(|r| is_jvm(r, pid, &perf_files, &mut exe)) {
             continue;
         }
-        let mut p = one(root, pid, &perf_files, passwd.as_deref());
+        // A snapshot must record the link: read it again then.
+        if root.is_recording() {
+            exe = None;
+        }
+        let mut p = one(root, pid, &perf_files, passwd.as_deref(), exe);
         p.same_cgroup = match (
             &own_cgroup,
             root.read_string(&format!("/proc/{pid}/cgroup")),
@@ -85,16 +90,24 @@ fn is_java_path(p: &str) -> bool {
     p.rsplit('/').next() == Some("java")
 }
 
-fn is_jvm(root: &Root, pid: u32, perf: &BTreeMap<u32, Vec<String>>) -> bool {
-    if let Ok(exe) = root.read_link(&format!("/proc/{pid}/exe")) {
-        if is_java_path(exe.trim_end_matches(" (deleted)")) {
+/// Whether `pid` is a JVM; `exe` gets the executable's link when it could be read.
+fn is_jvm(
+    root: &Root,
+    pid: u32,
+    perf: &BTreeMap<u32, Vec<String>>,
+    exe: &mut Option<String>,
+) -> bool {
+    if let Ok(link) = root.read_link(&format!("/proc/{pid}/exe")) {
+        let java = is_java_path(link.trim_end_matches(" (deleted)"));
+        *exe = Some(link);
+        if java {
             return true;
         }
     }
     let argv0 = root
         .read_bytes(&format!("/proc/{pid}/cmdline"))
         .ok()
-        .and_then(|b| argv(&b).into_iter().next());
+        .and_then(|b| argv0(&b));
     if argv0.as_deref().is_some_and(is_java_path) {
         return true;
     }
@@ -123,6 +136,16 @@ pub fn argv(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// `argv(bytes).first()`, without converting every other argument: deciding which of all
+/// processes are JVMs needs only the first.
+fn argv0(bytes: &[u8]) -> Option<String> {
+    if bytes.iter().all(|&b| b == 0) {
+        return None;
+    }
+    let first = bytes.split(|&b| b == 0).next().unwrap_or_default();
+    Some(String::from_utf8_lossy(first).into_owned())
+}
+
 /// The pid in the process's own (innermost) pid namespace: the last `NSpid` field.
 fn ns_pid(status: &str) -> Option<u32> {
     Keyed::colon_separated(status)
@@ -136,6 +159,7 @@ fn one(
     pid: u32,
     perf_files: &BTreeMap<u32, Vec<String>>,
     passwd: Option<&str>,
+    exe: Option<String>,
 ) -> JavaProcess {
     let mut p = JavaProcess::unread(pid, "not read");
     let status = root.read_string(&format!("/proc/{pid}/status"));
@@ -167,11 +191,10 @@ fn one(
     let args = root
         .read_bytes(&format!("/proc/{pid}/cmdline"))
         .map(|b| argv(&b));
-    let exe = root.read_link(&format!("/proc/{pid}/exe")).ok();
+    let exe = exe.or_else(|| root.read_link(&format!("/proc/{pid}/exe")).ok());
     let (perf, perf_reason, source) =
         read_perf(root, pid, nspid.unwrap_or(pid), perf_files, passwd, &p.uid);
     p.source = source;
-    let uptime_proc = proc_uptime(root, pid);
     let values = match &perf {
         Some(d) => from_perf(d),
         None => PerfValues::unknown(&perf_reason),
@@ -188,7 +211,8 @@ fn one(
     p.gc_time_seconds = values.gc_time;
     p.uptime_seconds = match values.uptime {
         Fact::Known(u) => Fact::Known(u),
-        other => match uptime_proc {
+        // Only without the perf counter: two more files per JVM otherwise.
+        other => match proc_uptime(root, pid) {
             Ok(u) => Fact::Known(u),
             Err(e) => Fact::Unknown(format!(
                 "{}; {e}",
@@ -260,7 +284,7 @@ fn read_perf(
     for c in &candidates {
         // /tmp is world-writable: a link (to a file a snapshot must not carry) or a FIFO (which
         // would block the read) is not a perf-data file HotSpot made.
-        if root.unrecorded(|r| r.read_link(c).is_ok() || (r.exists(c) && !r.is_file(c))) {
+        if root.regular_file_itself(c) == Some(false) {
             last = Some(ReadError::Io {
                 path: c.clone(),
                 source: std::io::Error::other(
@@ -591,6 +615,24 @@ pub fn redact(flags: Vec<String>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn argv0_is_the_first_of_argv() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(
+                &prop::collection::vec(
+                    prop::sample::select(&[0u8, b'j', b'a', b'/', 0xff][..]),
+                    0..12,
+                ),
+                |b| {
+                    prop_assert_eq!(super::argv0(&b), super::argv(&b).into_iter().next());
+                    Ok(())
+                },
+            )
+            .unwrap();
+    }
+
     use super::*;
 
     fn fixture(name: &str) -> PerfData {
@@ -683,7 +725,15 @@ mod tests {
             "{}/tests/fixtures/running-jvm",
             env!("CARGO_MANIFEST_DIR")
         ));
-        let all = collect(&root, &Options::default());
+        let scan = Options {
+            running_jvms: true,
+            ..Default::default()
+        };
+        // `ctune jvm` (and the default) does not look.
+        assert!(collect(&root, &Options::default())
+            .java_processes
+            .is_empty());
+        let all = collect(&root, &scan);
         assert_eq!(
             all.java_processes.iter().map(|p| p.pid).collect::<Vec<_>>(),
             [7, 8]
@@ -692,7 +742,7 @@ mod tests {
             &root,
             &Options {
                 lean: true,
-                ..Default::default()
+                ..scan.clone()
             },
         );
         assert!(lean.java_processes.is_empty());
@@ -700,7 +750,7 @@ mod tests {
             &root,
             &Options {
                 pid: Some(8),
-                ..Default::default()
+                ..scan.clone()
             },
         );
         assert_eq!(one.java_processes.len(), 1);
@@ -709,7 +759,7 @@ mod tests {
             &root,
             &Options {
                 pid: Some(9),
-                ..Default::default()
+                ..scan.clone()
             },
         );
         assert!(none.java_processes.is_empty());

@@ -108,6 +108,11 @@ impl Root {
         &self.base
     }
 
+    /// Reads are being recorded (`ctune snapshot`).
+    pub fn is_recording(&self) -> bool {
+        self.recording.is_some()
+    }
+
     pub fn is_live(&self) -> bool {
         self.base == Path::new("/")
     }
@@ -130,9 +135,10 @@ impl Root {
     }
 
     /// A directory resolved (and recorded): later paths through it skip its `lstat`. Not while
-    /// recording is paused, or a later recorded read would skip recording it.
+    /// recording is paused, or a later recorded read would skip recording it (without a
+    /// recording there is nothing to skip).
     fn remember_dir(&self, inside: String) {
-        if !self.paused.get() {
+        if !self.paused.get() || self.recording.is_none() {
             self.plain_dirs.borrow_mut().insert(inside);
         }
     }
@@ -354,6 +360,37 @@ impl Root {
             }
             _ => false,
         }
+    }
+
+    /// What is at `path` itself, its last component not followed: `None` when nothing is,
+    /// `Some(true)` for a regular file, `Some(false)` for a link, FIFO, directory or device.
+    /// One `lstat` (a perf-data file in world-writable `/tmp` must be HotSpot's own regular
+    /// file, never a link or a FIFO). Not recorded.
+    pub fn regular_file_itself(&self, path: &str) -> Option<bool> {
+        let host = if self.manual() {
+            self.host(&self.resolve(path, false).ok()?)
+        } else {
+            PathBuf::from(path)
+        };
+        fs::symlink_metadata(host)
+            .ok()
+            .map(|m| m.file_type().is_file())
+    }
+
+    /// The owner, group and mode bits of what is at `path` (links followed), and whether it
+    /// is a directory. A directory is recorded as such, anything else as a placeholder (a
+    /// snapshot keeps neither owner nor mode).
+    pub fn owner_and_mode(&self, path: &str) -> Result<(u32, u32, u32, bool), ReadError> {
+        use std::os::unix::fs::MetadataExt;
+        let (resolved, host) = self.open_path(path)?;
+        let m = fs::metadata(host).map_err(|e| ReadError::from_io(path, e))?;
+        let what = if m.is_dir() {
+            Recorded::Dir
+        } else {
+            Recorded::Present
+        };
+        self.record(&resolved, what);
+        Ok((m.uid(), m.gid(), m.mode(), m.is_dir()))
     }
 
     /// Whether anything exists at `path` (links followed). Directories are recorded as such,
