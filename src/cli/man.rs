@@ -104,7 +104,7 @@ fn findings_section(r: &mut Roff) {
     r.text([roman(
         "Every check, by id (what --allow takes), with its usual severity, where it applies and its fix:",
     )]);
-    for rule in RULES {
+    for rule in RULES.iter() {
         r.control("TP", []);
         r.text([
             bold(rule.id),

@@ -77,6 +77,18 @@ pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     no_lsm_confinement(cx, out);
     seccomp_unconfined(cx, out);
 }
+/// This family's checks, in report order: adding a check here is what puts it in
+/// [`super::RULES`] (and so in `--list-checks`, SARIF, JUnit, the man pages and completions).
+pub(super) static RULES: &[&Rule] = &[
+    &RUNNING_AS_ROOT,
+    &UID_WITHOUT_PASSWD_ENTRY,
+    &HOME_UNSET_FOR_ARBITRARY_UID,
+    &HOME_NOT_WRITABLE,
+    &SECRET_IN_ENVIRONMENT,
+    &DANGEROUS_CAPABILITIES,
+    &NO_LSM_CONFINEMENT,
+    &SECCOMP_UNCONFINED,
+];
 
 pub static RUNNING_AS_ROOT: Rule = Rule {
     id: "running-as-root",

@@ -19,6 +19,19 @@ pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     budget_exceeds_limit(cx, out);
     collector_burns_cpu_limit(cx, out);
 }
+/// This family's checks, in report order: adding a check here is what puts it in
+/// [`super::RULES`] (and so in `--list-checks`, SARIF, JUnit, the man pages and completions).
+pub(super) static RULES: &[&Rule] = &[
+    &JVM_BLIND_TO_CGROUP,
+    &JVM_WITHOUT_CONTAINER_SUPPORT,
+    &CPU_COUNT_FROM_SHARES,
+    &HEAP_EXCEEDS_MEMORY_LIMIT,
+    &JVM_OPTION_REJECTED,
+    &INITIAL_HEAP_EXCEEDS_BUDGET,
+    &HEAP_OPTION_CONTRADICTED,
+    &JVM_BUDGET_EXCEEDS_LIMIT,
+    &COLLECTOR_BURNS_CPU_LIMIT,
+];
 
 pub static COLLECTOR_BURNS_CPU_LIMIT: Rule = Rule {
     id: "collector-burns-cpu-limit",

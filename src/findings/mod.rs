@@ -26,6 +26,7 @@ use crate::jvm::advise::Advice;
 use crate::jvm::options::UserOptions;
 use crate::jvm::version::JavaVersion;
 use serde::Serialize;
+use std::sync::LazyLock;
 
 pub use located::{Located, Location, Object, Place};
 
@@ -231,49 +232,19 @@ impl Nodes {
 }
 
 /// Every check, in report order (cgroup/CPU/memory, JVM, storage, identity/security, host).
-pub static RULES: &[&Rule] = &[
-    &syntax::FILE_UNPARSABLE,
-    &syntax::DUPLICATE_KEY,
-    &resources::MEMORY_LIMIT_UNSET,
-    &resources::CGROUP_LIMIT_UNKNOWN,
-    &resources::LIMIT_IN_PARENT_CGROUP,
-    &resources::MEMORY_HIGH_BELOW_MAX,
-    &resources::CPU_THROTTLED,
-    &resources::OOM_KILLS_RECORDED,
-    &resources::PAGE_CACHE_PRESSURE,
-    &pressure::MEMORY_PRESSURE_STALLS,
-    &pressure::CPU_PRESSURE_STALLS,
-    &resources::RUNNING_UNDER_HYPERVISOR,
-    &jvm::JVM_BLIND_TO_CGROUP,
-    &jvm::JVM_WITHOUT_CONTAINER_SUPPORT,
-    &jvm::CPU_COUNT_FROM_SHARES,
-    &jvm::HEAP_EXCEEDS_MEMORY_LIMIT,
-    &jvm::JVM_OPTION_REJECTED,
-    &jvm::INITIAL_HEAP_EXCEEDS_BUDGET,
-    &jvm::HEAP_OPTION_CONTRADICTED,
-    &jvm::JVM_BUDGET_EXCEEDS_LIMIT,
-    &jvm::COLLECTOR_BURNS_CPU_LIMIT,
-    &operators::MEMORY_MODEL_DOES_NOT_FIT,
-    &operators::HEAP_NOT_SIZED_FROM_LIMIT,
-    &running::RUNNING_HEAP_EXCEEDS_MEMORY_LIMIT,
-    &running::RUNNING_NATIVE_MEMORY_NEAR_LIMIT,
-    &running::RUNNING_GC_OVERHEAD,
-    &running::RUNNING_CPU_COUNT_EXCEEDS_QUOTA,
-    &running::RUNNING_FLAGS_DIFFER_FROM_ADVICE,
-    &storage::DATA_DIR_ON_LOOP_DEVICE,
-    &storage::DATA_DIR_ON_TMPFS,
-    &storage::DATA_DIR_ON_OVERLAY,
-    &storage::DATA_DIR_ON_NETWORK_FS,
-    &storage::DATA_DIR_READ_ONLY,
-    &identity::RUNNING_AS_ROOT,
-    &identity::UID_WITHOUT_PASSWD_ENTRY,
-    &identity::HOME_UNSET_FOR_ARBITRARY_UID,
-    &identity::HOME_NOT_WRITABLE,
-    &identity::SECRET_IN_ENVIRONMENT,
-    &identity::DANGEROUS_CAPABILITIES,
-    &identity::NO_LSM_CONFINEMENT,
-    &identity::SECCOMP_UNCONFINED,
-];
+pub static RULES: LazyLock<Vec<&'static Rule>> = LazyLock::new(|| {
+    [
+        syntax::RULES,
+        resources::RULES,
+        pressure::RULES,
+        jvm::RULES,
+        operators::RULES,
+        running::RULES,
+        storage::RULES,
+        identity::RULES,
+    ]
+    .concat()
+});
 
 /// The catalogue entry for an id.
 pub fn rule(id: &str) -> Option<&'static Rule> {
@@ -449,7 +420,7 @@ mod tests {
     #[test]
     fn rules_are_unique_kebab_case_and_complete() {
         let mut seen = HashSet::new();
-        for r in RULES {
+        for r in RULES.iter() {
             assert!(seen.insert(r.id), "duplicate id {}", r.id);
             assert!(
                 r.id.chars().all(|c| c.is_ascii_lowercase() || c == '-')

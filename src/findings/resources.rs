@@ -19,6 +19,18 @@ pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     page_cache_pressure(cx, out);
     running_under_hypervisor(cx, out);
 }
+/// This family's checks, in report order: adding a check here is what puts it in
+/// [`super::RULES`] (and so in `--list-checks`, SARIF, JUnit, the man pages and completions).
+pub(super) static RULES: &[&Rule] = &[
+    &MEMORY_LIMIT_UNSET,
+    &CGROUP_LIMIT_UNKNOWN,
+    &LIMIT_IN_PARENT_CGROUP,
+    &MEMORY_HIGH_BELOW_MAX,
+    &CPU_THROTTLED,
+    &OOM_KILLS_RECORDED,
+    &PAGE_CACHE_PRESSURE,
+    &RUNNING_UNDER_HYPERVISOR,
+];
 
 pub static MEMORY_LIMIT_UNSET: Rule = Rule {
     id: "memory-limit-unset",

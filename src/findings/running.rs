@@ -96,6 +96,15 @@ fn limit_evidence(cx: &Ctx) -> Option<(u64, String)> {
         _ => None,
     }
 }
+/// This family's checks, in report order: adding a check here is what puts it in
+/// [`super::RULES`] (and so in `--list-checks`, SARIF, JUnit, the man pages and completions).
+pub(super) static RULES: &[&Rule] = &[
+    &RUNNING_HEAP_EXCEEDS_MEMORY_LIMIT,
+    &RUNNING_NATIVE_MEMORY_NEAR_LIMIT,
+    &RUNNING_GC_OVERHEAD,
+    &RUNNING_CPU_COUNT_EXCEEDS_QUOTA,
+    &RUNNING_FLAGS_DIFFER_FROM_ADVICE,
+];
 
 pub static RUNNING_HEAP_EXCEEDS_MEMORY_LIMIT: Rule = Rule {
     id: "running-heap-exceeds-memory-limit",

@@ -47,6 +47,15 @@ fn dedup(v: &mut Vec<String>) {
     let mut seen = std::collections::HashSet::new();
     v.retain(|x| seen.insert(x.clone()));
 }
+/// This family's checks, in report order: adding a check here is what puts it in
+/// [`super::RULES`] (and so in `--list-checks`, SARIF, JUnit, the man pages and completions).
+pub(super) static RULES: &[&Rule] = &[
+    &DATA_DIR_ON_LOOP_DEVICE,
+    &DATA_DIR_ON_TMPFS,
+    &DATA_DIR_ON_OVERLAY,
+    &DATA_DIR_ON_NETWORK_FS,
+    &DATA_DIR_READ_ONLY,
+];
 
 pub static DATA_DIR_ON_LOOP_DEVICE: Rule = Rule {
     id: "data-dir-on-loop-device",

@@ -241,8 +241,14 @@ pub fn g1_region_size(heap: u64) -> u64 {
 /// The heap HotSpot picks with no heap flags, for `phys` bytes of (visible) memory.
 /// (JDK 8 before 8u191 has `MaxRAMFraction=4` and `MinRAMFraction=2`: the same 25 % and 50 %.)
 pub fn default_max_heap(phys: u64, gc: Gc) -> u64 {
+    percent_max_heap(phys, 25.0, gc)
+}
+
+/// The heap HotSpot picks for `-XX:MaxRAMPercentage=max_pct` (and the default
+/// MinRAMPercentage of 50) with `phys` bytes of (visible) memory.
+pub fn percent_max_heap(phys: u64, max_pct: f64, gc: Gc) -> u64 {
     let phys = phys.min(MAX_RAM);
-    let (max_pct, min_pct) = (25.0, 50.0);
+    let min_pct = 50.0;
     let reasonable_max = (phys as f64 * max_pct / 100.0) as u64;
     let reasonable_min = (phys as f64 * min_pct / 100.0) as u64;
     let heap = if reasonable_min < DEFAULT_MAX_HEAP {

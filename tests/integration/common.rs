@@ -145,3 +145,17 @@ pub fn final_flag(text: &str, name: &str) -> Option<String> {
         (f.len() >= 4 && f[1] == name).then(|| f[3].to_owned())
     })
 }
+
+/// A lint document's `object` as the corpus `.expect` files write it: `Kind/name container`.
+pub fn object_label(o: &serde_json::Value) -> String {
+    let mut s = format!(
+        "{}/{}",
+        o["kind"].as_str().unwrap(),
+        o["name"].as_str().unwrap_or("-")
+    );
+    if let Some(c) = o["container"].as_str() {
+        s.push(' ');
+        s.push_str(c);
+    }
+    s
+}

@@ -3,7 +3,7 @@
 //! machine is root with every capability under a hypervisor), SARIF valid with regions equal
 //! to the JSON locations, and the suppression, config and `--assume` rules.
 
-use crate::common::{ctune, repo, scratch_dir, skipped};
+use crate::common::{ctune, object_label as label, repo, scratch_dir, skipped};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -49,19 +49,6 @@ fn json_of(args: &[&str]) -> Value {
     let (code, out, err) = run_in(&tests_dir(), &a);
     assert!(code == 0 || code == 1, "exit {code}: {err}");
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
-}
-
-fn label(o: &Value) -> String {
-    let mut s = format!(
-        "{}/{}",
-        o["kind"].as_str().unwrap(),
-        o["name"].as_str().unwrap_or("-")
-    );
-    if let Some(c) = o["container"].as_str() {
-        s.push(' ');
-        s.push_str(c);
-    }
-    s
 }
 
 fn line_of(f: &Value) -> String {

@@ -105,7 +105,7 @@ fn doctor_and_lint_list_every_finding_with_its_fix() {
         let (_, roff) = pages.iter().find(|(n, _)| n == page).expect(page);
         let t = text(roff);
         assert!(t.contains(".SH FINDINGS"), "{page}");
-        for r in ctune::findings::RULES {
+        for r in ctune::findings::RULES.iter() {
             assert!(t.contains(r.id), "{page}: no {}", r.id);
             let start: String = r.help.chars().take(40).collect();
             assert!(t.contains(&start), "{page}: no fix for {}", r.id);
@@ -197,7 +197,7 @@ fn completions_offer_the_real_values() {
         "--profile offers file names: {profile}"
     );
     let allow = case("--allow");
-    for r in ctune::findings::RULES {
+    for r in ctune::findings::RULES.iter() {
         assert!(allow.contains(r.id), "--allow: no {}", r.id);
     }
     assert!(!allow.contains("compgen -f"), "--allow offers file names");

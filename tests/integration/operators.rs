@@ -4,7 +4,7 @@
 //! scripts compute checked against the real JVM's own estimate; `ctune jvm FILE` in each
 //! resource's own terms; a `helm template`-style stream on standard input.
 
-use crate::common::{ctune, final_flag, have, repo, skipped};
+use crate::common::{ctune, final_flag, have, object_label as label, repo, skipped};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -39,19 +39,6 @@ fn lint_json(args: &[&str], stdin: Option<&str>) -> Value {
     let (code, out) = run(&a, stdin);
     assert!(code == 0 || code == 1, "exit {code}: {out}");
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
-}
-
-fn label(o: &Value) -> String {
-    let mut s = format!(
-        "{}/{}",
-        o["kind"].as_str().unwrap(),
-        o["name"].as_str().unwrap_or("-")
-    );
-    if let Some(c) = o["container"].as_str() {
-        s.push(' ');
-        s.push_str(c);
-    }
-    s
 }
 
 fn num(v: &Value) -> String {

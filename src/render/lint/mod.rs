@@ -255,7 +255,7 @@ pub(crate) fn verdict(r: &Report) -> String {
 /// marked.
 pub fn list_checks() -> String {
     let mut out = String::new();
-    for r in RULES {
+    for r in RULES.iter() {
         out.push_str(&format!(
             "{:<32} {:<8} {}{}\n",
             r.id,

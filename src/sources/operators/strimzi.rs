@@ -61,20 +61,7 @@ fn gc_for(mem: u64, cpus: Option<f64>) -> Gc {
 /// HotSpot's max heap for `-XX:MaxRAMPercentage=pct` of `phys` (MinRAMPercentage for small
 /// memory, aligned up as `default_max_heap` aligns).
 pub fn percent_heap(phys: u64, pct: f64, gc: Gc) -> u64 {
-    use crate::jvm::ergonomics::{g1_region_size, COMPRESSED_OOPS_MAX_HEAP, DEFAULT_MAX_HEAP};
-    let reasonable_max = (phys as f64 * pct / 100.0) as u64;
-    let reasonable_min = (phys as f64 * 50.0 / 100.0) as u64;
-    let heap = if reasonable_min < DEFAULT_MAX_HEAP {
-        reasonable_min
-    } else {
-        reasonable_max.max(DEFAULT_MAX_HEAP)
-    };
-    let heap = heap.min(COMPRESSED_OOPS_MAX_HEAP);
-    let align = match gc {
-        Gc::G1 => g1_region_size(heap).max(2 * MIB),
-        _ => 2 * MIB,
-    };
-    heap.div_ceil(align) * align
+    crate::jvm::ergonomics::percent_max_heap(phys, pct, gc)
 }
 
 /// What `-XshowSettings:vm` prints for a size (two decimals of K, M or G), read back as
