@@ -3,6 +3,7 @@
 
 mod cli;
 mod common;
+mod containers;
 mod exec;
 mod exec_differential;
 mod exec_safety;
