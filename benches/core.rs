@@ -138,6 +138,32 @@ fn main() {
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
+    if want("scan") {
+        // What `report` and `doctor` pay for the running JVMs: 100 of them, each with its
+        // /proc files and a real perf-data file (tests/perfdata), under --root.
+        let n = 100;
+        let dir = many_jvms_root(&fixtures.join("running-jvm"), n);
+        let root = Root::at(&dir);
+        let with = probe::Options {
+            running_jvms: true,
+            ..Default::default()
+        };
+        let found = probe::collect(&root, &with).java_processes.len();
+        assert_eq!(found, n + 2, "the fixture's 2 JVMs and the {n} added");
+        bench(
+            &format!("probe collect, --root with {n} running JVMs"),
+            || {
+                black_box(probe::collect(&root, &with));
+            },
+        );
+        bench(
+            "probe collect, same root, running JVMs not looked for",
+            || {
+                black_box(probe::collect(&root, &probe::Options::default()));
+            },
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     if want("profile") {
         bench("profile load spark-executor (3-file chain)", || {
             black_box(profile::load("spark-executor", &[]).ok());
@@ -162,6 +188,53 @@ fn main() {
             ));
         });
     }
+}
+
+/// A copy of the `running-jvm` fixture with `n` more JVMs (pids 1000 on): each with the
+/// fixture's /proc files and one of the captured perf-data files.
+fn many_jvms_root(fixture: &Path, n: usize) -> std::path::PathBuf {
+    use std::fs;
+    let dir = std::env::temp_dir().join(format!("ctune-bench-jvms-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let ok = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(fixture)
+        .arg(&dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "copy {}", fixture.display());
+    let perf_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/perfdata");
+    let mut perf: Vec<_> = fs::read_dir(&perf_dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "hsperf"))
+        .collect();
+    perf.sort();
+    let model = dir.join("proc/7");
+    let status = fs::read_to_string(model.join("status")).unwrap();
+    let stat = fs::read_to_string(model.join("stat")).unwrap();
+    for i in 0..n {
+        let pid = 1000 + i;
+        let p = dir.join(format!("proc/{pid}"));
+        fs::create_dir_all(&p).unwrap();
+        for f in ["cmdline", "cgroup"] {
+            fs::copy(model.join(f), p.join(f)).unwrap();
+        }
+        std::os::unix::fs::symlink("/opt/java/openjdk/bin/java", p.join("exe")).unwrap();
+        let fix = |t: &str| {
+            t.replace("Pid:\t7\n", &format!("Pid:\t{pid}\n"))
+                .replace("Tgid:\t7\n", &format!("Tgid:\t{pid}\n"))
+                .replace("NSpid:\t7\n", &format!("NSpid:\t{pid}\n"))
+        };
+        fs::write(p.join("status"), fix(&status)).unwrap();
+        fs::write(p.join("stat"), stat.replacen("7 ", &format!("{pid} "), 1)).unwrap();
+        fs::copy(
+            &perf[i % perf.len()],
+            dir.join(format!("tmp/hsperfdata_app/{pid}")),
+        )
+        .unwrap();
+    }
+    dir
 }
 
 /// A minimal pure cgroup v2 root under the temp directory, the process `depth` levels deep

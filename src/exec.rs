@@ -177,10 +177,7 @@ pub fn for_unseen_command(
     let percentages = jvm == UnseenJvm::Percentages;
     let pct = |f: &str, prefix: &str| -> Option<String> {
         let bytes = crate::jvm::options::parse_jvm_size(f.strip_prefix(prefix)?)?;
-        (percentages && physical > 0).then(|| {
-            let p = bytes as f64 * 100.0 / physical as f64;
-            format!("{:.4}", p.min(100.0))
-        })
+        (percentages && physical > 0).then(|| heap_percentage(bytes, physical))
     };
     let mut max_ram_added = false;
     for f in flags {
@@ -216,6 +213,53 @@ pub fn for_unseen_command(
         }
     }
     (out, notes)
+}
+
+/// The largest heap alignment HotSpot may apply to a heap of `bytes`: it rounds `MaxHeapSize`
+/// (and `InitialHeapSize`) UP to it. Serial and Parallel align to the card table's constraint
+/// (512-byte cards × 4 KiB pages = 2 MiB), ZGC to its 2 MiB granule, G1 and Shenandoah to
+/// their region size, which is the heap / 2048 rounded down to a power of two, between 1 and
+/// 32 MiB. A start script may pick any of them, so take the largest.
+pub fn heap_alignment_bound(bytes: u64) -> u64 {
+    const MIB: u64 = 1 << 20;
+    let region = match bytes / 2048 {
+        0 => MIB,
+        r => 1u64 << (63 - r.leading_zeros()),
+    };
+    region.clamp(2 * MIB, 32 * MIB)
+}
+
+/// The heap HotSpot derives from `-XX:MaxRAMPercentage=pct` (or `InitialRAMPercentage`) on
+/// `physical` bytes before aligning it: `(julong)((phys_mem * MaxRAMPercentage) / 100)` in
+/// `Arguments::set_heap_size`, in doubles, truncated.
+pub fn hotspot_percentage_bytes(physical: u64, pct: f64) -> u64 {
+    ((physical as f64 * pct) / 100.0) as u64
+}
+
+/// A percentage of `physical` (as `-XX:MaxRAMPercentage` takes it, four decimals) that never
+/// gives the JVM more than `bytes`: the product is rounded DOWN to the heap alignment (see
+/// [`heap_alignment_bound`]) so that HotSpot's aligning it up stays at or below `bytes`, and the
+/// percentage itself is rounded down. It gives the largest aligned heap at most `bytes`
+/// whenever four decimals are fine enough (below 1 TiB of `physical`: steps of 1 MiB).
+pub fn heap_percentage(bytes: u64, physical: u64) -> String {
+    let align = heap_alignment_bound(bytes);
+    // A budget below one alignment unit cannot be honoured by any percentage; aim at it.
+    let target = match bytes / align * align {
+        0 => bytes,
+        t => t,
+    };
+    let target = target.min(physical);
+    // In units of 0.0001 %; the estimate may be one off either way in floating point.
+    let mut units = ((target as f64) * 1e6 / physical as f64).floor() as u64;
+    let pct = |u: u64| format!("{}.{:04}", u / 10_000, u % 10_000);
+    let value = |u: u64| pct(u).parse::<f64>().unwrap_or(0.0);
+    while units > 0 && hotspot_percentage_bytes(physical, value(units)) > target {
+        units -= 1;
+    }
+    while units < 1_000_000 && hotspot_percentage_bytes(physical, value(units + 1)) <= target {
+        units += 1;
+    }
+    pct(units.min(1_000_000))
 }
 
 /// What ctune knows of the JVM a start script will run.
@@ -500,6 +544,46 @@ pub fn nss_files(
 
 #[cfg(test)]
 mod tests {
+    /// The case: 204 MiB of a 512 MiB limit became 39.8438 %, which HotSpot turned
+    /// into 206 MiB (216006656 bytes after aligning up).
+    #[test]
+    fn a_heap_percentage_never_gives_more_than_the_budget() {
+        use super::{heap_alignment_bound, heap_percentage, hotspot_percentage_bytes};
+        let mib = 1u64 << 20;
+        let p = heap_percentage(204 * mib, 512 * mib);
+        assert_eq!(p, "39.8437");
+        let h = hotspot_percentage_bytes(512 * mib, p.parse().unwrap());
+        assert_eq!(h.div_ceil(2 * mib) * 2 * mib, 204 * mib);
+        assert_eq!(heap_alignment_bound(204 * mib), 2 * mib);
+        assert_eq!(heap_alignment_bound(8192 * mib), 4 * mib);
+        assert_eq!(heap_alignment_bound(1 << 40), 32 * mib);
+        // More than the memory: all of it.
+        assert_eq!(heap_percentage(600 * mib, 512 * mib), "100.0000");
+    }
+
+    #[test]
+    fn heap_percentages_stay_within_one_alignment_below_the_budget() {
+        use super::{heap_alignment_bound, heap_percentage, hotspot_percentage_bytes};
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::default();
+        let case = (16u64 << 20..1u64 << 40).prop_flat_map(|phys| (Just(phys), 1u64 << 20..phys));
+        runner
+            .run(&case, |(physical, bytes)| {
+                let p = heap_percentage(bytes, physical);
+                let h = hotspot_percentage_bytes(physical, p.parse().unwrap());
+                let align = heap_alignment_bound(bytes);
+                // Any collector's alignment divides `align` (powers of two, region <= it).
+                prop_assert!(h.div_ceil(align) * align <= bytes.max(align), "{p} -> {h}");
+                let steps = physical as f64 * 1e-6;
+                prop_assert!(
+                    (h as f64) + align as f64 + steps + 1.0 > bytes as f64,
+                    "{p} -> {h}, too far below {bytes}"
+                );
+                Ok(())
+            })
+            .unwrap();
+    }
+
     #[test]
     fn unseen_commands_get_only_flags_their_jvm_takes() {
         use super::{for_unseen_command, UnseenJvm::*};

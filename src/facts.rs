@@ -35,10 +35,24 @@ pub enum Limit<T> {
         /// Why this counts as no limit (`max`, the v1 sentinel, at or above host RAM, ...).
         #[serde(skip)]
         why: String,
+        /// Set when the levels above the highest one read are not visible (the container's
+        /// cgroup mounted as the root of its hierarchy, a cgroup namespace): a limit may be set
+        /// there. Serialised as `"ancestors_visible": false, "highest_level": DIR`.
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
+        hidden: Option<HiddenAncestors>,
     },
     Unknown {
         reason: String,
     },
+}
+
+/// What an "unlimited" saw of the hierarchy: the levels above `highest_level` are hidden.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HiddenAncestors {
+    /// Always false: present only when they are not visible.
+    pub ancestors_visible: bool,
+    /// The highest cgroup directory read (inside the inspected system).
+    pub highest_level: String,
 }
 
 impl<T: Copy> Limit<T> {
@@ -53,7 +67,30 @@ impl<T: Copy> Limit<T> {
     }
 
     pub fn unlimited(why: impl Into<String>) -> Self {
-        Limit::Unlimited { why: why.into() }
+        Limit::Unlimited {
+            why: why.into(),
+            hidden: None,
+        }
+    }
+
+    /// The highest level read, when "unlimited" means only "no limit visible": the levels
+    /// above it cannot be seen.
+    pub fn hidden_above(&self) -> Option<&str> {
+        match self {
+            Limit::Unlimited {
+                hidden: Some(h), ..
+            } => Some(&h.highest_level),
+            _ => None,
+        }
+    }
+
+    /// "no limit", or "no limit visible" when the levels above could not be seen.
+    pub fn no_limit_words(&self) -> &'static str {
+        if self.hidden_above().is_some() {
+            "no limit visible"
+        } else {
+            "no limit"
+        }
     }
 
     pub fn unknown(reason: impl Into<String>) -> Self {
@@ -249,6 +286,8 @@ impl Facts {
         lim("memory.limit", lr(&m.limit));
         lim("memory.high", lr(&m.high));
         lim("memory.swap_limit", lr(&m.swap_limit));
+        lim("memory.reservation", lr(&m.reservation));
+        lim("memory.host_swap_bytes", m.host_swap_bytes.unknown_reason());
         lim(
             "memory.host_total_bytes",
             m.host_total_bytes.unknown_reason(),
@@ -260,6 +299,10 @@ impl Facts {
         lim("identity.uid", self.identity.uid.unknown_reason());
         lim("identity.gid", self.identity.gid.unknown_reason());
         lim("identity.host_uid", self.identity.host_uid.unknown_reason());
+        lim(
+            "identity.passwd_home_writable",
+            self.identity.passwd_home_writable.unknown_reason(),
+        );
         for (t, n) in &self.namespaces {
             lim(&format!("namespaces.{t}.inode"), n.inode.unknown_reason());
             lim(
@@ -377,7 +420,13 @@ pub struct MemoryFacts {
     pub limit: Limit<u64>,
     pub high: Limit<u64>,
     pub swap_limit: Limit<u64>,
+    /// The memory the kernel keeps for the cgroup under pressure (`--memory-reservation`,
+    /// Kubernetes MemoryQoS): v1 `memory.soft_limit_in_bytes`, v2 `memory.low`, the process's
+    /// own cgroup; unlimited = none set.
+    pub reservation: Limit<u64>,
     pub host_total_bytes: Fact<u64>,
+    /// The host's swap (`SwapTotal` in `/proc/meminfo`): with none, a swap limit is moot.
+    pub host_swap_bytes: Fact<u64>,
     pub usage_bytes: Fact<u64>,
     pub anon_bytes: Fact<u64>,
     pub file_bytes: Fact<u64>,
@@ -417,6 +466,11 @@ pub struct IdentityFacts {
     pub passwd_entry: bool,
     /// Where the entry came from: `/etc/passwd`, or the nss_wrapper file, or null.
     pub passwd_source: Option<String>,
+    /// The home directory of the passwd entry (what the JVM's `user.home` is), or null.
+    pub passwd_home: Option<String>,
+    /// Whether the uid may write to that directory (owner and mode bits; a missing one is not
+    /// writable); null without an entry.
+    pub passwd_home_writable: Fact<bool>,
     pub home: Option<String>,
     pub user_namespace: bool,
     /// The uid outside the user namespace that this uid maps to (equal to `uid` without one).

@@ -10,7 +10,7 @@ pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
             "doctor inspects this machine; for manifests and Dockerfiles use ctune lint FILE... or ctune jvm FILE",
         ));
     }
-    let (facts, advice) = super::jvm::facts_and_advice(g, a)?;
+    let (facts, advice) = super::jvm::facts_and_advice(g, a, true)?;
     let found = findings::check(&facts, &advice);
     let term = super::term::stdout(g.color);
     let out = match format {

@@ -173,6 +173,7 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
         java: java_lookup(&a.command, env),
         // Live, the probe's environment is this one: no need to read /proc/self/environ.
         env: root.is_live().then(|| live_env.clone()),
+        running_jvms: false,
         ..super::probe_options(g)?
     };
     let facts = probe::collect(&root, &opts);
@@ -221,6 +222,9 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
     );
     problems.extend(moved);
     let mut summary = summary(&plan, &advice, &facts, nss_active);
+    if let Some(n) = users_collector_note(&user, &facts) {
+        summary.push_str(&format!("; {n}"));
+    }
     if plan.place.is_some() {
         for n in notes {
             summary.push_str(&format!("; {n}"));
@@ -248,8 +252,13 @@ fn home_and_identity(
     problems: &mut Vec<String>,
 ) -> (Vec<(OsString, OsString)>, bool) {
     let mut extra_env = Vec::new();
+    let id = &facts.identity;
+    // The passwd entry's home (the JVM's user.home) is known not to be writable for the uid:
+    // podman's `--user 4242` writes an entry with home `/` (and HOME=/).
+    let passwd_home_unusable = id.passwd_entry && id.passwd_home_writable == Fact::Known(false);
     let home = env_lookup(live_env, "HOME")
         .filter(|h| !h.is_empty() && *h != "/")
+        .filter(|h| !(passwd_home_unusable && id.passwd_home.as_deref() == Some(*h)))
         .map(str::to_owned);
     let home = match home {
         Some(h) => h,
@@ -267,6 +276,13 @@ fn home_and_identity(
             }
         },
     };
+    let java_cmd = command
+        .first()
+        .is_some_and(|c| crate::jvm::options::is_java_command(c));
+    if passwd_home_unusable && java_cmd && !user.has_prefix("-Duser.home=") && home != "/" {
+        // The JVM takes user.home from the passwd entry, not HOME: point it at the usable one.
+        flags.push(format!("-Duser.home={home}"));
+    }
     let mut nss_active = false;
     if let (false, Fact::Known(uid)) = (facts.identity.passwd_entry, &facts.identity.uid) {
         if a.nss_wrapper || profile.exec.nss_wrapper {
@@ -278,9 +294,6 @@ fn home_and_identity(
                 Err(e) => problems.push(e),
             }
         }
-        let java_cmd = command
-            .first()
-            .is_some_and(|c| crate::jvm::options::is_java_command(c));
         if !nss_active && java_cmd && !user.has_prefix("-Duser.home=") {
             // With no entry the JVM's user.home is '?': point it at HOME.
             flags.push(format!("-Duser.home={home}"));
@@ -379,6 +392,33 @@ fn summary(plan: &Plan, advice: &advise::Advice, facts: &Facts, nss: bool) -> St
         s.push_str(&format!("; warning: {w}"));
     }
     s
+}
+
+/// The user's own collector choice is left alone, and said: with what it costs under fewer
+/// than 2 CPUs, where Parallel, G1, ZGC and Shenandoah run GC threads beside the application
+/// that the quota throttles (`collector-burns-cpu-limit`).
+fn users_collector_note(user: &UserOptions, facts: &Facts) -> Option<String> {
+    use crate::jvm::version::Gc;
+    let o = user
+        .options
+        .iter()
+        .rev()
+        .find(|o| Gc::from_option(&o.option).is_some())?;
+    let gc = Gc::from_option(&o.option)?;
+    let cpus = match facts.cpu.limit.value() {
+        Some(c) => Some(c),
+        None => facts.cpu.effective_count.known().map(|&n| f64::from(n)),
+    };
+    let mut s = format!("left alone: {} (from {})", o.option, o.source);
+    if let (Some(c), true) = (cpus, gc != Gc::Serial) {
+        if c < 2.0 {
+            s.push_str(&format!(
+                ", under a {} CPU limit: its GC threads compete with the application for the quota (Serial GC costs the least there)",
+                render::cores(c)
+            ));
+        }
+    }
+    Some(s)
 }
 
 /// The soft stack limit, which sets the kernel's limit on arguments and environment (None =

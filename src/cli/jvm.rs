@@ -12,12 +12,18 @@ fn load_profile(name: &str, sets: &[String]) -> anyhow::Result<profile::Profile>
 
 /// Probe, load the profile, read the user's options, advise: what `jvm`, `doctor` and `lint`
 /// all start from.
+/// `running_jvms`: look for running JVMs (`doctor`, `lint`, `report`'s findings); `jvm` does not
+/// show them and never pays for the scan.
 pub(super) fn facts_and_advice(
     g: &GlobalArgs,
     a: &JvmArgs,
+    running_jvms: bool,
 ) -> anyhow::Result<(Facts, advise::Advice)> {
     let profile = load_profile(&a.profile, &a.sets)?;
-    let opts = super::probe_options(g)?;
+    let opts = crate::probe::Options {
+        running_jvms,
+        ..super::probe_options(g)?
+    };
     let root = super::open_root(g)?;
     let mut facts = super::observe(g, &root, &opts);
     if let Some(java) = &a.java {
@@ -41,7 +47,7 @@ pub fn run(g: &GlobalArgs, a: &JvmArgs) -> anyhow::Result<i32> {
     }
     let format = super::format(g, "jvm")?;
     super::no_interval(g, "jvm")?;
-    let (facts, advice) = facts_and_advice(g, a)?;
+    let (facts, advice) = facts_and_advice(g, a, false)?;
     let out = match format {
         "json" => render::jvm::json(&advice),
         "flags" => render::jvm::flags(&advice),

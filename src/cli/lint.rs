@@ -48,7 +48,7 @@ pub fn run(g: &GlobalArgs, a: &LintArgs) -> anyhow::Result<i32> {
             "--config and --target apply to files: ctune lint [OPTIONS] FILE|DIR|-...",
         ));
     }
-    let (facts, advice) = super::jvm::facts_and_advice(g, &a.jvm)?;
+    let (facts, advice) = super::jvm::facts_and_advice(g, &a.jvm, true)?;
     let found: Vec<_> = findings::check(&facts, &advice)
         .into_iter()
         .filter(|f| !a.allow.iter().any(|id| id == f.id))

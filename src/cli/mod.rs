@@ -211,6 +211,7 @@ pub fn probe_options(g: &GlobalArgs) -> anyhow::Result<crate::probe::Options> {
         java: Default::default(),
         env: None,
         pid: g.pid,
+        running_jvms: true,
     })
 }
 

@@ -39,7 +39,7 @@ fn metrics(g: &GlobalArgs, flavor: Flavor) -> anyhow::Result<i32> {
         command: Vec::new(),
         files: Vec::new(),
     };
-    let (facts, advice) = super::jvm::facts_and_advice(g, &args)?;
+    let (facts, advice) = super::jvm::facts_and_advice(g, &args, true)?;
     let found = findings::check(&facts, &advice);
     let out = render::openmetrics::report(&facts, &found, flavor);
     let _ = std::io::stdout().write_all(out.as_bytes());

@@ -64,6 +64,7 @@ pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     running_as_root(cx, out);
     uid_without_passwd_entry(cx, out);
     home_unset(cx, out);
+    home_not_writable(cx, out);
     secret_in_environment(cx, out);
     dangerous_capabilities(cx, out);
     no_lsm_confinement(cx, out);
@@ -178,6 +179,37 @@ fn home_unset(cx: &Ctx, out: &mut Vec<Finding>) {
         ),
         fix: "Set HOME to a writable directory: `ENV HOME=/tmp` (or a volume) in the image, Kubernetes `env: [{name: HOME, value: /tmp}]`, and pass `-Duser.home=$HOME` to Java.".into(),
         evidence: vec![ev, format!("/etc/passwd: no entry with uid {uid}")],
+    });
+}
+
+/// The passwd entry's home (what the JVM's `user.home` is) cannot be written by the uid.
+fn home_not_writable(cx: &Ctx, out: &mut Vec<Finding>) {
+    let id = &cx.facts.identity;
+    let (Fact::Known(uid), Fact::Known(false), Some(home)) =
+        (&id.uid, &id.passwd_home_writable, id.passwd_home.as_deref())
+    else {
+        return;
+    };
+    if !id.passwd_entry {
+        return;
+    }
+    let source = id.passwd_source.as_deref().unwrap_or("/etc/passwd");
+    let env_home = match id.home.as_deref() {
+        Some(h) => format!("HOME is {h}"),
+        None => "HOME is unset".to_owned(),
+    };
+    out.push(Finding {
+        id: "home-not-writable",
+        severity: Severity::Warning,
+        title: format!("user.home is {home}, which uid {uid} cannot write"),
+        detail: format!(
+            "The passwd entry of uid {uid} ({source}) gives the home directory {home}, which is missing or not writable for it ({env_home}). The JVM takes user.home from that entry, not from HOME, so code that keeps files under user.home (caches, ~/.java preferences, Maven and Gradle, Spark's Ivy cache) fails. podman's --user UID writes such an entry (home /) when the image has none for the uid."
+        ),
+        fix: "Give the uid an entry with a writable home in the image (useradd -d /home/app app; USER app), or pass -Duser.home=DIR (a writable directory, e.g. a volume or /tmp) to Java and set HOME=DIR. `ctune exec -- java ...` passes -Duser.home itself (a private directory under $TMPDIR when HOME is / too).".into(),
+        evidence: vec![
+            format!("{source}: uid {uid} home {home}"),
+            format!("{home}: not writable for uid {uid}"),
+        ],
     });
 }
 
@@ -401,6 +433,25 @@ mod tests {
         f.identity.home = None;
         let x = finding(&f, &[], "home-unset-for-arbitrary-uid");
         assert!(x.title.contains("unset"));
+    }
+
+    /// podman's `--user 4242`: an entry with home `/` and HOME=/.
+    #[test]
+    fn passwd_home_not_writable() {
+        let mut f = container();
+        f.identity.uid = Fact::Known(4242);
+        f.identity.passwd_entry = true;
+        f.identity.passwd_home = Some("/".into());
+        f.identity.home = Some("/".into());
+        f.identity.passwd_home_writable = Fact::Known(true);
+        assert!(!ids(&f, &[]).contains(&"home-not-writable"));
+        f.identity.passwd_home_writable = Fact::Unknown("EACCES".into());
+        assert!(!ids(&f, &[]).contains(&"home-not-writable"));
+        f.identity.passwd_home_writable = Fact::Known(false);
+        let x = finding(&f, &[], "home-not-writable");
+        assert!(x.title.contains("user.home is /"), "{}", x.title);
+        assert!(x.fix.contains("-Duser.home"), "{}", x.fix);
+        assert!(!ids(&f, &[]).contains(&"home-unset-for-arbitrary-uid"));
     }
 
     #[test]

@@ -228,6 +228,12 @@ fn initial_heap_exceeds_budget(cx: &Ctx, out: &mut Vec<Finding>) {
     if min <= budget {
         return;
     }
+    // At or above the limit itself it is the error an -Xmx there is: nothing is left for what
+    // is not heap, and the kernel kills the JVM as the heap fills.
+    if min >= *limit {
+        out.push(initial_heap_above_limit(o, min, *limit, source, budget));
+        return;
+    }
     out.push(Finding {
         id: "initial-heap-exceeds-budget",
         severity: Severity::Warning,
@@ -255,6 +261,41 @@ fn initial_heap_exceeds_budget(cx: &Ctx, out: &mut Vec<Finding>) {
         ),
         evidence: vec![format!("{} ({})", o.option, o.source), format!("{source}: {limit}")],
     });
+}
+
+/// `initial-heap-exceeds-budget` for an initial heap at or above the memory limit: an error.
+fn initial_heap_above_limit(
+    o: &crate::jvm::options::UserOption,
+    min: u64,
+    limit: u64,
+    source: &str,
+    budget: u64,
+) -> Finding {
+    Finding {
+        id: "initial-heap-exceeds-budget",
+        severity: Severity::Error,
+        title: format!(
+            "{} keeps a {} heap under a {} limit",
+            o.option,
+            size(min),
+            size(limit)
+        ),
+        detail: format!(
+            "{} (from {}) makes the JVM keep at least {} of heap, at or above the {} memory limit: nothing is left for metaspace, the code cache, thread stacks and direct buffers. ctune exec raises -Xmx to {} so the JVM starts (a smaller -Xmx would stop it), and the kernel OOM-kills it (exit 137) as the heap fills, before it can throw OutOfMemoryError.",
+            o.option,
+            o.source,
+            size(min),
+            size(limit),
+            size(min)
+        ),
+        fix: format!(
+            "Lower {} to at most {} (the heap the limit leaves room for; or drop it: the JVM grows the heap as needed), or raise the memory limit to at least {}.",
+            o.option,
+            size(budget),
+            size(limit + (min - budget))
+        ),
+        evidence: vec![format!("{} ({})", o.option, o.source), format!("{source}: {limit}")],
+    }
 }
 
 /// A heap option the JVM silently overrules: a different -Xmx/MaxHeapSize later in the order
@@ -652,7 +693,7 @@ fn cpu_count_from_shares(cx: &Ctx, out: &mut Vec<Finding>) {
         evidence: vec![
             evidence_line,
             match &f.cpu.limit {
-                Limit::Unlimited { why } => why.clone(),
+                Limit::Unlimited { why, .. } => why.clone(),
                 _ => "no CPU quota".to_owned(),
             },
             java_evidence(cx),
@@ -792,7 +833,25 @@ mod tests {
             "initial-heap-exceeds-budget",
         );
         assert!(x.detail.contains("raises -Xmx"), "{}", x.detail);
+        assert_eq!(x.severity, Severity::Warning);
         assert!(!ids(&f, &["-Xms100m"]).contains(&"initial-heap-exceeds-budget"));
+        // At or above the 2 GiB limit it is the error -Xmx there is, in true numbers.
+        for cmd in [
+            &["java", "-Xms3g", "-jar", "a.jar"][..],
+            &["java", "-XX:InitialHeapSize=2g", "-jar", "a.jar"],
+            &["java", "-XX:MinHeapSize=2100m", "-jar", "a.jar"],
+        ] {
+            let x = finding(&f, cmd, "initial-heap-exceeds-budget");
+            assert_eq!(x.severity, Severity::Error, "{cmd:?}");
+            assert!(x.title.contains("under a 2048 MiB limit"), "{}", x.title);
+            assert!(x.detail.contains("nothing is left"), "{}", x.detail);
+        }
+        let x = finding(
+            &f,
+            &["java", "-Xmx3g", "-jar", "a.jar"],
+            "heap-exceeds-memory-limit",
+        );
+        assert_eq!(x.severity, Severity::Error);
         let x = finding(
             &f,
             &["-Xmx1g", "-XX:MaxRAMPercentage=50"],

@@ -339,6 +339,14 @@ pub const RULES: &[Rule] = &[
         help: "Set HOME to a writable directory (ENV HOME=/tmp, or a volume) and pass -Duser.home=$HOME to Java.",
     },
     Rule {
+        id: "home-not-writable",
+        severity: Severity::Warning,
+        name: "HomeNotWritable",
+        summary: "The passwd entry's home directory (Java's user.home) is missing or not writable for the uid.",
+        description: "The JVM takes user.home from the passwd entry, not from HOME: podman's --user UID writes an entry with home /, so code that keeps files under user.home fails.",
+        help: "Give the entry a writable home, or pass -Duser.home=DIR (a writable directory) to Java; ctune exec does that itself.",
+    },
+    Rule {
         id: "secret-in-environment",
         severity: Severity::Warning,
         name: "SecretInEnvironment",

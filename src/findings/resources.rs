@@ -21,7 +21,7 @@ pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
 
 fn memory_limit_unset(cx: &Ctx, out: &mut Vec<Finding>) {
     let f = cx.facts;
-    let Limit::Unlimited { why } = &f.memory.limit else {
+    let Limit::Unlimited { why, hidden } = &f.memory.limit else {
         return;
     };
     let host = f.memory.host_total_bytes.known().copied();
@@ -34,6 +34,9 @@ fn memory_limit_unset(cx: &Ctx, out: &mut Vec<Finding>) {
         "Nothing stops this process from using all of {host_txt}. The JVM sizes its default heap from host RAM (about a quarter: {}) instead of what the workload is meant to get, and page cache grows without bound.",
         size(heap)
     );
+    if let Some(h) = hidden {
+        detail.push_str(&format!(" (No level read sets one, up to {}; the levels above it are not visible here and may set one the kernel enforces.)", h.highest_level));
+    }
     if in_container {
         detail.push_str(" A container without a limit competes with every other one on the node: on Kubernetes it is the first to be evicted and can take the node into a system OOM that kills other pods.");
     } else {
@@ -48,7 +51,11 @@ fn memory_limit_unset(cx: &Ctx, out: &mut Vec<Finding>) {
         } else {
             Severity::Info
         },
-        title: "No memory limit".into(),
+        title: if hidden.is_some() {
+            "No memory limit visible".into()
+        } else {
+            "No memory limit".into()
+        },
         detail,
         fix: "Set a memory limit: `docker run --memory 2g`, Kubernetes `resources.limits.memory: 2Gi`, systemd `MemoryMax=2G`. In CI, lint the environment the image will run in with `ctune --assume memory=2GiB lint`.".into(),
         evidence: vec![why.clone()],
@@ -257,7 +264,7 @@ fn memory_high_below_max(cx: &Ctx, out: &mut Vec<Finding>) {
             (size(*value), format!("{source}: {value}"))
         }
         Limit::Limited { .. } => return,
-        Limit::Unlimited { why } => ("no limit".to_owned(), why.clone()),
+        l @ Limit::Unlimited { why, .. } => (l.no_limit_words().to_owned(), why.clone()),
         Limit::Unknown { reason } => ("unknown".to_owned(), format!("memory.max: {reason}")),
     };
     let high_mib = high >> 20;

@@ -180,7 +180,9 @@ fn overlay(cx: &Ctx, out: &mut Vec<Finding>) {
         .facts
         .mounts
         .iter()
-        .filter(|m| m.kind == MountKind::Overlay)
+        // A read-only overlay (`--read-only`, readOnlyRootFilesystem) is no writable layer:
+        // nothing is written there (data-dir-read-only speaks about that).
+        .filter(|m| m.kind == MountKind::Overlay && !m.read_only)
         .collect();
     if hits.is_empty() {
         return;
@@ -346,6 +348,24 @@ mod tests {
             finding(&f, &[], "data-dir-on-network-fs").severity,
             Severity::Warning
         );
+    }
+
+    /// `--read-only --tmpfs /tmp`: the working directory `/` on a read-only overlay is not in
+    /// a writable layer.
+    #[test]
+    fn a_read_only_overlay_is_not_a_writable_layer() {
+        let mut f = container();
+        f.mounts = vec![
+            mount("/", "cwd", MountKind::Overlay, "overlay"),
+            mount("/tmp", "tmpdir", MountKind::Tmpfs, "tmpfs"),
+        ];
+        assert!(ids(&f, &[]).contains(&"data-dir-on-overlay"));
+        f.mounts[0].read_only = true;
+        assert!(!ids(&f, &[]).contains(&"data-dir-on-overlay"));
+        // A read-only overlay holding a data directory is said by data-dir-read-only.
+        f.mounts[0].role = "cwd, --path".into();
+        assert!(!ids(&f, &[]).contains(&"data-dir-on-overlay"));
+        assert!(ids(&f, &[]).contains(&"data-dir-read-only"));
     }
 
     #[test]

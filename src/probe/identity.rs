@@ -24,9 +24,9 @@ fn real_id(shared: &Shared, key: &str) -> Fact<u32> {
     }
 }
 
-/// The nss_wrapper passwd file, when the wrapper is preloaded and its library is present:
-/// then the glibc JVM sees the entries in that file.
-fn nss_wrapper_passwd(root: &Root, env: &[(String, String)]) -> Option<String> {
+/// The nss_wrapper passwd and group files, when the wrapper is preloaded and its library is
+/// present: then the glibc JVM (and `id -gn`) sees the entries in those files.
+fn nss_wrapper_files(root: &Root, env: &[(String, String)]) -> Option<(String, String)> {
     let preload = env_lookup(env, "LD_PRELOAD")?;
     let lib = preload
         .split([' ', ':'])
@@ -44,8 +44,29 @@ fn nss_wrapper_passwd(root: &Root, env: &[(String, String)]) -> Option<String> {
         .iter()
         .any(|d| root.is_file(&format!("{d}/{lib}")))
     };
-    let file = env_lookup(env, "NSS_WRAPPER_PASSWD")?;
-    (present && env_lookup(env, "NSS_WRAPPER_GROUP").is_some()).then(|| file.to_owned())
+    let passwd = env_lookup(env, "NSS_WRAPPER_PASSWD")?;
+    let group = env_lookup(env, "NSS_WRAPPER_GROUP")?;
+    present.then(|| (passwd.to_owned(), group.to_owned()))
+}
+
+/// Whether `uid` (with primary group `gid`) may write to the directory `home`, from its owner
+/// and mode bits (root may write anywhere). A home that does not exist is not writable either.
+fn home_writable(root: &Root, home: &str, uid: u32, gid: Option<u32>) -> Fact<bool> {
+    match root.owner_and_mode(home) {
+        Ok((owner, group, mode, is_dir)) => {
+            Fact::Known(is_dir && may_write(uid, gid, owner, group, mode))
+        }
+        Err(e) if e.is_not_found() => Fact::Known(false),
+        Err(e) => Fact::Unknown(format!("home directory {home}: {e}")),
+    }
+}
+
+/// The permission bits' answer to "may `uid` write here" (ACLs aside).
+fn may_write(uid: u32, gid: Option<u32>, owner: u32, group: u32, mode: u32) -> bool {
+    uid == 0
+        || (owner == uid && mode & 0o200 != 0)
+        || (owner != uid && gid == Some(group) && mode & 0o020 != 0)
+        || (owner != uid && gid != Some(group) && mode & 0o002 != 0)
 }
 
 /// `lean` (exec) skips the group name and the user-namespace mapping, which the advice does
@@ -55,10 +76,12 @@ pub(super) fn collect(root: &Root, shared: &Shared, lean: bool) -> IdentityFacts
     let gid = real_id(shared, "Gid");
     let mut user = None;
     let mut passwd_source = None;
+    let mut passwd_home = None;
+    let wrapper = nss_wrapper_files(root, &shared.env);
     if let Fact::Known(u) = uid {
         let mut sources = vec!["/etc/passwd".to_owned()];
-        if let Some(f) = nss_wrapper_passwd(root, &shared.env) {
-            sources.push(f);
+        if let Some((f, _)) = &wrapper {
+            sources.push(f.clone());
         }
         for src in sources {
             if let Some(e) = root
@@ -68,16 +91,29 @@ pub(super) fn collect(root: &Root, shared: &Shared, lean: bool) -> IdentityFacts
             {
                 user = Some(e.name);
                 passwd_source = Some(src);
+                passwd_home = e.home.filter(|h| !h.is_empty());
                 break;
             }
         }
     }
+    let passwd_home_writable = match (&passwd_home, &uid) {
+        (Some(h), Fact::Known(u)) => home_writable(root, h, *u, gid.known().copied()),
+        _ => Fact::NotApplicable,
+    };
     let group = match gid {
         Fact::Known(_) if lean => None,
-        Fact::Known(g) => root
-            .read_string("/etc/group")
-            .ok()
-            .and_then(|t| passwd::find_gid(&t, g)),
+        Fact::Known(g) => {
+            // As getgrgid with nss_wrapper: /etc/group, then the wrapper's file.
+            let mut files = vec!["/etc/group".to_owned()];
+            if let Some((_, f)) = &wrapper {
+                files.push(f.clone());
+            }
+            files.iter().find_map(|f| {
+                root.read_string(f)
+                    .ok()
+                    .and_then(|t| passwd::find_gid(&t, g))
+            })
+        }
         _ => None,
     };
     let map = if lean {
@@ -106,8 +142,24 @@ pub(super) fn collect(root: &Root, shared: &Shared, lean: bool) -> IdentityFacts
         user,
         group,
         passwd_source,
+        passwd_home,
+        passwd_home_writable,
         home: env_lookup(&shared.env, "HOME").map(str::to_owned),
         user_namespace,
         host_uid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn write_permission_from_owner_and_mode() {
+        use super::may_write;
+        assert!(may_write(0, Some(0), 0, 0, 0o755));
+        assert!(!may_write(4242, Some(4242), 0, 0, 0o755));
+        assert!(may_write(4242, Some(0), 0, 0, 0o775));
+        assert!(may_write(4242, Some(4242), 0, 0, 0o1777));
+        assert!(may_write(4242, Some(1), 4242, 0, 0o700));
+        assert!(!may_write(4242, Some(0), 4242, 0, 0o070));
     }
 }

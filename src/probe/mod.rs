@@ -44,6 +44,10 @@ pub struct Options {
     pub env: Option<Vec<(String, String)>>,
     /// `--pid`: say what there is to say about running JVMs for this process only.
     pub pid: Option<u32>,
+    /// Look for running JVMs (every `/proc/PID` and the perf-data files): what `report`,
+    /// `doctor`, `lint` and `snapshot` show. `jvm` and `exec` never do (it costs a system
+    /// call or more per process, for nothing they show).
+    pub running_jvms: bool,
 }
 
 /// Which Java to look at.
@@ -87,10 +91,11 @@ impl Shared {
 pub fn collect(root: &Root, opts: &Options) -> Facts {
     let mut notes = Vec::new();
     let shared = read_shared(root, opts.env.as_ref(), &mut notes);
-    let host_total = host_memory(root, &shared.mounts);
+    let (host_total, host_swap) = host_memory(root, &shared.mounts);
     let (mut cgroup_facts, layout) = cgroup_section(root, &shared, opts.lean, &mut notes);
     let (cpu, cpu_fallback) = cpu_section(root, &shared, &layout, opts);
-    let (memory, memory_fallback) = memory_section(root, &layout, host_total, opts, &mut notes);
+    let (memory, memory_fallback) =
+        memory_section(root, &layout, (host_total, host_swap), opts, &mut notes);
     cgroup_facts.mount_point_fallback = (cpu_fallback, memory_fallback);
     let identity = identity::collect(root, &shared, opts.lean);
     let (namespaces, container, mounts, security, host) = if opts.lean {
@@ -130,7 +135,7 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
         &mut notes,
     );
     // Never on the lean path: exec must not scan /proc.
-    let java_processes = if opts.lean {
+    let java_processes = if opts.lean || !opts.running_jvms {
         Vec::new()
     } else {
         java_processes::collect(root, opts.pid, &mut notes)
@@ -237,22 +242,29 @@ fn read_shared(
     }
 }
 
-/// The host's RAM, from `/proc/meminfo`, unless something is mounted over that file: LXCFS
-/// (LXD, Incus, some Kubernetes set-ups) puts the container's own limit there, and a limit
-/// compared with itself would read as "at or above host RAM", that is unlimited.
-fn host_memory(root: &Root, mounts: &[parse::mountinfo::Mount]) -> Fact<u64> {
+/// The host's RAM and swap (`MemTotal`, `SwapTotal`), from `/proc/meminfo`, unless something
+/// is mounted over that file: LXCFS (LXD, Incus, some Kubernetes set-ups) puts the container's
+/// own limit there, and a limit compared with itself would read as "at or above host RAM",
+/// that is unlimited.
+fn host_memory(root: &Root, mounts: &[parse::mountinfo::Mount]) -> (Fact<u64>, Fact<u64>) {
     if let Some(m) = mounts.iter().find(|m| m.mount_point == "/proc/meminfo") {
-        return Fact::Unknown(format!(
+        let why = format!(
             "/proc/meminfo is a {} mount (from {}), which shows the container's view rather than the host's RAM",
             m.fs_type, m.source
-        ));
+        );
+        return (Fact::Unknown(why.clone()), Fact::Unknown(why));
     }
     match root.read_string("/proc/meminfo") {
-        Err(e) => Fact::Unknown(e.to_string()),
-        Ok(t) => Keyed::colon_separated(&t)
-            .kib_as_bytes("MemTotal")
-            .map_err(|e| format!("/proc/meminfo: {e}"))
-            .into(),
+        Err(e) => (Fact::Unknown(e.to_string()), Fact::Unknown(e.to_string())),
+        Ok(t) => {
+            let k = Keyed::colon_separated(&t);
+            let key = |name: &str| -> Fact<u64> {
+                k.kib_as_bytes(name)
+                    .map_err(|e| format!("/proc/meminfo: {e}"))
+                    .into()
+            };
+            (key("MemTotal"), key("SwapTotal"))
+        }
     }
 }
 
@@ -459,7 +471,7 @@ pub fn effective_counts(limit: &Limit<f64>, cpuset: &Fact<u32>) -> (Fact<u32>, F
 fn memory_section(
     root: &Root,
     layout: &cgroup::Layout,
-    host_total: Fact<u64>,
+    (host_total, host_swap_bytes): (Fact<u64>, Fact<u64>),
     opts: &Options,
     notes: &mut Vec<String>,
 ) -> (MemoryFacts, Option<u64>) {
@@ -478,9 +490,17 @@ fn memory_section(
             ));
         }
     }
-    let (mut limit, high, swap_limit, stats, oom_kills) = match cg {
-        Some(c) => (c.limit, c.high, c.swap_limit, Some(c.stats), c.oom_kills),
+    let (mut limit, high, swap_limit, reservation, stats, oom_kills) = match cg {
+        Some(c) => (
+            c.limit,
+            c.high,
+            c.swap_limit,
+            c.reservation,
+            Some(c.stats),
+            c.oom_kills,
+        ),
         None => (
+            Limit::unknown(not_visible("memory", layout)),
             Limit::unknown(not_visible("memory", layout)),
             Limit::unknown(not_visible("memory", layout)),
             Limit::unknown(not_visible("memory", layout)),
@@ -501,6 +521,7 @@ fn memory_section(
         dirty: na(),
         writeback: na(),
         hierarchical_limit: None,
+        hierarchical_memsw_limit: None,
     });
     let working_set = match (&s.usage, &s.inactive_file) {
         (Fact::Known(u), Fact::Known(i)) => Fact::Known(u.saturating_sub(*i)),
@@ -511,7 +532,9 @@ fn memory_section(
         limit,
         high,
         swap_limit,
+        reservation,
         host_total_bytes: host_total,
+        host_swap_bytes,
         usage_bytes: s.usage,
         anon_bytes: s.anon,
         file_bytes: s.file,

@@ -356,6 +356,22 @@ impl Root {
         }
     }
 
+    /// The owner, group and mode bits of what is at `path` (links followed), and whether it
+    /// is a directory. A directory is recorded as such, anything else as a placeholder (a
+    /// snapshot keeps neither owner nor mode).
+    pub fn owner_and_mode(&self, path: &str) -> Result<(u32, u32, u32, bool), ReadError> {
+        use std::os::unix::fs::MetadataExt;
+        let (resolved, host) = self.open_path(path)?;
+        let m = fs::metadata(host).map_err(|e| ReadError::from_io(path, e))?;
+        let what = if m.is_dir() {
+            Recorded::Dir
+        } else {
+            Recorded::Present
+        };
+        self.record(&resolved, what);
+        Ok((m.uid(), m.gid(), m.mode(), m.is_dir()))
+    }
+
     /// Whether anything exists at `path` (links followed). Directories are recorded as such,
     /// anything else as a placeholder.
     pub fn exists(&self, path: &str) -> bool {

@@ -150,8 +150,13 @@ fn summary_rows(f: &Facts, a: &Advice) -> Vec<(&'static str, String)> {
             cores(*value),
             usable.map_or("?".into(), |n| n.to_string())
         ),
-        Limit::Unlimited { .. } => format!(
-            "no CPU limit, {} usable, {host}",
+        l @ Limit::Unlimited { .. } => format!(
+            "no CPU limit{}, {} usable, {host}",
+            if l.hidden_above().is_some() {
+                " visible"
+            } else {
+                ""
+            },
             usable.map_or("?".into(), |n| n.to_string())
         ),
         Limit::Unknown { .. } => format!("CPU limit unknown, {host}"),
@@ -184,7 +189,7 @@ fn summary_rows(f: &Facts, a: &Advice) -> Vec<(&'static str, String)> {
         .unwrap_or_else(|| "host RAM unknown".into());
     let mut mem = match &m.limit {
         Limit::Limited { value, .. } => format!("{} limit{used}{ws}", bytes(*value)),
-        Limit::Unlimited { .. } => format!("no limit, {host_ram}{used}"),
+        l @ Limit::Unlimited { .. } => format!("{}, {host_ram}{used}", l.no_limit_words()),
         Limit::Unknown { .. } => format!("limit unknown, {host_ram}{used}"),
     };
     if let Some(h) = m.high.value() {

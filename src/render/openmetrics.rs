@@ -227,13 +227,38 @@ fn limit_states(f: &Facts) -> Vec<Family> {
         ("memory", state(&f.memory.limit)),
         ("memory_high", state(&f.memory.high)),
         ("swap", state(&f.memory.swap_limit)),
+        ("memory_reservation", state(&f.memory.reservation)),
     ] {
         fam.add(
             vec![("limit", name.to_owned()), ("state", s.to_owned())],
             Num::Int(1),
         );
     }
-    vec![fam]
+    let mut visible = Family::new(
+        "ctune_limit_ancestors_visible",
+        Kind::Gauge,
+        "For an unlimited CPU or memory limit: 1 when every level above the process's cgroup was read, 0 when the levels above the highest one read are hidden (a cgroup namespace, the container's cgroup mounted as the root), so a limit may be set there.",
+    );
+    for (name, unlimited, hidden) in [
+        (
+            "cpu",
+            matches!(f.cpu.limit, Limit::Unlimited { .. }),
+            f.cpu.limit.hidden_above(),
+        ),
+        (
+            "memory",
+            matches!(f.memory.limit, Limit::Unlimited { .. }),
+            f.memory.limit.hidden_above(),
+        ),
+    ] {
+        if unlimited {
+            visible.add(
+                vec![("limit", name.to_owned())],
+                Num::Int(u64::from(hidden.is_none())),
+            );
+        }
+    }
+    vec![fam, visible]
 }
 
 fn cpu(f: &Facts) -> Vec<Family> {
@@ -306,6 +331,20 @@ fn memory(f: &Facts) -> Vec<Family> {
         Family::new("ctune_memory_swap_limit_bytes", Kind::Gauge, "Swap limit.")
             .unit("bytes")
             .with(vec![], m.swap_limit.value().map(Num::Int)),
+        Family::new(
+            "ctune_memory_reservation_bytes",
+            Kind::Gauge,
+            "Memory reservation of the cgroup (v1 memory.soft_limit_in_bytes, v2 memory.low).",
+        )
+        .unit("bytes")
+        .with(vec![], m.reservation.value().map(Num::Int)),
+        Family::new(
+            "ctune_memory_host_swap_bytes",
+            Kind::Gauge,
+            "Host swap (SwapTotal).",
+        )
+        .unit("bytes")
+        .with(vec![], known_u64(&m.host_swap_bytes)),
         Family::new(
             "ctune_memory_host_total_bytes",
             Kind::Gauge,

@@ -53,7 +53,17 @@ impl Section {
                 }
                 self.row(name, show(*value), why)
             }
-            Limit::Unlimited { why } => self.row(name, "unlimited", why.as_str()),
+            Limit::Unlimited { why, hidden } => match hidden {
+                Some(h) => self.row(
+                    name,
+                    "no limit visible",
+                    format!(
+                        "{why}; the levels above {} are not visible here and may set one",
+                        h.highest_level
+                    ),
+                ),
+                None => self.row(name, "unlimited", why.as_str()),
+            },
             Limit::Unknown { reason } => self.row(name, "unknown", reason.as_str()),
         }
     }
@@ -222,11 +232,25 @@ pub fn report(f: &Facts, width: usize) -> String {
     s.limit("limit", &m.limit, bytes);
     s.limit("high", &m.high, bytes);
     s.limit("swap limit", &m.swap_limit, bytes);
+    if let (Some(_), Fact::Known(0)) = (m.swap_limit.value(), &m.host_swap_bytes) {
+        if let Some(last) = s.rows.last_mut() {
+            last[2].push_str(
+                "; the host has no swap (SwapTotal 0 in /proc/meminfo), so this limit is moot",
+            );
+        }
+    }
+    s.limit("reservation", &m.reservation, bytes);
     s.fact(
         "host RAM",
         &m.host_total_bytes,
         |n| bytes(*n),
         "/proc/meminfo MemTotal",
+    );
+    s.fact(
+        "host swap",
+        &m.host_swap_bytes,
+        |n| bytes(*n),
+        "/proc/meminfo SwapTotal",
     );
     let why = [
         ("usage_bytes", "charged to the cgroup, page cache included"),

@@ -223,6 +223,8 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
             // the request; swap is the node's configuration).
             high: Limit::unknown("set by the node, not by the file (Kubernetes MemoryQoS derives memory.high from the request)"),
             swap_limit: Limit::unknown("set by the node's swap configuration, not by the file"),
+            reservation: Limit::unknown("not set by the file"),
+            host_swap_bytes: Fact::NotApplicable,
             host_total_bytes: node_ram,
             usage_bytes: Fact::NotApplicable,
             anon_bytes: Fact::NotApplicable,
@@ -243,6 +245,8 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
             // The image's passwd file is not in the manifest: claim nothing about it.
             passwd_entry: true,
             passwd_source: None,
+            passwd_home: None,
+            passwd_home_writable: Fact::NotApplicable,
             home: None,
             user_namespace: user_ns,
             host_uid: if user_ns {

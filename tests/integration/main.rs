@@ -6,6 +6,7 @@ mod common;
 mod containers;
 mod exec;
 mod exec_differential;
+mod exec_heap_percentage;
 mod exec_safety;
 mod findings;
 mod fixtures;

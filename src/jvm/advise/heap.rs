@@ -152,6 +152,41 @@ fn users_max_ram(cx: &Cx, gc: Gc, d: &mut Draft) -> u64 {
     crate::jvm::ergonomics::default_max_heap(phys, gc).max(users_floor(cx).unwrap_or(0))
 }
 
+/// What raising `-Xmx` to the user's initial heap costs, in true numbers: what is left of the
+/// limit for what is not heap against what the budget gives it, or that nothing is left.
+fn raised_heap_warning(
+    option: &str,
+    source: &str,
+    heap: u64,
+    floor: u64,
+    basis: &Basis,
+    b: &Budget,
+) -> String {
+    let raised = format!(
+        "{option} (from {source}) is above the {} MiB heap the limit leaves room for: -Xmx raised to {} MiB so the JVM starts",
+        heap / MIB,
+        floor / MIB
+    );
+    if !basis.limited {
+        return raised;
+    }
+    let limit = basis.bytes;
+    if floor >= limit {
+        format!(
+            "{raised}, but a {} MiB heap under a {} MiB memory limit leaves nothing for metaspace, threads, the code cache and direct memory: the kernel will OOM-kill the JVM (exit 137) as the heap fills",
+            floor / MIB,
+            limit / MIB
+        )
+    } else {
+        format!(
+            "{raised}; that leaves {} MiB of the {} MiB limit for metaspace, threads, the code cache and direct memory, which were budgeted {} MiB",
+            (limit - floor) / MIB,
+            limit / MIB,
+            b.non_heap() / MIB
+        )
+    }
+}
+
 /// The budgeted heap as `-Xmx` (unless the JVM would pick it anyway), and `-Xms` for a fixed
 /// heap profile.
 ///
@@ -165,9 +200,8 @@ fn budgeted_heap(cx: &Cx, basis: &Basis, b: &Budget, d: &mut Draft) -> u64 {
     let mut raised = None;
     if let (Some(floor), Some((_, o))) = (users_floor(cx), cx.user.min_heap()) {
         if floor > heap {
-            d.warn(format!(
-                "{} (from {}) is above the {} MiB heap the limit leaves room for: -Xmx raised to {} MiB so the JVM starts; metaspace, threads and direct memory have {} MiB less than budgeted",
-                o.option, o.source, heap / MIB, floor / MIB, (floor - heap) / MIB
+            d.warn(raised_heap_warning(
+                &o.option, &o.source, heap, floor, basis, b,
             ));
             raised = Some(format!(
                 "raised to the user's {} (from {})",

@@ -29,6 +29,8 @@ pub struct MemoryStats {
     /// A limit the kernel computed over every ancestor, hidden ones included (v1's
     /// `hierarchical_memory_limit`); `None` where the version has no such thing.
     pub hierarchical_limit: Option<Limit<u64>>,
+    /// The same for memory + swap (v1's `hierarchical_memsw_limit`, with swap accounting on).
+    pub hierarchical_memsw_limit: Option<Limit<u64>>,
 }
 
 impl MemoryStats {
@@ -44,6 +46,7 @@ impl MemoryStats {
             dirty: f(),
             writeback: f(),
             hierarchical_limit: None,
+            hierarchical_memsw_limit: None,
         }
     }
 }
@@ -56,6 +59,8 @@ pub trait Files {
     fn memory_limit_at(root: &Root, dir: &str, host_total: Option<u64>) -> Option<Limit<u64>>;
     fn memory_high_at(root: &Root, dir: &str, host_total: Option<u64>) -> Option<Limit<u64>>;
     fn swap_limit_at(root: &Root, dir: &str, host_total: Option<u64>) -> Option<Limit<u64>>;
+    /// The memory reservation of the process's own cgroup (v1 soft limit, v2 `memory.low`).
+    fn reservation(root: &Root, leaf: &str, host_total: Option<u64>) -> Limit<u64>;
     /// `(shares, weight)`: v1 has shares, v2 weight; the other is not applicable.
     fn cpu_share(root: &Root, leaf: &str) -> (Fact<u64>, Fact<u64>);
     fn throttling(root: &Root, leaf: &str) -> Fact<Throttling>;
@@ -91,6 +96,7 @@ pub struct CgroupMemory {
     pub mount_point_fallback: Option<u64>,
     pub high: Limit<u64>,
     pub swap_limit: Limit<u64>,
+    pub reservation: Limit<u64>,
     pub stats: MemoryStats,
     pub oom_kills: Fact<u64>,
     /// The ancestor whose counters `stats` and `oom_kills` are, when the process's own cgroup
@@ -150,6 +156,7 @@ fn cpu<F: Files>(root: &Root, h: &Hierarchy, lean: bool) -> CgroupCpu {
     let levels = h.levels();
     let (limit, mount_point_fallback) =
         walk_with_fallback(&levels, |d| F::cpu_limit_at(root, d), h, "cpu", "CPU quota");
+    let limit = mark_hidden(limit, root, h, &levels);
     let (shares, weight) = F::cpu_share(root, &h.leaf);
     CgroupCpu {
         limit,
@@ -176,6 +183,7 @@ fn memory<F: Files>(
             mount_point_fallback: None,
             high: Limit::unknown(r.clone()),
             swap_limit: Limit::unknown(r.clone()),
+            reservation: Limit::unknown(r.clone()),
             stats: MemoryStats::all(|| Fact::Unknown(r.clone())),
             oom_kills: Fact::Unknown(r),
             counters_from: None,
@@ -225,11 +233,16 @@ fn memory<F: Files>(
             };
         }
     }
+    // v1's hierarchical_memory_limit covers every ancestor: "unlimited" there is the truth.
+    if !matches!(stats.hierarchical_limit, Some(Limit::Unlimited { .. })) {
+        limit = mark_hidden(limit, root, h, &levels);
+    }
     if lean {
         return CgroupMemory {
             mount_point_fallback,
             high: Limit::unknown(NOT_PROBED),
             swap_limit: Limit::unknown(NOT_PROBED),
+            reservation: Limit::unknown(NOT_PROBED),
             limit,
             oom_kills: Fact::Unknown(NOT_PROBED.into()),
             stats,
@@ -249,13 +262,8 @@ fn memory<F: Files>(
                 "memory.high",
             )
         },
-        swap_limit: walk(
-            &levels,
-            |d| F::swap_limit_at(root, d, host_total),
-            h,
-            "memory",
-            "swap limit",
-        ),
+        swap_limit: swap_limit::<F>(root, h, &levels, host_total, &limit, &stats),
+        reservation: F::reservation(root, &h.leaf, host_total),
         limit,
         // An ancestor's OOM kills may be a sibling's: not this process's cgroup's to claim.
         oom_kills: match &counters_from {
@@ -268,6 +276,93 @@ fn memory<F: Files>(
         stats,
         counters_from,
     }
+}
+
+/// The swap limit over the levels visible, or v1's `hierarchical_memsw_limit` (memory + swap
+/// over every ancestor, hidden ones included) less the memory limit when that is lower.
+fn swap_limit<F: Files>(
+    root: &Root,
+    h: &Hierarchy,
+    levels: &[String],
+    host_total: Option<u64>,
+    memory: &Limit<u64>,
+    stats: &MemoryStats,
+) -> Limit<u64> {
+    let walked = walk(
+        levels,
+        |d| F::swap_limit_at(root, d, host_total),
+        h,
+        "memory",
+        "swap limit",
+    );
+    let hidden_memsw = match (&stats.hierarchical_memsw_limit, memory.value()) {
+        (Some(Limit::Limited { value, source, .. }), Some(m)) => {
+            Some((value.saturating_sub(m), source.clone()))
+        }
+        _ => None,
+    };
+    match (hidden_memsw, &walked) {
+        (Some((swap, source)), Limit::Limited { value, .. }) if swap < *value => Limit::Limited {
+            value: swap,
+            source,
+            inherited: true,
+            own: None,
+            note: Some("memory + swap is limited on an ancestor cgroup that is not visible here; the kernel reports it as hierarchical_memsw_limit".into()),
+        },
+        (Some((swap, source)), Limit::Unlimited { .. }) => Limit::Limited {
+            value: swap,
+            source,
+            inherited: true,
+            own: None,
+            note: Some("memory + swap is limited on an ancestor cgroup that is not visible here; the kernel reports it as hierarchical_memsw_limit".into()),
+        },
+        (None, Limit::Unlimited { .. })
+            if !matches!(stats.hierarchical_memsw_limit, Some(Limit::Unlimited { .. })) =>
+        {
+            mark_hidden(walked, root, h, levels)
+        }
+        _ => walked,
+    }
+}
+
+/// "Unlimited" as far as the levels read go, marked when the levels above the highest one read
+/// are not visible (see [`ancestors_hidden`]).
+fn mark_hidden<T: Copy>(
+    limit: Limit<T>,
+    root: &Root,
+    h: &Hierarchy,
+    levels: &[String],
+) -> Limit<T> {
+    match limit {
+        Limit::Unlimited { why, hidden: None } if ancestors_hidden(root, h) => Limit::Unlimited {
+            why,
+            hidden: Some(crate::facts::HiddenAncestors {
+                ancestors_visible: false,
+                highest_level: levels.last().cloned().unwrap_or_else(|| h.leaf.clone()),
+            }),
+        },
+        other => other,
+    }
+}
+
+/// The kernel's fixed inode of the initial cgroup namespace (`PROC_CGROUP_INIT_INO`).
+const INITIAL_CGROUP_NS: &str = "cgroup:[4026531835]";
+
+/// Whether the levels above the mount point are hidden from this process: the mount shows a
+/// cgroup below its hierarchy's root (v1 without a cgroup namespace: ROOT `/docker/<id>`), the
+/// process is in a cgroup namespace of its own (its root is all the mount shows), or (v2) the
+/// mount point has `cgroup.events`, which only a non-root cgroup has. Read only for a limit that
+/// is otherwise unlimited.
+fn ancestors_hidden(root: &Root, h: &Hierarchy) -> bool {
+    if h.mount_root != "/" {
+        return true;
+    }
+    let top = h.mount_point.trim_end_matches('/');
+    if h.version == CgroupVersion::V2 && root.exists(&format!("{top}/cgroup.events")) {
+        return true;
+    }
+    root.read_link("/proc/self/ns/cgroup")
+        .is_ok_and(|l| l.starts_with("cgroup:[") && l != INITIAL_CGROUP_NS)
 }
 
 /// Where the memory counters are when the process's own cgroup has none: the nearest
@@ -329,7 +424,7 @@ fn walk_with_fallback<T: Copy + PartialOrd + std::fmt::Display>(
                     best = Some((value, source, i > 0));
                 }
             }
-            Some(Limit::Unlimited { why }) => {
+            Some(Limit::Unlimited { why, .. }) => {
                 any_file = true;
                 unlimited.get_or_insert(why);
             }
@@ -390,15 +485,11 @@ fn walk_with_fallback<T: Copy + PartialOrd + std::fmt::Display>(
             } else {
                 String::new()
             };
-            Limit::Unlimited {
-                why: format!("{why} at every level up to {top}{above}"),
-            }
+            Limit::unlimited(format!("{why} at every level up to {top}{above}"))
         }
         (None, None, None) if h.version == CgroupVersion::V2 || !any_file => {
             if h.version == CgroupVersion::V2 {
-                Limit::Unlimited {
-                    why: format!("the {controller} controller is not enabled for this cgroup (no {what} file from {} to {top})", levels[0]),
-                }
+                Limit::unlimited(format!("the {controller} controller is not enabled for this cgroup (no {what} file from {} to {top})", levels[0]))
             } else {
                 Limit::unknown(format!("no {what} file in {} or its parents", levels[0]))
             }

@@ -72,6 +72,17 @@ impl Files for V1 {
         }
     }
 
+    fn reservation(root: &Root, leaf: &str, host_total: Option<u64>) -> Limit<u64> {
+        match read_at(root, leaf, "memory.soft_limit_in_bytes") {
+            None => Limit::unknown(format!(
+                "{}/memory.soft_limit_in_bytes: no such file",
+                leaf.trim_end_matches('/')
+            )),
+            Some(Err(e)) => Limit::unknown(e.to_string()),
+            Some(Ok((path, t))) => byte_limit(&path, &t, host_total),
+        }
+    }
+
     fn cpu_share(root: &Root, leaf: &str) -> (Fact<u64>, Fact<u64>) {
         (super::number(root, leaf, "cpu.shares"), Fact::NotApplicable)
     }
@@ -113,7 +124,12 @@ impl Files for V1 {
         let hierarchical_limit = parsed
             .as_ref()
             .ok()
-            .and_then(|(path, s)| hierarchical(path, s, host_total));
+            .and_then(|(path, s)| hierarchical(path, s, "hierarchical_memory_limit", host_total));
+        // Memory + swap: no yardstick in host RAM (the sentinel is still unlimited).
+        let hierarchical_memsw_limit = parsed
+            .as_ref()
+            .ok()
+            .and_then(|(path, s)| hierarchical(path, s, "hierarchical_memsw_limit", None));
         MemoryStats {
             usage,
             anon: key("rss"),
@@ -124,6 +140,7 @@ impl Files for V1 {
             dirty: key("dirty"),
             writeback: key("writeback"),
             hierarchical_limit,
+            hierarchical_memsw_limit,
         }
     }
 
@@ -133,7 +150,12 @@ impl Files for V1 {
         host_total: Option<u64>,
     ) -> Option<Limit<u64>> {
         let (path, text) = stat_file(root, leaf, "memory.stat").ok()?;
-        hierarchical(&path, &Keyed::space_separated(&text), host_total)
+        hierarchical(
+            &path,
+            &Keyed::space_separated(&text),
+            "hierarchical_memory_limit",
+            host_total,
+        )
     }
 
     fn oom_kills(root: &Root, leaf: &str) -> Fact<u64> {
@@ -150,15 +172,16 @@ impl Files for V1 {
     }
 }
 
-/// `hierarchical_memory_limit` from a parsed `memory.stat` at `path`.
-fn hierarchical(path: &str, stat: &Keyed, host_total: Option<u64>) -> Option<Limit<u64>> {
-    stat.get("hierarchical_memory_limit").map(|v| {
-        byte_limit(
-            &format!("{path} (hierarchical_memory_limit)"),
-            v,
-            host_total,
-        )
-    })
+/// `hierarchical_memory_limit` (or `hierarchical_memsw_limit`) from a parsed `memory.stat` at
+/// `path`.
+fn hierarchical(
+    path: &str,
+    stat: &Keyed,
+    key: &str,
+    host_total: Option<u64>,
+) -> Option<Limit<u64>> {
+    stat.get(key)
+        .map(|v| byte_limit(&format!("{path} ({key})"), v, host_total))
 }
 
 #[cfg(test)]

@@ -50,6 +50,20 @@ impl Files for V2 {
         limit_at(root, dir, "memory.swap.max", |p, t| byte_limit(p, t, None))
     }
 
+    fn reservation(root: &Root, leaf: &str, host_total: Option<u64>) -> Limit<u64> {
+        // `0` (the default) protects nothing: no reservation.
+        match limit_at(root, leaf, "memory.low", |p, t| match t.trim() {
+            "0" => Limit::unlimited(format!("{p} is 0 (no reservation)")),
+            _ => byte_limit(p, t, host_total),
+        }) {
+            Some(l) => l,
+            None => Limit::unlimited(format!(
+                "{}/memory.low: no such file (the root cgroup, or the memory controller is not enabled here)",
+                leaf.trim_end_matches('/')
+            )),
+        }
+    }
+
     fn cpu_share(root: &Root, leaf: &str) -> (Fact<u64>, Fact<u64>) {
         (Fact::NotApplicable, super::number(root, leaf, "cpu.weight"))
     }
@@ -88,6 +102,7 @@ impl Files for V2 {
             dirty: key("file_dirty"),
             writeback: key("file_writeback"),
             hierarchical_limit: None,
+            hierarchical_memsw_limit: None,
         }
     }
 
