@@ -833,6 +833,28 @@ fn heap_fill_ends_in_out_of_memory_error_not_a_kernel_kill() {
             let r: Value = serde_json::from_str(report).expect("report JSON");
             assert_eq!(r["memory"]["oom_kills"], 0, "{ran}");
         }
+        // The witnesses work: a heap the limit cannot hold (-Xmx1g under 256 MiB, no ctune)
+        // ends in a kernel kill, exit 137, counted by the kernel and by ctune.
+        let ran = run(
+            kit,
+            runtime,
+            &["--memory=256m", "--cpus=1"],
+            &[
+                "sh",
+                "-c",
+                &format!(
+                    "java -Xmx1g -cp {CLASSES} Fill; echo rc=$?; \
+                     cat /sys/fs/cgroup/memory/memory.oom_control; \
+                     echo @@REPORT; ctune report --format json"
+                ),
+            ],
+        )
+        .ok();
+        assert!(ran.stdout.contains("rc=137\n"), "not a kernel kill: {ran}");
+        assert!(!ran.stdout.contains("oom_kill 0\n"), "{ran}");
+        let (_, report) = ran.stdout.split_once("@@REPORT\n").expect("report");
+        let r: Value = serde_json::from_str(report).expect("report JSON");
+        assert!(r["memory"]["oom_kills"].as_u64() >= Some(1), "{ran}");
     }
 }
 
@@ -1227,18 +1249,31 @@ impl ParentCgroup {
 }
 
 impl Drop for ParentCgroup {
+    /// Removes the parent in every hierarchy podman used (it adds `conmon/` beside the
+    /// containers, in cgroup2 too), waiting a little for conmon to leave.
     fn drop(&mut self) {
-        for ctl in [
-            "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "hugetlb",
-            "systemd",
-        ] {
-            let dir = Path::new("/sys/fs/cgroup").join(ctl).join(&self.name);
-            if let Ok(rd) = fs::read_dir(&dir) {
-                for e in rd.flatten().filter(|e| e.path().is_dir()) {
-                    let _ = fs::remove_dir(e.path());
+        let dirs: Vec<PathBuf> = fs::read_dir("/sys/fs/cgroup")
+            .map(|rd| rd.flatten().map(|e| e.path().join(&self.name)).collect())
+            .unwrap_or_default();
+        let t = Instant::now();
+        loop {
+            for dir in dirs.iter().filter(|d| d.exists()) {
+                if let Ok(rd) = fs::read_dir(dir) {
+                    for e in rd.flatten().filter(|e| e.path().is_dir()) {
+                        let _ = fs::remove_dir(e.path());
+                    }
                 }
+                let _ = fs::remove_dir(dir);
             }
-            let _ = fs::remove_dir(&dir);
+            let left: Vec<&PathBuf> = dirs.iter().filter(|d| d.exists()).collect();
+            if left.is_empty() {
+                return;
+            }
+            if t.elapsed() > Duration::from_secs(10) {
+                eprintln!("warning: cannot remove {left:?}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
     }
 }
