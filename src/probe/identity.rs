@@ -50,8 +50,25 @@ fn nss_wrapper_files(root: &Root, env: &[(String, String)]) -> Option<(String, S
 }
 
 /// Whether `uid` (with primary group `gid`) may write to the directory `home`, from its owner
-/// and mode bits (root may write anywhere). A home that does not exist is not writable either.
+/// and mode bits (root may write anywhere). A home that does not exist (live) is not writable
+/// either.
+///
+/// Under `--root` (a snapshot) owner and mode are the snapshot taker's, not the system's: only
+/// a home of `/` for a uid other than 0 is judged (the root directory of an image is root's,
+/// podman's `--user UID` entry); anything else is unknown.
 fn home_writable(root: &Root, home: &str, uid: u32, gid: Option<u32>) -> Fact<bool> {
+    if uid == 0 {
+        return Fact::Known(true);
+    }
+    if !root.is_live() {
+        return if home == "/" {
+            Fact::Known(false)
+        } else {
+            Fact::Unknown(format!(
+                "home directory {home}: owner and mode are not kept in a snapshot"
+            ))
+        };
+    }
     match root.owner_and_mode(home) {
         Ok((owner, group, mode, is_dir)) => {
             Fact::Known(is_dir && may_write(uid, gid, owner, group, mode))

@@ -394,6 +394,14 @@ const CASES: &[(&str, &[Case], &[Case])] = &[
         &[("v1-parent-limit", &[]), ("missing-files", &[])],
     ),
     (
+        "home-not-writable",
+        &[("podman-user-home-root", &[])],
+        &[
+            ("v1-docker-no-cgroupns", &[]),
+            ("arbitrary-uid-no-passwd", &[]),
+        ],
+    ),
+    (
         "home-unset-for-arbitrary-uid",
         &[("arbitrary-uid-no-passwd", &[])],
         &[("v1-parent-limit", &[])],

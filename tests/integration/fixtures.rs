@@ -203,6 +203,7 @@ macro_rules! snapshots {
 
 snapshots! {
     snapshot_arbitrary_uid_no_passwd => "arbitrary-uid-no-passwd",
+    snapshot_podman_user_home_root => "podman-user-home-root",
     snapshot_bedrock_duplicate_mounts => "bedrock-duplicate-mounts",
     snapshot_cpuset_no_quota => "cpuset-no-quota",
     snapshot_dm_on_loop => "dm-on-loop",
@@ -467,6 +468,7 @@ fn v1_docker_no_cgroupns() {
     assert_eq!(
         diag,
         [
+            "memory.reservation", // memory.soft_limit_in_bytes was not captured
             "namespaces.mnt.shared_with_init",
             "namespaces.net.shared_with_init"
         ]
@@ -1170,13 +1172,15 @@ const NULL_MEANS_NONE: &[&str] = &[
     "identity.user",  // no passwd entry for the uid
     "identity.group", // no group entry for the gid
     "identity.passwd_source",
-    "identity.home",       // $HOME not set
-    "container.runtime",   // no runtime named by the evidence
-    "security.lsm",        // no LSM active
-    "host.hypervisor",     // bare metal
-    "jvm",                 // no Java found
-    "jvm.vendor",          // the release file does not say
-    "jvm.runtime_version", // the release file does not say
+    "identity.passwd_home", // no passwd entry, or one with an empty home
+    "identity.passwd_home_writable", // no passwd entry
+    "identity.home",        // $HOME not set
+    "container.runtime",    // no runtime named by the evidence
+    "security.lsm",         // no LSM active
+    "host.hypervisor",      // bare metal
+    "jvm",                  // no Java found
+    "jvm.vendor",           // the release file does not say
+    "jvm.runtime_version",  // the release file does not say
     "mounts[].backing_file",
     "mounts[].block_device",
     "mounts[].dm_name",

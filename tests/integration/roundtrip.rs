@@ -38,6 +38,14 @@ fn without_counters(mut v: Value) -> Value {
                 .is_some_and(|f| f.starts_with("java_processes"))
         });
     }
+    // A snapshot keeps no owner or mode bits: whether the home is writable is judged live only
+    // (under --root only a home of `/` is, for a uid other than 0).
+    if let Some(x) = v["identity"].get_mut("passwd_home_writable") {
+        *x = Value::String("<owner and mode>".into());
+    }
+    if let Some(Value::Array(d)) = v.get_mut("diagnostics") {
+        d.retain(|x| x["field"] != "identity.passwd_home_writable");
+    }
     // Pressure averages and totals move too; whether each is known, and where from, must not.
     for scope in ["cgroup", "host"] {
         for res in ["cpu", "memory", "io"] {
