@@ -82,6 +82,10 @@ graphroot = "$conf/storage"
 runroot = "$conf/run"
 CONF
 mv "$conf/storage.conf.new" "$conf/storage.conf"
+# podman appends to its event log forever: start afresh when it has grown past 16 MiB.
+if [ -f "$conf/events.log" ] && [ "$(stat -c %s "$conf/events.log")" -gt 16777216 ]; then
+  : >"$conf/events.log"
+fi
 
 # --- 4. the root file system -------------------------------------------------------------
 recipe="debootstrap --variant=minbase --include=$packages $suite; setup v1"
