@@ -2,9 +2,9 @@
 //! only I/O), parse them into targets, analyse each with the live path's advisor and findings,
 //! and apply suppressions (`--allow`, the object's annotation, `.ctune.toml`).
 
-use super::args::{FailOn, GlobalArgs, JvmArgs};
+use super::args::{GlobalArgs, JvmArgs};
 use crate::assume::Assumptions;
-use crate::findings::Severity;
+use crate::findings::{Located, Place};
 use crate::sources::check::{self, Analysed, Location};
 use crate::sources::config::{self, Config};
 use crate::sources::{self, Kind};
@@ -126,6 +126,8 @@ pub fn read_inputs(args: &[String]) -> anyhow::Result<(Vec<Input>, Vec<Problem>)
 /// Every target of every input, analysed.
 pub struct Outcome {
     pub targets: Vec<Analysed>,
+    /// The paths read, and the findings about each file itself (syntax).
+    pub files: Vec<(String, Vec<Located>)>,
     pub problems: Vec<(Location, String)>,
     pub skipped: Vec<(String, usize)>,
     pub objects: usize,
@@ -147,6 +149,7 @@ pub fn analyse(
     let (inputs, mut problems) = read_inputs(&a.files)?;
     let mut out = Outcome {
         targets: Vec::new(),
+        files: Vec::new(),
         problems: Vec::new(),
         skipped: Vec::new(),
         objects: 0,
@@ -160,6 +163,23 @@ pub fn analyse(
                 None => out.skipped.push((k, n)),
             }
         }
+        let own = parsed
+            .findings
+            .into_iter()
+            .map(|(pos, object, f)| Located {
+                finding: f,
+                place: Some(Place {
+                    location: Location {
+                        path: input.path.clone(),
+                        line: pos.line.max(1),
+                        column: pos.column.max(1),
+                    },
+                    object,
+                }),
+                suppressed: None,
+            })
+            .collect();
+        out.files.push((input.path.clone(), own));
         for (pos, msg) in parsed.problems {
             problems.push((
                 Location {
@@ -179,11 +199,11 @@ pub fn analyse(
             // Annotations travel with the analysed target's findings below.
             let last = out.targets.last_mut().expect("just pushed");
             for l in &mut last.findings {
-                if t.annotation_allows.iter().any(|id| id == l.finding.id) {
+                if t.annotation_allows.iter().any(|id| id == l.finding.id()) {
                     l.suppressed = Some(format!(
                         "annotation {}{}",
                         sources::k8s::IGNORE_ANNOTATION,
-                        l.finding.id
+                        l.finding.id()
                     ));
                 }
             }
@@ -221,9 +241,14 @@ pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<Option<(PathBuf, C
 /// Mark allowed findings: `--allow`, then the config's `allow` and path ignores.
 pub fn suppress(out: &mut Outcome, allow: &[String], cfg: Option<&(PathBuf, Config)>) {
     let cwd = std::env::current_dir().ok();
-    for t in &mut out.targets {
+    let groups = out
+        .targets
+        .iter_mut()
+        .map(|t| (t.location.path.clone(), &mut t.findings))
+        .chain(out.files.iter_mut().map(|(p, f)| (p.clone(), f)));
+    for (path, findings) in groups {
         // The path as given, and relative to the config's directory.
-        let given = t.location.path.trim_start_matches("./").to_owned();
+        let given = path.trim_start_matches("./").to_owned();
         let rel = cfg.and_then(|(p, _)| {
             let base = p.parent()?;
             let abs = if Path::new(&given).is_absolute() {
@@ -235,16 +260,16 @@ pub fn suppress(out: &mut Outcome, allow: &[String], cfg: Option<&(PathBuf, Conf
                 .ok()
                 .map(|r| r.to_string_lossy().into_owned())
         });
-        for l in &mut t.findings {
+        for l in findings.iter_mut() {
             if l.suppressed.is_some() {
                 continue;
             }
-            if allow.iter().any(|a| a == l.finding.id) {
-                l.suppressed = Some(format!("--allow {}", l.finding.id));
+            if allow.iter().any(|a| a == l.finding.id()) {
+                l.suppressed = Some(format!("--allow {}", l.finding.id()));
                 continue;
             }
             let Some((cpath, c)) = cfg else { continue };
-            if c.allow.iter().any(|a| a == l.finding.id) {
+            if c.allow.iter().any(|a| a == l.finding.id()) {
                 l.suppressed = Some(format!("{}: allow", cpath.display()));
                 continue;
             }
@@ -252,25 +277,9 @@ pub fn suppress(out: &mut Outcome, allow: &[String], cfg: Option<&(PathBuf, Conf
             if let Some(r) = &rel {
                 paths.push(r);
             }
-            if let Some(i) = c.ignored(&paths, l.finding.id) {
+            if let Some(i) = c.ignored(&paths, l.finding.id()) {
                 l.suppressed = Some(format!("{}: ignore {}", cpath.display(), i.path));
             }
         }
-    }
-}
-
-/// The failing threshold: `--fail-on`, else the config's `fail-on`, else warning.
-pub fn threshold(cli: Option<FailOn>, cfg: Option<&Config>) -> Option<Severity> {
-    let f = cli.unwrap_or_else(|| match cfg.and_then(|c| c.fail_on.as_deref()) {
-        Some("error") => FailOn::Error,
-        Some("info") => FailOn::Info,
-        Some("never") => FailOn::Never,
-        _ => FailOn::Warning,
-    });
-    match f {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
     }
 }

@@ -12,16 +12,18 @@ fn load_profile(name: &str, sets: &[String]) -> anyhow::Result<profile::Profile>
 
 /// Probe, load the profile, read the user's options, advise: what `jvm`, `doctor` and `lint`
 /// all start from.
-/// `running_jvms`: look for running JVMs (`doctor`, `lint`, `report`'s findings); `jvm` does not
-/// show them and never pays for the scan.
+/// `full`: every fact and the running JVMs, for the findings (`doctor`, `lint`, `report`'s
+/// metrics). `jvm` shows only the advice and probes only what it reads: no scan of `/proc`
+/// for running JVMs, no mounts, namespaces, security or pressure.
 pub(super) fn facts_and_advice(
     g: &GlobalArgs,
     a: &JvmArgs,
-    running_jvms: bool,
+    full: bool,
 ) -> anyhow::Result<(Facts, advise::Advice)> {
     let profile = load_profile(&a.profile, &a.sets)?;
     let opts = crate::probe::Options {
-        running_jvms,
+        running_jvms: full,
+        advice_only: !full,
         ..super::probe_options(g)?
     };
     let root = super::open_root(g)?;

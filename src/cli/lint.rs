@@ -3,22 +3,13 @@
 
 use super::args::*;
 use crate::exit;
-use crate::findings::{self, Severity};
+use crate::findings::{self, Located};
 use crate::render::lint::{self as out, Policy};
 use std::io::Write;
 
-fn threshold(f: FailOn) -> Option<Severity> {
-    match f {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    }
-}
-
 pub fn run(g: &GlobalArgs, a: &LintArgs) -> anyhow::Result<i32> {
     if a.list_checks {
-        let _ = std::io::stdout().write_all(crate::render::targets::list_checks().as_bytes());
+        let _ = std::io::stdout().write_all(out::list_checks().as_bytes());
         return Ok(exit::OK);
     }
     let format = super::format(g, "lint")?;
@@ -49,52 +40,52 @@ pub fn run(g: &GlobalArgs, a: &LintArgs) -> anyhow::Result<i32> {
         ));
     }
     let (facts, advice) = super::jvm::facts_and_advice(g, &a.jvm, true)?;
-    let found: Vec<_> = findings::check(&facts, &advice)
+    let policy = Policy::new(a.fail_on, None, &a.allow);
+    let found: Vec<Located> = findings::check(&facts, &advice)
         .into_iter()
-        .filter(|f| !a.allow.iter().any(|id| id == f.id))
+        .map(|f| {
+            let mut l = Located::live(f);
+            if policy.allows(l.finding.rule) {
+                l.suppressed = Some(format!("--allow {}", l.finding.id()));
+            }
+            l
+        })
         .collect();
-    let mut allowed = a.allow.clone();
-    allowed.sort();
-    allowed.dedup();
-    let policy = Policy {
-        fail_on: threshold(a.fail_on.unwrap_or(FailOn::Warning)),
-        allowed,
-    };
-    let text = match format {
-        "json" => out::json::render(&found),
-        "sarif" => out::sarif::render(&found, &a.artifact),
-        "junit" => out::junit::render(&found, &policy, &a.artifact),
-        "github" => out::github::render(&found, &policy, &a.artifact),
-        _ => out::text::render(&found, &policy),
-    };
-    let _ = std::io::stdout().write_all(text.as_bytes());
-    let failing = found.iter().any(|f| policy.fails(f.severity));
-    Ok(if failing { exit::FINDINGS } else { exit::OK })
+    emit(format, &out::Report::live(&found, &a.artifact, &policy))
 }
 
-/// `ctune lint FILE...`: the workloads the files describe, never this machine.
-fn files(a: &LintArgs, g: &GlobalArgs, format: &str) -> anyhow::Result<i32> {
-    use crate::render::targets as t;
-    let cfg = super::files::load_config(a.config.as_deref())?;
-    let mut out = super::files::analyse(g, &a.jvm, a.target.as_deref())?;
-    super::files::suppress(&mut out, &a.allow, cfg.as_ref());
-    let run = t::Run {
-        targets: &out.targets,
-        problems: &out.problems,
-        skipped: &out.skipped,
-        fail_on: super::files::threshold(a.fail_on, cfg.as_ref().map(|(_, c)| c)),
-    };
+/// Write the report in its format; the exit code says whether it fails the build.
+fn emit(format: &str, r: &out::Report) -> anyhow::Result<i32> {
     let text = match format {
-        "json" => t::json(&run),
-        "sarif" => t::sarif(&run),
-        "junit" => t::junit(&run),
-        "github" => t::github(&run),
-        _ => t::text(&run),
+        "json" => out::json::render(r),
+        "sarif" => out::sarif::render(r),
+        "junit" => out::junit::render(r),
+        "github" => out::github::render(r),
+        _ => out::text::render(r),
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
-    Ok(if run.failing() {
+    Ok(if r.failing() {
         exit::FINDINGS
     } else {
         exit::OK
     })
+}
+
+/// `ctune lint FILE...`: the workloads the files describe, never this machine.
+fn files(a: &LintArgs, g: &GlobalArgs, format: &str) -> anyhow::Result<i32> {
+    let cfg = super::files::load_config(a.config.as_deref())?;
+    let mut found = super::files::analyse(g, &a.jvm, a.target.as_deref())?;
+    super::files::suppress(&mut found, &a.allow, cfg.as_ref());
+    let policy = Policy::new(
+        a.fail_on,
+        cfg.as_ref().and_then(|(_, c)| c.fail_on.as_deref()),
+        &a.allow,
+    );
+    let files = out::Files {
+        targets: &found.targets,
+        files: &found.files,
+        problems: &found.problems,
+        skipped: &found.skipped,
+    };
+    emit(format, &out::Report::files(files, &policy))
 }

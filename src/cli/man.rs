@@ -102,13 +102,17 @@ fn item(r: &mut Roff, term: &str, text: &str) {
 fn findings_section(r: &mut Roff) {
     r.control("SH", ["FINDINGS"]);
     r.text([roman(
-        "Every check, by id (what --allow takes), with its usual severity and fix:",
+        "Every check, by id (what --allow takes), with its usual severity, where it applies and its fix:",
     )]);
     for rule in RULES {
         r.control("TP", []);
         r.text([
             bold(rule.id),
-            roman(format!(" ({})", rule.severity.as_str())),
+            roman(format!(
+                " ({}; {})",
+                rule.severity.as_str(),
+                rule.applies.as_str()
+            )),
         ]);
         r.text([roman(format!("{} {}", rule.summary, rule.description))]);
         r.control("br", []);

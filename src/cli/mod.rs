@@ -212,6 +212,7 @@ pub fn probe_options(g: &GlobalArgs) -> anyhow::Result<crate::probe::Options> {
         env: None,
         pid: g.pid,
         running_jvms: true,
+        advice_only: false,
     })
 }
 

@@ -2,6 +2,7 @@
 //! the environment, capabilities, seccomp and the LSM.
 
 use super::{list, Ctx, Finding, Severity};
+use super::{Applies, Family, Rule};
 use crate::facts::{Fact, Seccomp};
 use crate::secrets::is_secret_name;
 
@@ -71,6 +72,17 @@ pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     seccomp_unconfined(cx, out);
 }
 
+pub static RUNNING_AS_ROOT: Rule = Rule {
+    id: "running-as-root",
+    severity: Severity::Warning,
+    family: Family::Security,
+    applies: Applies::Both,
+    name: "RunningAsRoot",
+    summary: "The process runs as uid 0 (host root, or root mapped by a user namespace).",
+    description: "Host root turns any escape, writable host mount or extra capability into control of the host; root in a user namespace is root only inside it.",
+    help: "Run as a non-root user (USER in the Dockerfile, securityContext runAsNonRoot: true and runAsUser), or rootless so root maps to an unprivileged host uid.",
+};
+
 fn running_as_root(cx: &Ctx, out: &mut Vec<Finding>) {
     let id = &cx.facts.identity;
     if id.uid.known() != Some(&0) {
@@ -79,13 +91,13 @@ fn running_as_root(cx: &Ctx, out: &mut Vec<Finding>) {
     let host_uid = id.host_uid.known().copied();
     let mapped = id.user_namespace && host_uid != Some(0);
     let mut evidence = vec!["/proc/self/status: Uid: 0 (real)".to_owned()];
-    let finding = if mapped {
+    let mut finding = if mapped {
         let host = host_uid.map_or("an unknown host uid".to_owned(), |h| {
             format!("host uid {h}")
         });
         evidence.push(format!("/proc/self/uid_map: uid 0 maps to {host}"));
         Finding {
-            id: "running-as-root",
+            rule: &RUNNING_AS_ROOT,
             severity: Severity::Info,
             title: format!("Running as root inside a user namespace (mapped to {host})"),
             detail: format!(
@@ -93,6 +105,7 @@ fn running_as_root(cx: &Ctx, out: &mut Vec<Finding>) {
             ),
             fix: "Usual and fine for rootless containers. To drop privileges inside as well, run as a non-root user: `USER 10001` in the Dockerfile or `podman run --user 10001`.".into(),
             evidence,
+            at: None,
         }
     } else {
         evidence.push(if id.user_namespace {
@@ -101,15 +114,35 @@ fn running_as_root(cx: &Ctx, out: &mut Vec<Finding>) {
             "/proc/self/uid_map: the identity map (no user namespace)".to_owned()
         });
         Finding {
-            id: "running-as-root",
+            rule: &RUNNING_AS_ROOT,
             severity: Severity::Warning,
             title: "Running as root (host root: no user namespace maps it)".into(),
             detail: "The process runs as uid 0 and that is uid 0 on the host kernel too: a container escape, a writable host mount or one extra capability turns into control of the host, and files it writes to volumes belong to root.".into(),
             fix: "Run as a non-root user: `USER 10001` in the Dockerfile (or `docker run --user 10001:0`), Kubernetes `securityContext: {runAsNonRoot: true, runAsUser: 10001}`; or use rootless Docker/Podman or user namespaces (Kubernetes `hostUsers: false`) so root maps to an unprivileged host uid.".into(),
             evidence,
+            at: None,
         }
     };
+    if let Some(n) = cx.nodes {
+        file_root(cx, n, &mut finding);
+    }
     out.push(finding);
+}
+
+/// `running-as-root` in a file: the node that sets uid 0 (`runAsUser`, `USER`, or the stage's
+/// `FROM` when the base image's user is root), and what the file says of a user namespace.
+fn file_root(cx: &Ctx, n: &super::Nodes, f: &mut Finding) {
+    let dockerfile = cx.facts.container.runtime.is_none();
+    f.at = n.uid;
+    f.evidence = vec![cx.quote(n.uid, "uid 0", String::new)];
+    if dockerfile {
+        f.title = "The image runs as root (USER sets uid 0)".into();
+        f.detail.push_str(" Unless the runtime maps it with a user namespace (rootless, Kubernetes hostUsers: false), uid 0 in the container is uid 0 on the host.");
+    } else if !cx.facts.identity.user_namespace {
+        f.evidence
+            .push("no hostUsers: false (uid 0 is root on the node)".into());
+        f.title = "Running as root (uid 0 on the node: no user namespace)".into();
+    }
 }
 
 fn env_mentions(cx: &Ctx, names: &[&str]) -> Vec<String> {
@@ -118,6 +151,17 @@ fn env_mentions(cx: &Ctx, names: &[&str]) -> Vec<String> {
         .filter_map(|n| cx.facts.env_var(n).map(|v| format!("{n}={v}")))
         .collect()
 }
+
+pub static UID_WITHOUT_PASSWD_ENTRY: Rule = Rule {
+    id: "uid-without-passwd-entry",
+    severity: Severity::Warning,
+    family: Family::Security,
+    applies: Applies::Live,
+    name: "UidWithoutPasswdEntry",
+    summary: "The uid has no passwd entry (and no working nss_wrapper).",
+    description: "getpwuid() fails: Java's user.name and user.home become '?', Hadoop's user lookup fails, and ssh, git and whoami refuse to work.",
+    help: "Add an entry at start (a group-writable /etc/passwd), or preload nss_wrapper with NSS_WRAPPER_PASSWD/NSS_WRAPPER_GROUP (ctune exec --nss-wrapper does it).",
+};
 
 fn uid_without_passwd_entry(cx: &Ctx, out: &mut Vec<Finding>) {
     let id = &cx.facts.identity;
@@ -141,7 +185,7 @@ fn uid_without_passwd_entry(cx: &Ctx, out: &mut Vec<Finding>) {
         ));
     }
     out.push(Finding {
-        id: "uid-without-passwd-entry",
+        rule: &UID_WITHOUT_PASSWD_ENTRY,
         severity: Severity::Warning,
         title: format!("uid {uid} has no passwd entry"),
         detail: format!(
@@ -156,8 +200,20 @@ fn uid_without_passwd_entry(cx: &Ctx, out: &mut Vec<Finding>) {
             }
         ),
         evidence,
+        at: None,
     });
 }
+
+pub static HOME_UNSET_FOR_ARBITRARY_UID: Rule = Rule {
+    id: "home-unset-for-arbitrary-uid",
+    severity: Severity::Warning,
+    family: Family::Security,
+    applies: Applies::Live,
+    name: "HomeUnsetForArbitraryUid",
+    summary: "HOME is unset or '/' for a uid without a passwd entry.",
+    description: "Tools that keep state under the home directory (Maven, Gradle, pip, npm, ssh, git) write to / or fail.",
+    help: "Set HOME to a writable directory (ENV HOME=/tmp, or a volume) and pass -Duser.home=$HOME to Java.",
+};
 
 fn home_unset(cx: &Ctx, out: &mut Vec<Finding>) {
     let id = &cx.facts.identity;
@@ -171,7 +227,7 @@ fn home_unset(cx: &Ctx, out: &mut Vec<Finding>) {
         Some(_) => return,
     };
     out.push(Finding {
-        id: "home-unset-for-arbitrary-uid",
+        rule: &HOME_UNSET_FOR_ARBITRARY_UID,
         severity: Severity::Warning,
         title: format!("HOME is {what} for uid {uid}, which has no passwd entry"),
         detail: format!(
@@ -179,8 +235,20 @@ fn home_unset(cx: &Ctx, out: &mut Vec<Finding>) {
         ),
         fix: "Set HOME to a writable directory: `ENV HOME=/tmp` (or a volume) in the image, Kubernetes `env: [{name: HOME, value: /tmp}]`, and pass `-Duser.home=$HOME` to Java.".into(),
         evidence: vec![ev, format!("/etc/passwd: no entry with uid {uid}")],
+        at: None,
     });
 }
+
+pub static HOME_NOT_WRITABLE: Rule = Rule {
+    id: "home-not-writable",
+    severity: Severity::Warning,
+    family: Family::Security,
+    applies: Applies::Live,
+    name: "HomeNotWritable",
+    summary: "The passwd entry's home directory (Java's user.home) is missing or not writable for the uid.",
+    description: "The JVM takes user.home from the passwd entry, not from HOME: podman's --user UID writes an entry with home /, so code that keeps files under user.home fails.",
+    help: "Give the entry a writable home, or pass -Duser.home=DIR (a writable directory) to Java; ctune exec does that itself.",
+};
 
 /// The passwd entry's home (what the JVM's `user.home` is) cannot be written by the uid.
 fn home_not_writable(cx: &Ctx, out: &mut Vec<Finding>) {
@@ -199,7 +267,7 @@ fn home_not_writable(cx: &Ctx, out: &mut Vec<Finding>) {
         None => "HOME is unset".to_owned(),
     };
     out.push(Finding {
-        id: "home-not-writable",
+        rule: &HOME_NOT_WRITABLE,
         severity: Severity::Warning,
         title: format!("user.home is {home}, which uid {uid} cannot write"),
         detail: format!(
@@ -210,6 +278,7 @@ fn home_not_writable(cx: &Ctx, out: &mut Vec<Finding>) {
             format!("{source}: uid {uid} home {home}"),
             format!("{home}: not writable for uid {uid}"),
         ],
+        at: None,
     });
 }
 
@@ -222,6 +291,17 @@ fn names_a_place(name: &str) -> bool {
         .iter()
         .any(|s| upper.ends_with(s))
 }
+
+pub static SECRET_IN_ENVIRONMENT: Rule = Rule {
+    id: "secret-in-environment",
+    severity: Severity::Warning,
+    family: Family::Security,
+    applies: Applies::Both,
+    name: "SecretInEnvironment",
+    summary: "A secret-looking variable is in the environment (its value is never printed).",
+    description: "Environment variables leak: /proc/PID/environ, docker inspect, the pod spec, crash reports and every child process see them.",
+    help: "Mount secrets as files (Kubernetes secret volume, /run/secrets) and pass the path (the *_FILE convention).",
+};
 
 fn secret_in_environment(cx: &Ctx, out: &mut Vec<Finding>) {
     let mut names: Vec<String> = cx
@@ -239,7 +319,7 @@ fn secret_in_environment(cx: &Ctx, out: &mut Vec<Finding>) {
     }
     let n = names.len();
     out.push(Finding {
-        id: "secret-in-environment",
+        rule: &SECRET_IN_ENVIRONMENT,
         severity: Severity::Warning,
         title: format!(
             "Secret-looking variable{} in the environment: {}",
@@ -253,12 +333,31 @@ fn secret_in_environment(cx: &Ctx, out: &mut Vec<Finding>) {
             if n == 1 { "" } else { "s" }
         ),
         fix: "Mount secrets as files (a Kubernetes secret volume, Docker or Compose secrets under /run/secrets) and pass the path instead (the *_FILE convention, e.g. DB_PASSWORD_FILE), or fetch them from a secret manager at start.".into(),
-        evidence: names
-            .iter()
-            .map(|k| format!("/proc/self/environ: {k} is set (value not shown)"))
-            .collect(),
+        evidence: match cx.nodes {
+            Some(nd) => nd
+                .secrets
+                .iter()
+                .map(|(k, at)| format!("{}: {k} has a literal value (not shown)", nd.at(*at)))
+                .collect(),
+            None => names
+                .iter()
+                .map(|k| format!("/proc/self/environ: {k} is set (value not shown)"))
+                .collect(),
+        },
+        at: cx.nodes.and_then(|nd| nd.secrets.first().map(|s| s.1)),
     });
 }
+
+pub static DANGEROUS_CAPABILITIES: Rule = Rule {
+    id: "dangerous-capabilities",
+    severity: Severity::Warning,
+    family: Family::Security,
+    applies: Applies::Both,
+    name: "DangerousCapabilities",
+    summary: "Effective capabilities beyond a container runtime's default set.",
+    description: "Capabilities such as CAP_SYS_ADMIN, CAP_SYS_PTRACE or CAP_NET_ADMIN let a compromised process reach the host or other containers.",
+    help: "Drop what is not needed: --cap-drop ALL --cap-add ONLY_NEEDED, securityContext capabilities drop: [ALL]; never --privileged for an application.",
+};
 
 fn dangerous_capabilities(cx: &Ctx, out: &mut Vec<Finding>) {
     let Fact::Known(caps) = &cx.facts.security.capabilities else {
@@ -307,7 +406,7 @@ fn dangerous_capabilities(cx: &Ctx, out: &mut Vec<Finding>) {
         detail.push_str(" No container was detected: a root process on a host has every capability (severity info).");
     }
     out.push(Finding {
-        id: "dangerous-capabilities",
+        rule: &DANGEROUS_CAPABILITIES,
         severity: if in_container {
             Severity::Warning
         } else {
@@ -327,13 +426,39 @@ fn dangerous_capabilities(cx: &Ctx, out: &mut Vec<Finding>) {
         ),
         detail,
         fix: "Drop every capability the workload does not need: `docker run --cap-drop ALL --cap-add NET_BIND_SERVICE` (only what is needed), Kubernetes `securityContext: {capabilities: {drop: [ALL]}, allowPrivilegeEscalation: false}`; never run an application with --privileged.".into(),
-        evidence: vec![format!(
-            "/proc/self/status CapEff: {} (beyond the default: {})",
-            caps.len(),
-            extra.join(", ")
-        )],
+        evidence: match cx.nodes {
+            Some(nd) => nd
+                .privileged
+                .iter()
+                .map(|p| format!("{}: privileged: true", nd.at(*p)))
+                .chain(
+                    nd.caps
+                        .iter()
+                        .map(|(c, p)| format!("{}: capabilities.add {c}", nd.at(*p))),
+                )
+                .collect(),
+            None => vec![format!(
+                "/proc/self/status CapEff: {} (beyond the default: {})",
+                caps.len(),
+                extra.join(", ")
+            )],
+        },
+        at: cx
+            .nodes
+            .and_then(|nd| nd.privileged.or(nd.caps.first().map(|c| c.1))),
     });
 }
+
+pub static NO_LSM_CONFINEMENT: Rule = Rule {
+    id: "no-lsm-confinement",
+    severity: Severity::Info,
+    family: Family::Security,
+    applies: Applies::Live,
+    name: "NoLsmConfinement",
+    summary: "No SELinux or AppArmor confinement.",
+    description: "A mandatory access control profile (docker-default, container_t) is a second wall behind namespaces and capabilities.",
+    help: "Run with the runtime's default profile (do not use --security-opt apparmor=unconfined or label=disable); on Kubernetes set securityContext appArmorProfile or seLinuxOptions.",
+};
 
 fn no_lsm_confinement(cx: &Ctx, out: &mut Vec<Finding>) {
     let f = cx.facts;
@@ -360,14 +485,26 @@ fn no_lsm_confinement(cx: &Ctx, out: &mut Vec<Finding>) {
         Some(_) => return,
     };
     out.push(Finding {
-        id: "no-lsm-confinement",
+        rule: &NO_LSM_CONFINEMENT,
         severity: Severity::Info,
         title: format!("No SELinux or AppArmor confinement ({what})"),
         detail: "A mandatory access control profile (Docker's docker-default AppArmor profile, SELinux's container_t) is a second wall behind namespaces and capabilities: it stops a compromised process from writing to /proc and /sys files or mounting, even as root. Without one, only namespaces, capabilities and seccomp stand in the way.".into(),
         fix: "Run with the runtime's default profile: do not pass `--security-opt apparmor=unconfined` or `label=disable`; on Kubernetes set `securityContext.appArmorProfile: {type: RuntimeDefault}` or `seLinuxOptions`. On a host without AppArmor or SELinux, enabling one is a node-level change.".into(),
         evidence: vec![ev],
+        at: None,
     });
 }
+
+pub static SECCOMP_UNCONFINED: Rule = Rule {
+    id: "seccomp-unconfined",
+    severity: Severity::Info,
+    family: Family::Security,
+    applies: Applies::Live,
+    name: "SeccompUnconfined",
+    summary: "The container runs without a seccomp filter.",
+    description: "Without seccomp every system call is open to the process, including the rarely used ones that most kernel exploits need.",
+    help: "Use the runtime's default profile: Kubernetes securityContext seccompProfile type: RuntimeDefault (or kubelet --seccomp-default); do not pass --security-opt seccomp=unconfined.",
+};
 
 fn seccomp_unconfined(cx: &Ctx, out: &mut Vec<Finding>) {
     let f = cx.facts;
@@ -375,12 +512,13 @@ fn seccomp_unconfined(cx: &Ctx, out: &mut Vec<Finding>) {
         return;
     }
     out.push(Finding {
-        id: "seccomp-unconfined",
+        rule: &SECCOMP_UNCONFINED,
         severity: Severity::Info,
         title: "No seccomp filter (Seccomp: 0)".into(),
         detail: "The container runs without a seccomp filter, so every system call is open to it, including the rarely used ones (keyctl, bpf, userfaultfd, unshare) that most kernel exploits need. Docker applies a default filter; Kubernetes does not unless the pod asks for RuntimeDefault or the kubelet runs with --seccomp-default.".into(),
         fix: "Kubernetes: `securityContext: {seccompProfile: {type: RuntimeDefault}}` (or kubelet `--seccomp-default`); Docker: do not pass `--security-opt seccomp=unconfined`.".into(),
         evidence: vec!["/proc/self/status: Seccomp: 0".into()],
+        at: None,
     });
 }
 
@@ -463,7 +601,7 @@ mod tests {
         let all = check(&f, &advice(&f, &[]));
         let x = all
             .iter()
-            .find(|x| x.id == "secret-in-environment")
+            .find(|x| x.is(&super::SECRET_IN_ENVIRONMENT))
             .unwrap();
         assert!(x.title.contains("DB_PASSWORD"));
         assert!(!x.title.contains("DB_PASSWORD_FILE") && !x.title.contains("SSH_AUTH_SOCK"));

@@ -2,6 +2,7 @@
 //! The version-dependent ones say nothing when no Java version is known.
 
 use super::{advised, cpus, size, Ctx, Finding, Severity};
+use super::{Applies, Family, Rule};
 use crate::facts::{CgroupVersion, Limit};
 use crate::jvm::ergonomics::{default_max_heap, shares_from_weight, MAX_RAM};
 use crate::jvm::options::HeapSetting;
@@ -18,6 +19,17 @@ pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     budget_exceeds_limit(cx, out);
     collector_burns_cpu_limit(cx, out);
 }
+
+pub static COLLECTOR_BURNS_CPU_LIMIT: Rule = Rule {
+    id: "collector-burns-cpu-limit",
+    severity: Severity::Warning,
+    family: Family::Jvm,
+    applies: Applies::Both,
+    name: "CollectorBurnsCpuLimit",
+    summary: "The user's options pick Parallel, G1, ZGC or Shenandoah under a CPU limit below two cores.",
+    description: "These collectors run GC work on several threads or beside the application; under a small quota those threads take the CPU time the application needs, and a collection that uses up the period is throttled until the next one. HotSpot itself picks Serial GC below two processors.",
+    help: "Remove the collector option (ctune and the JVM then pick Serial GC), or raise the CPU limit to 2 or more.",
+};
 
 /// The user picked a collector with GC worker or concurrent threads for a CPU limit below
 /// two cores: HotSpot itself picks Serial below two processors (it is not "server class"),
@@ -44,7 +56,7 @@ fn collector_burns_cpu_limit(cx: &Ctx, out: &mut Vec<Finding>) {
         _ => "this collector runs marking, refinement or relocation on threads beside the application's",
     };
     out.push(Finding {
-        id: "collector-burns-cpu-limit",
+        rule: &COLLECTOR_BURNS_CPU_LIMIT,
         severity: Severity::Warning,
         title: format!(
             "{} (from {}) under a CPU limit of {}: the collector's threads eat the quota",
@@ -61,6 +73,7 @@ fn collector_burns_cpu_limit(cx: &Ctx, out: &mut Vec<Finding>) {
             format!("{} ({})", o.option, o.source),
             format!("{source}: {value}"),
         ],
+        at: cx.option_node(o),
     });
 }
 
@@ -86,11 +99,27 @@ const VERSIONED_FLAGS: &[(&str, u32, u32, &str)] = &[
     ("UseZGC", 11, u32::MAX, "added in JDK 11"),
 ];
 
+pub static JVM_OPTION_REJECTED: Rule = Rule {
+    id: "jvm-option-rejected",
+    severity: Severity::Error,
+    family: Family::Jvm,
+    applies: Applies::Both,
+    name: "JvmOptionRejected",
+    summary: "The user's own JVM options stop this JVM from starting.",
+    description: "HotSpot refuses to start on an initial or minimum heap above the maximum, two selected collectors, an -XX flag this version does not know, a VMOptionsFile in an environment variable, an unmatched quote in JAVA_TOOL_OPTIONS/JDK_JAVA_OPTIONS/_JAVA_OPTIONS, or a reserved code cache below the initial one.",
+    help: "Remove or correct the option named in the finding (its source is given); `ctune lint -- java ...` checks a command line before it ships.",
+};
+
 /// The user's own options that stop this JVM from starting.
 fn jvm_option_rejected(cx: &Ctx, out: &mut Vec<Finding>) {
     use crate::jvm::options::{parse_jvm_size, split_java_options, xx_name};
     let mut why: Vec<String> = Vec::new();
     let mut evidence = Vec::new();
+    // The first option named: where the finding points in a file.
+    let mut first: Option<super::Node> = None;
+    let mut at = |o: &crate::jvm::options::UserOption| {
+        first = first.or(cx.option_node(o));
+    };
     let u = &cx.user;
     if let (Some((min, o)), Some(HeapSetting::Bytes(max, m))) = (u.min_heap(), u.max_heap()) {
         if min > max {
@@ -99,6 +128,7 @@ fn jvm_option_rejected(cx: &Ctx, out: &mut Vec<Finding>) {
                 o.option, o.source, m.option, m.source
             ));
             evidence.push(format!("{} ({})", o.option, o.source));
+            at(o);
         }
     }
     let selected: Vec<&crate::jvm::options::UserOption> = u
@@ -127,6 +157,7 @@ fn jvm_option_rejected(cx: &Ctx, out: &mut Vec<Finding>) {
                 "{} ({}), {} ({})",
                 a.option, a.source, b.option, b.source
             ));
+            at(a);
         }
     }
     // The collector the JVM would pick, switched off, and none selected instead: "Garbage
@@ -159,6 +190,7 @@ fn jvm_option_rejected(cx: &Ctx, out: &mut Vec<Finding>) {
                         o.option, o.source
                     ));
                     evidence.push(format!("{} ({})", o.option, o.source));
+                    at(o);
                 }
             }
         }
@@ -194,7 +226,7 @@ fn jvm_option_rejected(cx: &Ctx, out: &mut Vec<Finding>) {
         return;
     }
     out.push(Finding {
-        id: "jvm-option-rejected",
+        rule: &JVM_OPTION_REJECTED,
         severity: Severity::Error,
         title: format!(
             "the JVM will not start with these options ({} problem{})",
@@ -204,8 +236,20 @@ fn jvm_option_rejected(cx: &Ctx, out: &mut Vec<Finding>) {
         detail: format!("{}. HotSpot exits with \"Error: Could not create the Java Virtual Machine\" before the application runs.", why.join("; ")),
         fix: "Remove or correct each option named above; `ctune lint -- java ...` with the same environment checks the result.".into(),
         evidence,
+        at: first,
     });
 }
+
+pub static INITIAL_HEAP_EXCEEDS_BUDGET: Rule = Rule {
+    id: "initial-heap-exceeds-budget",
+    severity: Severity::Warning,
+    family: Family::Jvm,
+    applies: Applies::Both,
+    name: "InitialHeapExceedsBudget",
+    summary: "The user's -Xms, InitialHeapSize or MinHeapSize is above the heap the memory limit leaves room for.",
+    description: "The JVM keeps at least that much heap, so it needs a maximum at least as large: ctune exec raises -Xmx to it rather than stop the JVM, and metaspace, thread stacks and direct buffers get less room than the budget gives them; near the limit the kernel OOM-kills the JVM.",
+    help: "Lower -Xms to the budgeted heap (`ctune jvm` shows it) or drop it, or raise the memory limit.",
+};
 
 /// The user's -Xms / InitialHeapSize / MinHeapSize above the budgeted heap, with no -Xmx of
 /// their own: ctune exec raises -Xmx to it (the JVM would otherwise refuse ctune's).
@@ -231,11 +275,11 @@ fn initial_heap_exceeds_budget(cx: &Ctx, out: &mut Vec<Finding>) {
     // At or above the limit itself it is the error an -Xmx there is: nothing is left for what
     // is not heap, and the kernel kills the JVM as the heap fills.
     if min >= *limit {
-        out.push(initial_heap_above_limit(o, min, *limit, source, budget));
+        out.push(initial_heap_above_limit(cx, o, min, *limit, source, budget));
         return;
     }
     out.push(Finding {
-        id: "initial-heap-exceeds-budget",
+        rule: &INITIAL_HEAP_EXCEEDS_BUDGET,
         severity: Severity::Warning,
         title: format!(
             "{} keeps a {} heap where the {} limit leaves room for {}",
@@ -260,11 +304,13 @@ fn initial_heap_exceeds_budget(cx: &Ctx, out: &mut Vec<Finding>) {
             size(*limit + (min - budget))
         ),
         evidence: vec![format!("{} ({})", o.option, o.source), format!("{source}: {limit}")],
+        at: cx.option_node(o),
     });
 }
 
 /// `initial-heap-exceeds-budget` for an initial heap at or above the memory limit: an error.
 fn initial_heap_above_limit(
+    cx: &Ctx,
     o: &crate::jvm::options::UserOption,
     min: u64,
     limit: u64,
@@ -272,7 +318,7 @@ fn initial_heap_above_limit(
     budget: u64,
 ) -> Finding {
     Finding {
-        id: "initial-heap-exceeds-budget",
+        rule: &INITIAL_HEAP_EXCEEDS_BUDGET,
         severity: Severity::Error,
         title: format!(
             "{} keeps a {} heap under a {} limit",
@@ -295,8 +341,20 @@ fn initial_heap_above_limit(
             size(limit + (min - budget))
         ),
         evidence: vec![format!("{} ({})", o.option, o.source), format!("{source}: {limit}")],
+        at: cx.option_node(o),
     }
 }
+
+pub static HEAP_OPTION_CONTRADICTED: Rule = Rule {
+    id: "heap-option-contradicted",
+    severity: Severity::Warning,
+    family: Family::Jvm,
+    applies: Applies::Both,
+    name: "HeapOptionContradicted",
+    summary: "One of the user's heap options is silently overruled by another.",
+    description: "For a flag given twice the JVM takes the last one it reads (JAVA_TOOL_OPTIONS, then JDK_JAVA_OPTIONS, the command line, _JAVA_OPTIONS), and -Xmx beats any heap percentage: the overruled option does nothing, which misleads whoever reads it.",
+    help: "Keep one heap setting, in one place.",
+};
 
 /// A heap option the JVM silently overrules: a different -Xmx/MaxHeapSize later in the order
 /// it reads options, or a heap percentage next to a byte size.
@@ -316,6 +374,7 @@ fn heap_option_contradicted(cx: &Ctx, out: &mut Vec<Finding>) {
         .collect();
     let mut why = Vec::new();
     let mut evidence = Vec::new();
+    let mut first = None;
     if let Some((last, bytes)) = sized.last() {
         for (o, b) in &sized[..sized.len() - 1] {
             if b != bytes {
@@ -324,6 +383,7 @@ fn heap_option_contradicted(cx: &Ctx, out: &mut Vec<Finding>) {
                     o.option, o.source, last.option, last.source
                 ));
                 evidence.push(format!("{} ({})", o.option, o.source));
+                first = first.or(cx.option_node(o));
             }
         }
         for o in u.options.iter().filter(|o| {
@@ -340,13 +400,14 @@ fn heap_option_contradicted(cx: &Ctx, out: &mut Vec<Finding>) {
                 o.option, o.source, last.option, last.source
             ));
             evidence.push(format!("{} ({})", o.option, o.source));
+            first = first.or(cx.option_node(o));
         }
     }
     if why.is_empty() {
         return;
     }
     out.push(Finding {
-        id: "heap-option-contradicted",
+        rule: &HEAP_OPTION_CONTRADICTED,
         severity: Severity::Warning,
         title: format!(
             "{} of the heap options set{} no effect",
@@ -356,8 +417,20 @@ fn heap_option_contradicted(cx: &Ctx, out: &mut Vec<Finding>) {
         detail: format!("{}.", why.join("; ")),
         fix: "Keep one heap setting in one place, and remove the overruled ones.".into(),
         evidence,
+        at: first,
     });
 }
+
+pub static JVM_BUDGET_EXCEEDS_LIMIT: Rule = Rule {
+    id: "jvm-budget-exceeds-limit",
+    severity: Severity::Warning,
+    family: Family::Jvm,
+    applies: Applies::Both,
+    name: "JvmBudgetExceedsLimit",
+    summary: "The memory limit is too small for the profile's JVM even after squeezing every part of the budget to its floor.",
+    description: "ctune divides the limit between the heap and what is not heap (metaspace, code cache, thread stacks, direct buffers, page cache reserve, headroom) and squeezes the latter toward floors on small limits; past that, the JVM's memory adds up to more than the limit and the kernel may OOM-kill it under load. The same warning `ctune jvm` prints under its budget.",
+    help: "Raise the memory limit to the budget's total, or lower what the profile reserves: --set memory.threads=..., memory.loaded_classes=..., memory.direct_mib=... (ctune jvm shows the budget).",
+};
 
 /// The advisor's "too small even after squeezing" warning, as a finding: the budget's parts
 /// at their floors still add up to more than the limit. Said only where a Java is known (the
@@ -376,7 +449,7 @@ fn budget_exceeds_limit(cx: &Ctx, out: &mut Vec<Finding>) {
         return;
     }
     out.push(Finding {
-        id: "jvm-budget-exceeds-limit",
+        rule: &JVM_BUDGET_EXCEEDS_LIMIT,
         severity: Severity::Warning,
         title: format!(
             "The {} limit is too small for the {} profile: its JVM needs {}",
@@ -404,6 +477,7 @@ fn budget_exceeds_limit(cx: &Ctx, out: &mut Vec<Finding>) {
             format!("{source}: {limit}"),
             format!("ctune jvm --profile {}: budget total {total}", cx.advice.profile),
         ],
+        at: cx.nodes.and_then(|n| n.memory_limit),
     });
 }
 
@@ -429,10 +503,34 @@ fn upgrade_for(cg: CgroupVersion) -> &'static str {
     }
 }
 
+/// Where a JDK finding points in a file: the `-XX:-UseContainerSupport` that switches it off,
+/// else the image that names the JDK.
+fn jdk_node(cx: &Ctx) -> Option<super::Node> {
+    let off = cx
+        .user
+        .options
+        .iter()
+        .rev()
+        .find(|o| o.option == "-XX:-UseContainerSupport");
+    off.and_then(|o| cx.option_node(o))
+        .or(cx.nodes.and_then(|n| n.image))
+}
+
 fn has_limit(cx: &Ctx) -> bool {
     matches!(cx.facts.memory.limit, Limit::Limited { .. })
         || matches!(cx.facts.cpu.limit, Limit::Limited { .. })
 }
+
+pub static JVM_BLIND_TO_CGROUP: Rule = Rule {
+    id: "jvm-blind-to-cgroup",
+    severity: Severity::Error,
+    family: Family::Jvm,
+    applies: Applies::Both,
+    name: "JvmBlindToCgroup",
+    summary: "The Java found (or assumed) does not read this cgroup version's limits.",
+    description: "Such a JVM sizes its heap from host RAM and its GC and JIT threads from the host's CPUs: the kernel OOM-kills it and the CPU quota throttles it.",
+    help: "Upgrade the JDK (cgroup v1: 8u191, 10; cgroup v2: 8u372, 11.0.16, 15), or state the limits with flags (ctune jvm prints them, ctune exec applies them).",
+};
 
 fn jvm_blind_to_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
     let f = cx.facts;
@@ -557,7 +655,7 @@ fn jvm_blind_to_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
         ));
     }
     out.push(Finding {
-        id: "jvm-blind-to-cgroup",
+        rule: &JVM_BLIND_TO_CGROUP,
         severity,
         title: if proc_cgroups_cause.is_some() {
             format!("JDK {v} does not read the cgroup {} limits: /proc/cgroups lacks a controller it requires", cg.as_str())
@@ -570,8 +668,20 @@ fn jvm_blind_to_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
         ),
         fix,
         evidence,
+        at: jdk_node(cx),
     });
 }
+
+pub static JVM_WITHOUT_CONTAINER_SUPPORT: Rule = Rule {
+    id: "jvm-without-container-support",
+    severity: Severity::Warning,
+    family: Family::Jvm,
+    applies: Applies::Both,
+    name: "JvmWithoutContainerSupport",
+    summary: "The Java has no container support at all (before 8u191), or it is switched off.",
+    description: "Without UseContainerSupport the JVM has no -XX:ActiveProcessorCount or -XX:MaxRAMPercentage either: every thread pool and the heap must be sized by hand and re-sized whenever the limits change.",
+    help: "Upgrade to 8u372, 11.0.16, 17 or later, and remove -XX:-UseContainerSupport from the options.",
+};
 
 fn jvm_without_container_support(cx: &Ctx, out: &mut Vec<Finding>) {
     let f = cx.facts;
@@ -616,16 +726,31 @@ fn jvm_without_container_support(cx: &Ctx, out: &mut Vec<Finding>) {
         )
     };
     out.push(Finding {
-        id: "jvm-without-container-support",
+        rule: &JVM_WITHOUT_CONTAINER_SUPPORT,
         severity: Severity::Warning,
         title,
         detail,
         fix,
         evidence,
+        at: jdk_node(cx),
     });
 }
 
+pub static CPU_COUNT_FROM_SHARES: Rule = Rule {
+    id: "cpu-count-from-shares",
+    severity: Severity::Warning,
+    family: Family::Jvm,
+    applies: Applies::Both,
+    name: "CpuCountFromShares",
+    summary: "The JVM will size itself from cpu shares or weight instead of a quota.",
+    description: "JDKs before 17.0.5, 18.0.2 and 19 (JDK-8281181) take ceil(shares/1024) as their CPU count when no quota is set, but shares are a relative weight (a Kubernetes CPU request), not a limit: a small request gives one GC and JIT thread on a machine with many free CPUs.",
+    help: "Pass -XX:ActiveProcessorCount=N, set a CPU limit, or upgrade to 17.0.5+ / 19+.",
+};
+
 fn cpu_count_from_shares(cx: &Ctx, out: &mut Vec<Finding>) {
+    if let Some(n) = cx.nodes {
+        return file_shares(cx, n, out);
+    }
     let f = cx.facts;
     let Some(v) = cx.java else { return };
     let view = &cx.advice.jvm_view;
@@ -678,7 +803,7 @@ fn cpu_count_from_shares(cx: &Ctx, out: &mut Vec<Finding>) {
     }
     let n = cx.advice.recommended.active_processor_count;
     out.push(Finding {
-        id: "cpu-count-from-shares",
+        rule: &CPU_COUNT_FROM_SHARES,
         severity: Severity::Warning,
         title: format!(
             "JDK {v} will use {jvm_cpus} CPU{} from cpu shares {shares}, not the {allowed} it may run on",
@@ -698,8 +823,67 @@ fn cpu_count_from_shares(cx: &Ctx, out: &mut Vec<Finding>) {
             },
             java_evidence(cx),
         ],
+        at: None,
     });
 }
+
+/// `cpu-count-from-shares` for a file target: the node's CPU count is unknown, so the finding
+/// says what the JVM will use (ceil(shares/1024)) against "whatever the node has". Only when
+/// the shares are known (a manifest's request, or `--assume cpus=` for a Dockerfile).
+fn file_shares(cx: &Ctx, n: &super::Nodes, out: &mut Vec<Finding>) {
+    let f = cx.facts;
+    let Some(v) = cx.java else { return };
+    let Some(shares) = n.shares else { return };
+    let view = &cx.advice.jvm_view;
+    let user = &cx.user;
+    if !v.counts_cpu_shares()
+        || !view.container_aware
+        || user.container_support_off()
+        || f.cpu.limit.value().is_some()
+        || user.active_processor_count().is_some()
+    {
+        return;
+    }
+    if f.cgroup.version == CgroupVersion::V1 && shares == 1024 {
+        // 1024 shares is "no shares" to HotSpot on v1.
+        return;
+    }
+    let jvm_cpus = shares.div_ceil(1024).max(1);
+    let req_txt = n
+        .cpu_request_value
+        .map_or("no CPU request".to_owned(), |r| {
+            format!("a CPU request of {}", cpus(r))
+        });
+    let evidence = match n.cpu_request_value {
+        Some(r) => cx.quote(n.cpu_request, &format!("CPU request {r}"), String::new),
+        None => cx.quote(None, "no CPU request or limit (2 shares)", String::new),
+    };
+    out.push(Finding {
+        rule: &CPU_COUNT_FROM_SHARES,
+        severity: Severity::Warning,
+        title: format!(
+            "JDK {v} will size itself for {jvm_cpus} CPU{} from cpu shares {shares} ({req_txt}), not the CPUs of the node",
+            if jvm_cpus == 1 { "" } else { "s" }
+        ),
+        detail: format!(
+            "With no CPU limit, JDK {v} takes ceil(shares / 1024) = {jvm_cpus} as its processor count (fixed in 17.0.5, 18.0.2 and 19 by JDK-8281181). The kubelet derives the shares from the CPU request ({shares} = request in millicores x 1024 / 1000); they are a relative weight, not a limit: the container may use every idle CPU of the node, yet the JVM sizes GC threads, JIT compiler threads and the ForkJoin common pool for {jvm_cpus}."
+        ),
+        fix: "Pass `-XX:ActiveProcessorCount=N` for the CPUs it should use, or set `resources.limits.cpu` so the JVM sizes itself from the quota, or upgrade to 17.0.5 / 19 or later.".into(),
+        evidence: vec![evidence],
+        at: n.cpu_request,
+    });
+}
+
+pub static HEAP_EXCEEDS_MEMORY_LIMIT: Rule = Rule {
+    id: "heap-exceeds-memory-limit",
+    severity: Severity::Error,
+    family: Family::Jvm,
+    applies: Applies::Both,
+    name: "HeapExceedsMemoryLimit",
+    summary: "An -Xmx (or a heap percentage) in the user's own options leaves no room under the memory limit.",
+    description: "Metaspace, the code cache, thread stacks, direct buffers and GC structures live outside the heap: a heap this close to the limit gets the JVM OOM-killed before it ever throws OutOfMemoryError.",
+    help: "Lower -Xmx to what the limit leaves after off-heap memory (ctune jvm computes it), or raise the limit.",
+};
 
 fn heap_exceeds_memory_limit(cx: &Ctx, out: &mut Vec<Finding>) {
     let f = cx.facts;
@@ -744,7 +928,7 @@ fn heap_exceeds_memory_limit(cx: &Ctx, out: &mut Vec<Finding>) {
     let left = limit.saturating_sub(heap);
     let budget_heap = b.heap;
     out.push(Finding {
-        id: "heap-exceeds-memory-limit",
+        rule: &HEAP_EXCEEDS_MEMORY_LIMIT,
         severity: Severity::Error,
         title: format!(
             "{} asks for a {} heap under a {} limit",
@@ -779,6 +963,9 @@ fn heap_exceeds_memory_limit(cx: &Ctx, out: &mut Vec<Finding>) {
             format!("{} ({})", opt.option, opt.source),
             format!("{source}: {limit}"),
         ],
+        at: cx
+            .option_node(opt)
+            .or(cx.nodes.and_then(|n| n.memory_limit)),
     });
 }
 

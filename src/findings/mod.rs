@@ -13,16 +13,20 @@
 
 pub mod identity;
 pub mod jvm;
+pub mod located;
 pub mod pressure;
 pub mod resources;
 pub mod running;
 pub mod storage;
+pub mod syntax;
 
 use crate::facts::Facts;
 use crate::jvm::advise::Advice;
 use crate::jvm::options::UserOptions;
 use crate::jvm::version::JavaVersion;
 use serde::Serialize;
+
+pub use located::{Located, Location, Object, Place};
 
 /// How bad a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -50,8 +54,9 @@ impl Severity {
 /// "evidence"}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    /// Stable kebab-case id, one of [`RULES`].
-    pub id: &'static str,
+    /// The check that raised it; serialises as its stable kebab-case `id`.
+    #[serde(rename = "id", serialize_with = "rule_id")]
+    pub rule: &'static Rule,
     pub severity: Severity,
     /// One line: what is wrong, with the numbers.
     pub title: String,
@@ -61,15 +66,91 @@ pub struct Finding {
     pub fix: String,
     /// The files and values that proved it, as seen inside the inspected system.
     pub evidence: Vec<String>,
+    /// For a file target, the node that causes it (set by the check from [`Ctx::nodes`]);
+    /// `None` on a live system, or when the cause is something missing (the target's own
+    /// node is meant then).
+    #[serde(skip)]
+    pub at: Option<Node>,
 }
 
-/// A check's metadata: what `lint --format sarif` lists as rules and `junit` as test cases.
+impl Finding {
+    pub fn id(&self) -> &'static str {
+        self.rule.id
+    }
+    /// Whether this finding was raised by `rule`.
+    pub fn is(&self, rule: &Rule) -> bool {
+        self.rule.id == rule.id
+    }
+}
+
+fn rule_id<S: serde::Serializer>(r: &&'static Rule, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(r.id)
+}
+
+/// A check's family: its SARIF tag and its place in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// cgroup, CPU, memory, host.
+    Resources,
+    /// The Java found or assumed, its options, the running JVMs.
+    Jvm,
+    /// Data directories.
+    Storage,
+    /// Identity and confinement.
+    Security,
+    /// The file itself: syntax a cluster's client refuses.
+    Syntax,
+}
+
+impl Family {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Resources => "resources",
+            Family::Jvm => "jvm",
+            Family::Storage => "storage",
+            Family::Security => "security",
+            Family::Syntax => "syntax",
+        }
+    }
+}
+
+/// Where a check can be raised: on a live system (`doctor`, `lint`), on files (`lint FILE`),
+/// or both. A check whose facts a file cannot give (throttling, OOM kills, page cache, the
+/// hypervisor, the LSM, seccomp, passwd) is `Live`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applies {
+    Live,
+    Files,
+    Both,
+}
+
+impl Applies {
+    /// For people: `live system`, `files`, `live system and files`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applies::Live => "live system",
+            Applies::Files => "files",
+            Applies::Both => "live system and files",
+        }
+    }
+    pub fn live(self) -> bool {
+        matches!(self, Applies::Live | Applies::Both)
+    }
+    pub fn files(self) -> bool {
+        matches!(self, Applies::Files | Applies::Both)
+    }
+}
+
+/// A check's definition, next to its function: what `--list-checks`, the man page, the
+/// completions, SARIF's rules and JUnit's test cases are built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     pub id: &'static str,
     /// The severity a finding of this id usually has (some vary with the case: root in a user
     /// namespace is `info`, host root `warning`).
     pub severity: Severity,
+    pub family: Family,
+    pub applies: Applies,
     /// PascalCase name (SARIF `name`).
     pub name: &'static str,
     /// One sentence: when it fires.
@@ -80,309 +161,118 @@ pub struct Rule {
     pub help: &'static str,
 }
 
+/// Where each check is explained: the README's checks table, one anchor per id.
+pub const HELP_BASE: &str = "https://github.com/ctune/ctune/blob/main/README.md";
+
+impl Rule {
+    /// SARIF `helpUri`: the README's entry for this check.
+    pub fn help_uri(&self) -> String {
+        format!("{HELP_BASE}#check-{}", self.id)
+    }
+    /// SARIF `properties.tags`.
+    pub fn tags(&self) -> [&'static str; 2] {
+        ["container", self.family.as_str()]
+    }
+    /// Position in [`RULES`] (report order; SARIF `ruleIndex`).
+    pub fn index(&self) -> usize {
+        RULES
+            .iter()
+            .position(|r| r.id == self.id)
+            .unwrap_or(RULES.len())
+    }
+}
+
+/// A position in a file (1-based line and column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Node {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Where a file target's facts were read, for the checks to point their findings at (the
+/// live system has none). `options` are the user's JVM options as (source, option, node).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Nodes {
+    pub path: String,
+    /// The target itself: the container's `name:` line, the Dockerfile stage's `FROM`.
+    pub target: Node,
+    pub memory_limit: Option<Node>,
+    pub cpu_request: Option<Node>,
+    /// The CPU request the file states, and the cpu shares the kubelet derives from it (`None`
+    /// when the file cannot say: a Dockerfile without `--assume cpus=`).
+    pub cpu_request_value: Option<f64>,
+    pub shares: Option<u64>,
+    pub uid: Option<Node>,
+    pub image: Option<Node>,
+    pub privileged: Option<Node>,
+    pub caps: Vec<(String, Node)>,
+    pub secrets: Vec<(String, Node)>,
+    /// Memory-backed mounts: (mount path, node, sizeLimit).
+    pub tmpfs: Vec<(String, Node, Option<u64>)>,
+    pub options: Vec<(String, String, Node)>,
+}
+
+impl Nodes {
+    /// `path:line:col` of a node.
+    pub fn at(&self, n: Node) -> String {
+        format!("{}:{}:{}", self.path, n.line, n.column)
+    }
+    /// The node of a user option: its source's, else any with that text.
+    pub fn option(&self, source: &str, option: &str) -> Option<Node> {
+        self.options
+            .iter()
+            .find(|(s, t, _)| s == source && t == option)
+            .or_else(|| self.options.iter().find(|(_, t, _)| t == option))
+            .map(|x| x.2)
+    }
+}
+
 /// Every check, in report order (cgroup/CPU/memory, JVM, storage, identity/security, host).
-pub const RULES: &[Rule] = &[
-    Rule {
-        id: "memory-limit-unset",
-        severity: Severity::Warning,
-        name: "MemoryLimitUnset",
-        summary: "The process has no memory limit.",
-        description: "Without a memory limit the JVM sizes its heap from host RAM, and nothing stops the process from taking the whole node's memory into a system OOM that kills other workloads.",
-        help: "Set a memory limit (docker run --memory, Kubernetes resources.limits.memory, systemd MemoryMax=); in CI, lint the target environment with --assume memory=SIZE.",
-    },
-    Rule {
-        id: "cgroup-limit-unknown",
-        severity: Severity::Warning,
-        name: "CgroupLimitUnknown",
-        summary: "A CPU or memory limit cannot be read from the cgroup file system.",
-        description: "The limit still applies in the kernel, but runtimes that read cgroups (the JVM, Go's automaxprocs) fail the same way and size themselves for the host.",
-        help: "Give the container its own cgroup namespace (docker --cgroupns=private) so /sys/fs/cgroup shows its own cgroup, or state the limits to the runtime (-XX:ActiveProcessorCount, -Xmx); in CI, --assume cpus=N,memory=SIZE.",
-    },
-    Rule {
-        id: "limit-in-parent-cgroup",
-        severity: Severity::Warning,
-        name: "LimitInParentCgroup",
-        summary: "The effective CPU or memory limit is set on an ancestor cgroup, not the process's own.",
-        description: "HotSpot before JDK 24 reads only its own cgroup's CPU quota (and on cgroup v2 its own memory.max); Go, automaxprocs and num_cpus read only their own cgroup too. They size themselves for more than the kernel allows.",
-        help: "Set the limit on the container's own cgroup as well, or tell the runtime explicitly (-XX:ActiveProcessorCount=N and -Xmx, GOMAXPROCS=N); JDK 24+ walks the ancestors.",
-    },
-    Rule {
-        id: "memory-high-below-max",
-        severity: Severity::Warning,
-        name: "MemoryHighBelowMax",
-        summary: "memory.high throttles the process below memory.max.",
-        description: "Past memory.high the kernel reclaims and stalls the process instead of killing it; a JVM sized from memory.max slows to a crawl (the memory.high livelock) rather than failing fast.",
-        help: "Size the JVM from memory.high (ctune --assume memory=HIGH jvm), or set memory.high to max / turn off Kubernetes MemoryQoS for this workload.",
-    },
-    Rule {
-        id: "cpu-throttled",
-        severity: Severity::Warning,
-        name: "CpuThrottled",
-        summary: "The cgroup has been throttled by its CPU quota in a notable share of periods.",
-        description: "A throttled cgroup used its whole quota before the CFS period ended and waited for the next one: GC and JIT bursts run many threads at once and turn into latency spikes.",
-        help: "Raise the CPU limit (or drop it and keep the request), or have the JVM run fewer threads at once (-XX:ActiveProcessorCount, fewer GC threads).",
-    },
-    Rule {
-        id: "oom-kills-recorded",
-        severity: Severity::Warning,
-        name: "OomKillsRecorded",
-        summary: "The cgroup records OOM kills.",
-        description: "The kernel's OOM killer ended a process in this cgroup: a JVM killed this way leaves no OutOfMemoryError and no heap dump, only exit code 137.",
-        help: "Fit heap plus off-heap plus page cache into the limit (ctune jvm prints a budget), keep tmpfs use small, or raise the limit.",
-    },
-    Rule {
-        id: "page-cache-pressure",
-        severity: Severity::Warning,
-        name: "PageCachePressure",
-        summary: "Page cache and tmpfs take a large share of the limit while the working set is near it.",
-        description: "Active file pages and tmpfs count in the working set that the kubelet evicts on; tmpfs cannot be reclaimed and dirty pages only after writeback, so a process with a modest heap is evicted or OOM-killed.",
-        help: "Keep scratch data off tmpfs, delete temporary files, leave a page-cache reserve in the limit, and flush writers so dirty pages do not pile up.",
-    },
-    Rule {
-        id: "memory-pressure-stalls",
-        severity: Severity::Warning,
-        name: "MemoryPressureStalls",
-        summary: "Tasks of the cgroup stall on memory for a notable share of the time (PSI memory.pressure).",
-        description: "Every stall is the kernel reclaiming memory to keep the cgroup under its limit: with a small heap it is page cache and tmpfs being squeezed, with a large one the next step is the OOM killer.",
-        help: "Keep scratch data off tmpfs and leave room for page cache in the limit (small heap), or give the JVM less or the container more memory (large heap).",
-    },
-    Rule {
-        id: "cpu-pressure-stalls",
-        severity: Severity::Warning,
-        name: "CpuPressureStalls",
-        summary: "Runnable tasks of the cgroup wait for a CPU for a notable share of the time (PSI cpu.pressure).",
-        description: "Under a CPU quota the waiting is the quota running out before the period ends; without one it is other work on the machine. Either way requests wait and GC pauses stretch.",
-        help: "Raise the CPU limit or request, or have the JVM run fewer threads at once (-XX:ActiveProcessorCount, smaller pools).",
-    },
-    Rule {
-        id: "running-under-hypervisor",
-        severity: Severity::Info,
-        name: "RunningUnderHypervisor",
-        summary: "The container runs inside a virtual machine.",
-        description: "A hypervisor costs on the order of 10% of CPU and more for I/O, and vCPUs may be overcommitted (steal time).",
-        help: "Nothing to fix in the container; for latency-critical work prefer bare-metal or dedicated vCPUs and watch steal time.",
-    },
-    Rule {
-        id: "jvm-blind-to-cgroup",
-        severity: Severity::Error,
-        name: "JvmBlindToCgroup",
-        summary: "The Java found (or assumed) does not read this cgroup version's limits.",
-        description: "Such a JVM sizes its heap from host RAM and its GC and JIT threads from the host's CPUs: the kernel OOM-kills it and the CPU quota throttles it.",
-        help: "Upgrade the JDK (cgroup v1: 8u191, 10; cgroup v2: 8u372, 11.0.16, 15), or state the limits with flags (ctune jvm prints them, ctune exec applies them).",
-    },
-    Rule {
-        id: "jvm-without-container-support",
-        severity: Severity::Warning,
-        name: "JvmWithoutContainerSupport",
-        summary: "The Java has no container support at all (before 8u191), or it is switched off.",
-        description: "Without UseContainerSupport the JVM has no -XX:ActiveProcessorCount or -XX:MaxRAMPercentage either: every thread pool and the heap must be sized by hand and re-sized whenever the limits change.",
-        help: "Upgrade to 8u372, 11.0.16, 17 or later, and remove -XX:-UseContainerSupport from the options.",
-    },
-    Rule {
-        id: "cpu-count-from-shares",
-        severity: Severity::Warning,
-        name: "CpuCountFromShares",
-        summary: "The JVM will size itself from cpu shares or weight instead of a quota.",
-        description: "JDKs before 17.0.5, 18.0.2 and 19 (JDK-8281181) take ceil(shares/1024) as their CPU count when no quota is set, but shares are a relative weight (a Kubernetes CPU request), not a limit: a small request gives one GC and JIT thread on a machine with many free CPUs.",
-        help: "Pass -XX:ActiveProcessorCount=N, set a CPU limit, or upgrade to 17.0.5+ / 19+.",
-    },
-    Rule {
-        id: "heap-exceeds-memory-limit",
-        severity: Severity::Error,
-        name: "HeapExceedsMemoryLimit",
-        summary: "An -Xmx (or a heap percentage) in the user's own options leaves no room under the memory limit.",
-        description: "Metaspace, the code cache, thread stacks, direct buffers and GC structures live outside the heap: a heap this close to the limit gets the JVM OOM-killed before it ever throws OutOfMemoryError.",
-        help: "Lower -Xmx to what the limit leaves after off-heap memory (ctune jvm computes it), or raise the limit.",
-    },
-    Rule {
-        id: "jvm-option-rejected",
-        severity: Severity::Error,
-        name: "JvmOptionRejected",
-        summary: "The user's own JVM options stop this JVM from starting.",
-        description: "HotSpot refuses to start on an initial or minimum heap above the maximum, two selected collectors, an -XX flag this version does not know, a VMOptionsFile in an environment variable, an unmatched quote in JAVA_TOOL_OPTIONS/JDK_JAVA_OPTIONS/_JAVA_OPTIONS, or a reserved code cache below the initial one.",
-        help: "Remove or correct the option named in the finding (its source is given); `ctune lint -- java ...` checks a command line before it ships.",
-    },
-    Rule {
-        id: "initial-heap-exceeds-budget",
-        severity: Severity::Warning,
-        name: "InitialHeapExceedsBudget",
-        summary: "The user's -Xms, InitialHeapSize or MinHeapSize is above the heap the memory limit leaves room for.",
-        description: "The JVM keeps at least that much heap, so it needs a maximum at least as large: ctune exec raises -Xmx to it rather than stop the JVM, and metaspace, thread stacks and direct buffers get less room than the budget gives them; near the limit the kernel OOM-kills the JVM.",
-        help: "Lower -Xms to the budgeted heap (`ctune jvm` shows it) or drop it, or raise the memory limit.",
-    },
-    Rule {
-        id: "heap-option-contradicted",
-        severity: Severity::Warning,
-        name: "HeapOptionContradicted",
-        summary: "One of the user's heap options is silently overruled by another.",
-        description: "For a flag given twice the JVM takes the last one it reads (JAVA_TOOL_OPTIONS, then JDK_JAVA_OPTIONS, the command line, _JAVA_OPTIONS), and -Xmx beats any heap percentage: the overruled option does nothing, which misleads whoever reads it.",
-        help: "Keep one heap setting, in one place.",
-    },
-    Rule {
-        id: "jvm-budget-exceeds-limit",
-        severity: Severity::Warning,
-        name: "JvmBudgetExceedsLimit",
-        summary: "The memory limit is too small for the profile's JVM even after squeezing every part of the budget to its floor.",
-        description: "ctune divides the limit between the heap and what is not heap (metaspace, code cache, thread stacks, direct buffers, page cache reserve, headroom) and squeezes the latter toward floors on small limits; past that, the JVM's memory adds up to more than the limit and the kernel may OOM-kill it under load. The same warning `ctune jvm` prints under its budget.",
-        help: "Raise the memory limit to the budget's total, or lower what the profile reserves: --set memory.threads=..., memory.loaded_classes=..., memory.direct_mib=... (ctune jvm shows the budget).",
-    },
-    Rule {
-        id: "collector-burns-cpu-limit",
-        severity: Severity::Warning,
-        name: "CollectorBurnsCpuLimit",
-        summary: "The user's options pick Parallel, G1, ZGC or Shenandoah under a CPU limit below two cores.",
-        description: "These collectors run GC work on several threads or beside the application; under a small quota those threads take the CPU time the application needs, and a collection that uses up the period is throttled until the next one. HotSpot itself picks Serial GC below two processors.",
-        help: "Remove the collector option (ctune and the JVM then pick Serial GC), or raise the CPU limit to 2 or more.",
-    },
-    Rule {
-        id: "running-heap-exceeds-memory-limit",
-        severity: Severity::Error,
-        name: "RunningHeapExceedsMemoryLimit",
-        summary: "A running JVM's maximum heap plus what it already holds outside the heap is more than the memory limit.",
-        description: "The heap grows towards its maximum while metaspace, the code cache, thread stacks and native buffers stay where they are: when the sum passes the limit the kernel OOM-kills the JVM (exit 137) with no OutOfMemoryError and a heap that may look half empty.",
-        help: "Lower -Xmx to what the limit leaves after the off-heap memory the JVM holds (ctune jvm prints a budget), or raise the limit.",
-    },
-    Rule {
-        id: "running-native-memory-near-limit",
-        severity: Severity::Warning,
-        name: "RunningNativeMemoryNearLimit",
-        summary: "A running JVM's resident memory is near the memory limit while its heap is mostly free.",
-        description: "Memory outside the heap (direct buffers, thread stacks, glibc malloc arenas, JNI libraries) is not limited by -Xmx; when it grows the kernel kills the JVM with a mostly free heap.",
-        help: "Measure with -XX:NativeMemoryTracking=summary and jcmd VM.native_memory; set MALLOC_ARENA_MAX=2, cap -XX:MaxDirectMemorySize, run fewer threads or smaller stacks (-Xss).",
-    },
-    Rule {
-        id: "running-gc-overhead",
-        severity: Severity::Warning,
-        name: "RunningGcOverhead",
-        summary: "A running JVM spends a notable share of its time in GC pauses.",
-        description: "Pauses stop the application; a heap too small for its live data, or a collector starved by the CPU quota, collects over and over.",
-        help: "Give the heap room for the live set within the limit, or more CPU; with a small quota prefer the Serial or Parallel collector.",
-    },
-    Rule {
-        id: "running-cpu-count-exceeds-quota",
-        severity: Severity::Warning,
-        name: "RunningCpuCountExceedsQuota",
-        summary: "A running JVM sizes its thread pools for more processors than the CPU quota gives.",
-        description: "GC workers, JIT compiler threads and the common fork-join pool are sized from the processor count: more runnable threads than the quota exhaust it early in each period and the cgroup is throttled.",
-        help: "Start the JVM with -XX:ActiveProcessorCount=N for the quota (ctune exec adds it), or raise the CPU limit.",
-    },
-    Rule {
-        id: "running-flags-differ-from-advice",
-        severity: Severity::Info,
-        name: "RunningFlagsDifferFromAdvice",
-        summary: "A running JVM was started with heap, collector or processor flags that differ from ctune's advice.",
-        description: "ctune's advice sizes the JVM for this container's limits; a JVM started otherwise may be sized for another machine (or deliberately tuned).",
-        help: "Start the JVM with the advised flags (ctune jvm --format flags, or ctune exec), or allow this id where the difference is intended.",
-    },
-    Rule {
-        id: "data-dir-on-loop-device",
-        severity: Severity::Warning,
-        name: "DataDirOnLoopDevice",
-        summary: "A data directory is on a loop device, or on device-mapper over one.",
-        description: "Every write goes through two file systems, fsync is slow, and with direct I/O off every page is cached twice; Docker's devicemapper loop-lvm mode is the known-slow case.",
-        help: "Put data on a volume backed by a real block device; switch Docker to overlay2 or direct-lvm; losetup --direct-io=on avoids the double cache.",
-    },
-    Rule {
-        id: "data-dir-on-tmpfs",
-        severity: Severity::Warning,
-        name: "DataDirOnTmpfs",
-        summary: "A data directory is memory-backed, so its files count against the memory limit.",
-        description: "tmpfs files are RAM charged to the cgroup as shmem, stay charged until deleted (across restarts for a memory-backed emptyDir) and cannot be reclaimed without swap.",
-        help: "Use disk-backed scratch space (a plain emptyDir or a volume); if tmpfs must stay, give it a size and count it in the memory limit.",
-    },
-    Rule {
-        id: "data-dir-on-overlay",
-        severity: Severity::Info,
-        name: "DataDirOnOverlay",
-        summary: "A data directory is in the container's writable layer.",
-        description: "Writes to the overlay layer are copy-on-write and slower than a volume, count as ephemeral storage, and are lost when the container is removed.",
-        help: "Mount a volume at the data directory and point the workload there (SPARK_LOCAL_DIRS, -Djava.io.tmpdir).",
-    },
-    Rule {
-        id: "data-dir-on-network-fs",
-        severity: Severity::Warning,
-        name: "DataDirOnNetworkFs",
-        summary: "A data directory is on a network file system.",
-        description: "Every write and fsync is a network round trip, locking and rename semantics differ from a local disk, and a server hiccup blocks the process in uninterruptible I/O.",
-        help: "Keep scratch, shuffle and index data on local disk; use the share for input and output only.",
-    },
-    Rule {
-        id: "data-dir-read-only",
-        severity: Severity::Warning,
-        name: "DataDirReadOnly",
-        summary: "A temporary or data directory is on a read-only mount.",
-        description: "The JVM cannot write its perf data or extract native libraries there, createTempFile fails and Spark cannot spill.",
-        help: "Mount a writable volume there (an emptyDir at /tmp next to readOnlyRootFilesystem: true, or docker run --tmpfs /tmp:size=...).",
-    },
-    Rule {
-        id: "running-as-root",
-        severity: Severity::Warning,
-        name: "RunningAsRoot",
-        summary: "The process runs as uid 0 (host root, or root mapped by a user namespace).",
-        description: "Host root turns any escape, writable host mount or extra capability into control of the host; root in a user namespace is root only inside it.",
-        help: "Run as a non-root user (USER in the Dockerfile, securityContext runAsNonRoot: true and runAsUser), or rootless so root maps to an unprivileged host uid.",
-    },
-    Rule {
-        id: "uid-without-passwd-entry",
-        severity: Severity::Warning,
-        name: "UidWithoutPasswdEntry",
-        summary: "The uid has no passwd entry (and no working nss_wrapper).",
-        description: "getpwuid() fails: Java's user.name and user.home become '?', Hadoop's user lookup fails, and ssh, git and whoami refuse to work.",
-        help: "Add an entry at start (a group-writable /etc/passwd), or preload nss_wrapper with NSS_WRAPPER_PASSWD/NSS_WRAPPER_GROUP (ctune exec --nss-wrapper does it).",
-    },
-    Rule {
-        id: "home-unset-for-arbitrary-uid",
-        severity: Severity::Warning,
-        name: "HomeUnsetForArbitraryUid",
-        summary: "HOME is unset or '/' for a uid without a passwd entry.",
-        description: "Tools that keep state under the home directory (Maven, Gradle, pip, npm, ssh, git) write to / or fail.",
-        help: "Set HOME to a writable directory (ENV HOME=/tmp, or a volume) and pass -Duser.home=$HOME to Java.",
-    },
-    Rule {
-        id: "home-not-writable",
-        severity: Severity::Warning,
-        name: "HomeNotWritable",
-        summary: "The passwd entry's home directory (Java's user.home) is missing or not writable for the uid.",
-        description: "The JVM takes user.home from the passwd entry, not from HOME: podman's --user UID writes an entry with home /, so code that keeps files under user.home fails.",
-        help: "Give the entry a writable home, or pass -Duser.home=DIR (a writable directory) to Java; ctune exec does that itself.",
-    },
-    Rule {
-        id: "secret-in-environment",
-        severity: Severity::Warning,
-        name: "SecretInEnvironment",
-        summary: "A secret-looking variable is in the environment (its value is never printed).",
-        description: "Environment variables leak: /proc/PID/environ, docker inspect, the pod spec, crash reports and every child process see them.",
-        help: "Mount secrets as files (Kubernetes secret volume, /run/secrets) and pass the path (the *_FILE convention).",
-    },
-    Rule {
-        id: "dangerous-capabilities",
-        severity: Severity::Warning,
-        name: "DangerousCapabilities",
-        summary: "Effective capabilities beyond a container runtime's default set.",
-        description: "Capabilities such as CAP_SYS_ADMIN, CAP_SYS_PTRACE or CAP_NET_ADMIN let a compromised process reach the host or other containers.",
-        help: "Drop what is not needed: --cap-drop ALL --cap-add ONLY_NEEDED, securityContext capabilities drop: [ALL]; never --privileged for an application.",
-    },
-    Rule {
-        id: "no-lsm-confinement",
-        severity: Severity::Info,
-        name: "NoLsmConfinement",
-        summary: "No SELinux or AppArmor confinement.",
-        description: "A mandatory access control profile (docker-default, container_t) is a second wall behind namespaces and capabilities.",
-        help: "Run with the runtime's default profile (do not use --security-opt apparmor=unconfined or label=disable); on Kubernetes set securityContext appArmorProfile or seLinuxOptions.",
-    },
-    Rule {
-        id: "seccomp-unconfined",
-        severity: Severity::Info,
-        name: "SeccompUnconfined",
-        summary: "The container runs without a seccomp filter.",
-        description: "Without seccomp every system call is open to the process, including the rarely used ones that most kernel exploits need.",
-        help: "Use the runtime's default profile: Kubernetes securityContext seccompProfile type: RuntimeDefault (or kubelet --seccomp-default); do not pass --security-opt seccomp=unconfined.",
-    },
+pub static RULES: &[&Rule] = &[
+    &syntax::FILE_UNPARSABLE,
+    &syntax::DUPLICATE_KEY,
+    &resources::MEMORY_LIMIT_UNSET,
+    &resources::CGROUP_LIMIT_UNKNOWN,
+    &resources::LIMIT_IN_PARENT_CGROUP,
+    &resources::MEMORY_HIGH_BELOW_MAX,
+    &resources::CPU_THROTTLED,
+    &resources::OOM_KILLS_RECORDED,
+    &resources::PAGE_CACHE_PRESSURE,
+    &pressure::MEMORY_PRESSURE_STALLS,
+    &pressure::CPU_PRESSURE_STALLS,
+    &resources::RUNNING_UNDER_HYPERVISOR,
+    &jvm::JVM_BLIND_TO_CGROUP,
+    &jvm::JVM_WITHOUT_CONTAINER_SUPPORT,
+    &jvm::CPU_COUNT_FROM_SHARES,
+    &jvm::HEAP_EXCEEDS_MEMORY_LIMIT,
+    &jvm::JVM_OPTION_REJECTED,
+    &jvm::INITIAL_HEAP_EXCEEDS_BUDGET,
+    &jvm::HEAP_OPTION_CONTRADICTED,
+    &jvm::JVM_BUDGET_EXCEEDS_LIMIT,
+    &jvm::COLLECTOR_BURNS_CPU_LIMIT,
+    &running::RUNNING_HEAP_EXCEEDS_MEMORY_LIMIT,
+    &running::RUNNING_NATIVE_MEMORY_NEAR_LIMIT,
+    &running::RUNNING_GC_OVERHEAD,
+    &running::RUNNING_CPU_COUNT_EXCEEDS_QUOTA,
+    &running::RUNNING_FLAGS_DIFFER_FROM_ADVICE,
+    &storage::DATA_DIR_ON_LOOP_DEVICE,
+    &storage::DATA_DIR_ON_TMPFS,
+    &storage::DATA_DIR_ON_OVERLAY,
+    &storage::DATA_DIR_ON_NETWORK_FS,
+    &storage::DATA_DIR_READ_ONLY,
+    &identity::RUNNING_AS_ROOT,
+    &identity::UID_WITHOUT_PASSWD_ENTRY,
+    &identity::HOME_UNSET_FOR_ARBITRARY_UID,
+    &identity::HOME_NOT_WRITABLE,
+    &identity::SECRET_IN_ENVIRONMENT,
+    &identity::DANGEROUS_CAPABILITIES,
+    &identity::NO_LSM_CONFINEMENT,
+    &identity::SECCOMP_UNCONFINED,
 ];
 
 /// The catalogue entry for an id.
 pub fn rule(id: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.id == id)
+    RULES.iter().copied().find(|r| r.id == id)
 }
 
 /// What every check reads: the facts, the JVM advice, the user's own JVM options and the
@@ -393,9 +283,25 @@ pub struct Ctx<'a> {
     pub advice: &'a Advice,
     pub user: UserOptions,
     pub java: Option<JavaVersion>,
+    /// For a file target, where its facts were read; `None` on a live system.
+    pub nodes: Option<&'a Nodes>,
 }
 
 impl<'a> Ctx<'a> {
+    /// `path:line:col: what` for a file's node, else the live system's evidence.
+    pub fn quote(&self, node: Option<Node>, what: &str, live: impl FnOnce() -> String) -> String {
+        match (self.nodes, node) {
+            (Some(n), Some(at)) => format!("{}: {what}", n.at(at)),
+            (Some(n), None) => format!("{}: {what}", n.at(n.target)),
+            (None, _) => live(),
+        }
+    }
+
+    /// The node of the user's option, in a file.
+    pub fn option_node(&self, o: &crate::jvm::options::UserOption) -> Option<Node> {
+        self.nodes?.option(&o.source, &o.option)
+    }
+
     pub fn new(facts: &'a Facts, advice: &'a Advice) -> Self {
         let java = facts
             .jvm
@@ -407,6 +313,7 @@ impl<'a> Ctx<'a> {
             advice,
             user: user_options(advice),
             java,
+            nodes: None,
         }
     }
 }
@@ -419,25 +326,39 @@ pub fn user_options(advice: &Advice) -> UserOptions {
 /// Run every check. Findings come out most severe first, then in [`RULES`] order, at most one
 /// per id.
 pub fn check(facts: &Facts, advice: &Advice) -> Vec<Finding> {
-    let cx = Ctx::new(facts, advice);
+    let mut out = run(&Ctx::new(facts, advice));
+    out.retain(|f| f.rule.applies.live());
+    out
+}
+
+/// Run the checks that apply to files on a file target's facts; each finding points at the
+/// node of `nodes` that causes it.
+pub fn check_file(facts: &Facts, advice: &Advice, nodes: &Nodes) -> Vec<Finding> {
+    let mut cx = Ctx::new(facts, advice);
+    cx.nodes = Some(nodes);
+    let mut out = run(&cx);
+    out.retain(|f| f.rule.applies.files());
+    out
+}
+
+fn run(cx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
-    resources::check(&cx, &mut out);
-    pressure::check(&cx, &mut out);
-    jvm::check(&cx, &mut out);
-    running::check(&cx, &mut out);
-    storage::check(&cx, &mut out);
-    identity::check(&cx, &mut out);
+    resources::check(cx, &mut out);
+    pressure::check(cx, &mut out);
+    jvm::check(cx, &mut out);
+    running::check(cx, &mut out);
+    storage::check(cx, &mut out);
+    identity::check(cx, &mut out);
     sort(&mut out);
     out
 }
 
 /// Most severe first, then catalogue order.
 pub fn sort(findings: &mut [Finding]) {
-    let pos = |id: &str| RULES.iter().position(|r| r.id == id).unwrap_or(usize::MAX);
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
-            .then_with(|| pos(a.id).cmp(&pos(b.id)))
+            .then_with(|| a.rule.index().cmp(&b.rule.index()))
     });
 }
 

@@ -6,6 +6,7 @@
 //! interval stalled (from the `total` counters) is judged, else the kernel's 60-second average.
 
 use super::{cpus, pct, size, Ctx, Finding, Severity};
+use super::{Applies, Family, Rule};
 use crate::facts::{Fact, IntervalJvm, IntervalThrottling, JavaProcess, Pressure};
 
 /// A share of wall time with some task of the cgroup stalled at or above this percentage
@@ -76,6 +77,17 @@ fn line(kind: &str, p: &Pressure) -> String {
     )
 }
 
+pub static MEMORY_PRESSURE_STALLS: Rule = Rule {
+    id: "memory-pressure-stalls",
+    severity: Severity::Warning,
+    family: Family::Resources,
+    applies: Applies::Live,
+    name: "MemoryPressureStalls",
+    summary: "Tasks of the cgroup stall on memory for a notable share of the time (PSI memory.pressure).",
+    description: "Every stall is the kernel reclaiming memory to keep the cgroup under its limit: with a small heap it is page cache and tmpfs being squeezed, with a large one the next step is the OOM killer.",
+    help: "Keep scratch data off tmpfs and leave room for page cache in the limit (small heap), or give the JVM less or the container more memory (large heap).",
+};
+
 fn memory_stalls(cx: &Ctx, out: &mut Vec<Finding>) {
     let Some(s) = stall(cx, "memory") else {
         return;
@@ -131,7 +143,7 @@ fn memory_stalls(cx: &Ctx, out: &mut Vec<Finding>) {
         )
     };
     out.push(Finding {
-        id: "memory-pressure-stalls",
+        rule: &MEMORY_PRESSURE_STALLS,
         severity: Severity::Warning,
         title: format!(
             "Stalled on memory {:.1}% of the time {}",
@@ -140,8 +152,20 @@ fn memory_stalls(cx: &Ctx, out: &mut Vec<Finding>) {
         detail,
         fix,
         evidence,
+        at: None,
     });
 }
+
+pub static CPU_PRESSURE_STALLS: Rule = Rule {
+    id: "cpu-pressure-stalls",
+    severity: Severity::Warning,
+    family: Family::Resources,
+    applies: Applies::Live,
+    name: "CpuPressureStalls",
+    summary: "Runnable tasks of the cgroup wait for a CPU for a notable share of the time (PSI cpu.pressure).",
+    description: "Under a CPU quota the waiting is the quota running out before the period ends; without one it is other work on the machine. Either way requests wait and GC pauses stretch.",
+    help: "Raise the CPU limit or request, or have the JVM run fewer threads at once (-XX:ActiveProcessorCount, smaller pools).",
+};
 
 fn cpu_stalls(cx: &Ctx, out: &mut Vec<Finding>) {
     let Some(s) = stall(cx, "cpu") else {
@@ -182,12 +206,13 @@ fn cpu_stalls(cx: &Ctx, out: &mut Vec<Finding>) {
         ),
     };
     out.push(Finding {
-        id: "cpu-pressure-stalls",
+        rule: &CPU_PRESSURE_STALLS,
         severity: Severity::Warning,
         title: format!("Waited for CPU {:.1}% of the time {}", s.percent, s.window),
         detail,
         fix,
         evidence,
+        at: None,
     });
 }
 
@@ -214,7 +239,7 @@ fn cpu_throttled_now(cx: &Ctx, out: &mut Vec<Finding>) {
     let dir = f.cgroup.cpu_dir.as_deref().unwrap_or("(cpu cgroup)");
     let floor = f.cpu.effective_count_floor.known().copied();
     out.push(Finding {
-        id: "cpu-throttled",
+        rule: &super::resources::CPU_THROTTLED,
         severity: Severity::Warning,
         title: format!(
             "Throttled in {share}% of CPU periods over the last {:.1} s ({} of {})",
@@ -234,6 +259,7 @@ fn cpu_throttled_now(cx: &Ctx, out: &mut Vec<Finding>) {
             "{dir}/cpu.stat over {:.2} s: nr_periods +{}, nr_throttled +{} (+{:.2} s throttled)",
             i.seconds, t.periods, t.throttled_periods, t.throttled_seconds
         )],
+        at: None,
     });
 }
 
@@ -287,7 +313,7 @@ pub(super) fn gc_overhead_now(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Fi
             ));
         }
         out.push(Finding {
-            id: "running-gc-overhead",
+            rule: &super::running::RUNNING_GC_OVERHEAD,
             severity: Severity::Warning,
             title: format!(
                 "{name} spent {:.0}% of the last {:.1} s in GC pauses",
@@ -302,6 +328,7 @@ pub(super) fn gc_overhead_now(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Fi
             ),
             fix: "Give the heap room for the live set (a larger -Xmx, within the limit), or give the JVM more CPU; with a small quota prefer -XX:+UseSerialGC or -XX:+UseParallelGC over concurrent collectors that need spare cores.".into(),
             evidence,
+            at: None,
         });
         return;
     }
@@ -355,7 +382,7 @@ mod tests {
         assert_eq!(
             crate::findings::check(&f, &advice(&f, &[]))
                 .iter()
-                .filter(|x| x.id == "running-gc-overhead")
+                .filter(|x| x.is(&super::super::running::RUNNING_GC_OVERHEAD))
                 .count(),
             1
         );

@@ -1,6 +1,7 @@
 //! Checks on the cgroup, CPU and memory facts, and on the machine under them.
 
 use super::{cpus, list, pct, plural, size, Ctx, Finding, Severity};
+use super::{Applies, Family, Rule};
 use crate::facts::{CgroupVersion, Fact, Limit};
 
 /// Page cache (tmpfs included) at or above this percentage of the limit is a large share...
@@ -18,6 +19,17 @@ pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     page_cache_pressure(cx, out);
     running_under_hypervisor(cx, out);
 }
+
+pub static MEMORY_LIMIT_UNSET: Rule = Rule {
+    id: "memory-limit-unset",
+    severity: Severity::Warning,
+    family: Family::Resources,
+    applies: Applies::Both,
+    name: "MemoryLimitUnset",
+    summary: "The process has no memory limit.",
+    description: "Without a memory limit the JVM sizes its heap from host RAM, and nothing stops the process from taking the whole node's memory into a system OOM that kills other workloads.",
+    help: "Set a memory limit (docker run --memory, Kubernetes resources.limits.memory, systemd MemoryMax=); in CI, lint the target environment with --assume memory=SIZE.",
+};
 
 fn memory_limit_unset(cx: &Ctx, out: &mut Vec<Finding>) {
     let f = cx.facts;
@@ -45,7 +57,7 @@ fn memory_limit_unset(cx: &Ctx, out: &mut Vec<Finding>) {
         );
     }
     out.push(Finding {
-        id: "memory-limit-unset",
+        rule: &MEMORY_LIMIT_UNSET,
         severity: if in_container {
             Severity::Warning
         } else {
@@ -58,9 +70,21 @@ fn memory_limit_unset(cx: &Ctx, out: &mut Vec<Finding>) {
         },
         detail,
         fix: "Set a memory limit: `docker run --memory 2g`, Kubernetes `resources.limits.memory: 2Gi`, systemd `MemoryMax=2G`. In CI, lint the environment the image will run in with `ctune --assume memory=2GiB lint`.".into(),
-        evidence: vec![why.clone()],
+        evidence: vec![cx.quote(None, "container without resources.limits.memory", || why.clone())],
+        at: None,
     });
 }
+
+pub static CGROUP_LIMIT_UNKNOWN: Rule = Rule {
+    id: "cgroup-limit-unknown",
+    severity: Severity::Warning,
+    family: Family::Resources,
+    applies: Applies::Live,
+    name: "CgroupLimitUnknown",
+    summary: "A CPU or memory limit cannot be read from the cgroup file system.",
+    description: "The limit still applies in the kernel, but runtimes that read cgroups (the JVM, Go's automaxprocs) fail the same way and size themselves for the host.",
+    help: "Give the container its own cgroup namespace (docker --cgroupns=private) so /sys/fs/cgroup shows its own cgroup, or state the limits to the runtime (-XX:ActiveProcessorCount, -Xmx); in CI, --assume cpus=N,memory=SIZE.",
+};
 
 fn cgroup_limit_unknown(cx: &Ctx, out: &mut Vec<Finding>) {
     let f = cx.facts;
@@ -81,7 +105,7 @@ fn cgroup_limit_unknown(cx: &Ctx, out: &mut Vec<Finding>) {
         evidence.push(format!("cgroup path resolution: {r}"));
     }
     out.push(Finding {
-        id: "cgroup-limit-unknown",
+        rule: &CGROUP_LIMIT_UNKNOWN,
         severity: Severity::Warning,
         title: format!("The {} limit cannot be read", list(&what)),
         detail: format!(
@@ -90,6 +114,7 @@ fn cgroup_limit_unknown(cx: &Ctx, out: &mut Vec<Finding>) {
         ),
         fix: "Give the container its own cgroup namespace (`docker run --cgroupns=private`, the default on cgroup v2) so /sys/fs/cgroup shows its own cgroup, or state the limits to the runtime: `-XX:ActiveProcessorCount=N -Xmx...` (`ctune --assume cpus=N --assume memory=SIZE jvm` computes them). In CI, `--assume cpus=N --assume memory=SIZE`.".into(),
         evidence,
+        at: None,
     });
 }
 
@@ -98,6 +123,17 @@ fn parent_dir(path: &str) -> &str {
         .map(|(d, _)| if d.is_empty() { "/" } else { d })
         .unwrap_or(path)
 }
+
+pub static LIMIT_IN_PARENT_CGROUP: Rule = Rule {
+    id: "limit-in-parent-cgroup",
+    severity: Severity::Warning,
+    family: Family::Resources,
+    applies: Applies::Live,
+    name: "LimitInParentCgroup",
+    summary: "The effective CPU or memory limit is set on an ancestor cgroup, not the process's own.",
+    description: "HotSpot before JDK 24 reads only its own cgroup's CPU quota (and on cgroup v2 its own memory.max); Go, automaxprocs and num_cpus read only their own cgroup too. They size themselves for more than the kernel allows.",
+    help: "Set the limit on the container's own cgroup as well, or tell the runtime explicitly (-XX:ActiveProcessorCount=N and -Xmx, GOMAXPROCS=N); JDK 24+ walks the ancestors.",
+};
 
 fn limit_in_parent_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
     let f = cx.facts;
@@ -227,7 +263,7 @@ fn limit_in_parent_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
     }
     fix.push_str(". JDK 24 and later walk the ancestors (JDK-8322420).");
     out.push(Finding {
-        id: "limit-in-parent-cgroup",
+        rule: &LIMIT_IN_PARENT_CGROUP,
         severity,
         title: format!(
             "The {} {} set on an ancestor cgroup",
@@ -237,6 +273,7 @@ fn limit_in_parent_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
         detail,
         fix,
         evidence,
+        at: None,
     });
 }
 
@@ -248,6 +285,17 @@ fn plural_cpus(n: u64) -> String {
 fn cores_ceil(c: f64) -> u64 {
     c.ceil().max(1.0) as u64
 }
+
+pub static MEMORY_HIGH_BELOW_MAX: Rule = Rule {
+    id: "memory-high-below-max",
+    severity: Severity::Warning,
+    family: Family::Resources,
+    applies: Applies::Live,
+    name: "MemoryHighBelowMax",
+    summary: "memory.high throttles the process below memory.max.",
+    description: "Past memory.high the kernel reclaims and stalls the process instead of killing it; a JVM sized from memory.max slows to a crawl (the memory.high livelock) rather than failing fast.",
+    help: "Size the JVM from memory.high (ctune --assume memory=HIGH jvm), or set memory.high to max / turn off Kubernetes MemoryQoS for this workload.",
+};
 
 fn memory_high_below_max(cx: &Ctx, out: &mut Vec<Finding>) {
     let f = cx.facts;
@@ -269,7 +317,7 @@ fn memory_high_below_max(cx: &Ctx, out: &mut Vec<Finding>) {
     };
     let high_mib = high >> 20;
     out.push(Finding {
-        id: "memory-high-below-max",
+        rule: &MEMORY_HIGH_BELOW_MAX,
         severity: Severity::Warning,
         title: format!(
             "memory.high ({}) throttles the process below memory.max ({max_txt})",
@@ -283,8 +331,20 @@ fn memory_high_below_max(cx: &Ctx, out: &mut Vec<Finding>) {
             "Size the JVM from memory.high: `ctune --assume memory={high_mib}Mi jvm` prints the flags. Or raise memory.high to max (turn off the MemoryQoS feature gate, or set the request equal to the limit)."
         ),
         evidence: vec![format!("{high_src}: {high}"), max_ev],
+        at: None,
     });
 }
+
+pub static CPU_THROTTLED: Rule = Rule {
+    id: "cpu-throttled",
+    severity: Severity::Warning,
+    family: Family::Resources,
+    applies: Applies::Live,
+    name: "CpuThrottled",
+    summary: "The cgroup has been throttled by its CPU quota in a notable share of periods.",
+    description: "A throttled cgroup used its whole quota before the CFS period ended and waited for the next one: GC and JIT bursts run many threads at once and turn into latency spikes.",
+    help: "Raise the CPU limit (or drop it and keep the request), or have the JVM run fewer threads at once (-XX:ActiveProcessorCount, fewer GC threads).",
+};
 
 fn cpu_throttled(cx: &Ctx, out: &mut Vec<Finding>) {
     let f = cx.facts;
@@ -316,7 +376,7 @@ fn cpu_throttled(cx: &Ctx, out: &mut Vec<Finding>) {
     }
     fix.push_str(" Watch the share now by reading cpu.stat twice and dividing the differences.");
     out.push(Finding {
-        id: "cpu-throttled",
+        rule: &CPU_THROTTLED,
         severity: Severity::Warning,
         title: format!(
             "Throttled in {share}% of CPU periods ({} of {})",
@@ -331,8 +391,20 @@ fn cpu_throttled(cx: &Ctx, out: &mut Vec<Finding>) {
             "{dir}/cpu.stat: nr_periods {}, nr_throttled {} ({:.2} s throttled)",
             t.periods, t.throttled_periods, t.throttled_seconds
         )],
+        at: None,
     });
 }
+
+pub static OOM_KILLS_RECORDED: Rule = Rule {
+    id: "oom-kills-recorded",
+    severity: Severity::Warning,
+    family: Family::Resources,
+    applies: Applies::Live,
+    name: "OomKillsRecorded",
+    summary: "The cgroup records OOM kills.",
+    description: "The kernel's OOM killer ended a process in this cgroup: a JVM killed this way leaves no OutOfMemoryError and no heap dump, only exit code 137.",
+    help: "Fit heap plus off-heap plus page cache into the limit (ctune jvm prints a budget), keep tmpfs use small, or raise the limit.",
+};
 
 fn oom_kills_recorded(cx: &Ctx, out: &mut Vec<Finding>) {
     let f = cx.facts;
@@ -377,14 +449,26 @@ fn oom_kills_recorded(cx: &Ctx, out: &mut Vec<Finding>) {
         }
     );
     out.push(Finding {
-        id: "oom-kills-recorded",
+        rule: &OOM_KILLS_RECORDED,
         severity: Severity::Warning,
         title: format!("The cgroup records {}", plural(n, "OOM kill", "OOM kills")),
         detail,
         fix,
         evidence,
+        at: None,
     });
 }
+
+pub static PAGE_CACHE_PRESSURE: Rule = Rule {
+    id: "page-cache-pressure",
+    severity: Severity::Warning,
+    family: Family::Resources,
+    applies: Applies::Live,
+    name: "PageCachePressure",
+    summary: "Page cache and tmpfs take a large share of the limit while the working set is near it.",
+    description: "Active file pages and tmpfs count in the working set that the kubelet evicts on; tmpfs cannot be reclaimed and dirty pages only after writeback, so a process with a modest heap is evicted or OOM-killed.",
+    help: "Keep scratch data off tmpfs, delete temporary files, leave a page-cache reserve in the limit, and flush writers so dirty pages do not pile up.",
+};
 
 fn page_cache_pressure(cx: &Ctx, out: &mut Vec<Finding>) {
     let m = &cx.facts.memory;
@@ -448,7 +532,7 @@ fn page_cache_pressure(cx: &Ctx, out: &mut Vec<Finding>) {
     evidence.push(stat);
     evidence.push(format!("working set: {ws} (usage - inactive_file)"));
     out.push(Finding {
-        id: "page-cache-pressure",
+        rule: &PAGE_CACHE_PRESSURE,
         severity: Severity::Warning,
         title: format!(
             "Page cache is {}% of the limit and the working set {}%",
@@ -458,8 +542,20 @@ fn page_cache_pressure(cx: &Ctx, out: &mut Vec<Finding>) {
         detail,
         fix: "Keep scratch data off tmpfs (a disk-backed emptyDir or volume), delete temporary files when done, leave a page-cache reserve in the limit (ctune jvm budgets one), and flush big writers (fsync, smaller batches) so dirty pages do not pile up.".into(),
         evidence,
+        at: None,
     });
 }
+
+pub static RUNNING_UNDER_HYPERVISOR: Rule = Rule {
+    id: "running-under-hypervisor",
+    severity: Severity::Info,
+    family: Family::Resources,
+    applies: Applies::Live,
+    name: "RunningUnderHypervisor",
+    summary: "The container runs inside a virtual machine.",
+    description: "A hypervisor costs on the order of 10% of CPU and more for I/O, and vCPUs may be overcommitted (steal time).",
+    help: "Nothing to fix in the container; for latency-critical work prefer bare-metal or dedicated vCPUs and watch steal time.",
+};
 
 fn running_under_hypervisor(cx: &Ctx, out: &mut Vec<Finding>) {
     let Fact::Known(name) = &cx.facts.host.hypervisor else {
@@ -475,7 +571,7 @@ fn running_under_hypervisor(cx: &Ctx, out: &mut Vec<Finding>) {
         evidence.push("no DMI vendor or /sys/hypervisor/type names it (as in a microVM)".into());
     }
     out.push(Finding {
-        id: "running-under-hypervisor",
+        rule: &RUNNING_UNDER_HYPERVISOR,
         severity: Severity::Info,
         title: if named {
             format!("Running inside a virtual machine ({name})")
@@ -485,6 +581,7 @@ fn running_under_hypervisor(cx: &Ctx, out: &mut Vec<Finding>) {
         detail: "This machine is virtualised: every container on it pays the hypervisor's cost, on the order of 10% of CPU for exits and more for I/O, and its CPUs are vCPUs that the host may overcommit (steal time).".into(),
         fix: "Nothing to change in the container. For latency-critical work prefer bare-metal nodes or dedicated, pinned vCPUs, and watch steal time (the 8th number of the cpu lines in /proc/stat).".into(),
         evidence,
+        at: None,
     });
 }
 

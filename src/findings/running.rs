@@ -9,6 +9,7 @@
 //! cgroup's limits.
 
 use super::{cpus, list, pct, size, Ctx, Finding, Severity};
+use super::{Applies, Family, Rule};
 use crate::facts::{JavaProcess, Limit};
 use crate::jvm::{ergonomics, version::JavaVersion};
 
@@ -73,6 +74,17 @@ fn limit_evidence(cx: &Ctx) -> Option<(u64, String)> {
     }
 }
 
+pub static RUNNING_HEAP_EXCEEDS_MEMORY_LIMIT: Rule = Rule {
+    id: "running-heap-exceeds-memory-limit",
+    severity: Severity::Error,
+    family: Family::Jvm,
+    applies: Applies::Live,
+    name: "RunningHeapExceedsMemoryLimit",
+    summary: "A running JVM's maximum heap plus what it already holds outside the heap is more than the memory limit.",
+    description: "The heap grows towards its maximum while metaspace, the code cache, thread stacks and native buffers stay where they are: when the sum passes the limit the kernel OOM-kills the JVM (exit 137) with no OutOfMemoryError and a heap that may look half empty.",
+    help: "Lower -Xmx to what the limit leaves after the off-heap memory the JVM holds (ctune jvm prints a budget), or raise the limit.",
+};
+
 fn heap_over_limit(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
     let Some((limit, limit_ev)) = limit_evidence(cx) else {
         return;
@@ -117,7 +129,7 @@ fn heap_over_limit(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
             evidence.push(format!("{t} live Java threads"));
         }
         out.push(Finding {
-            id: "running-heap-exceeds-memory-limit",
+            rule: &RUNNING_HEAP_EXCEEDS_MEMORY_LIMIT,
             severity: Severity::Error,
             title: format!(
                 "{} may grow its heap to {} and holds at least {} outside it: {} against a {} limit",
@@ -137,10 +149,22 @@ fn heap_over_limit(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
                 size(need + need / 10)
             ),
             evidence,
+            at: None,
         });
         return;
     }
 }
+
+pub static RUNNING_NATIVE_MEMORY_NEAR_LIMIT: Rule = Rule {
+    id: "running-native-memory-near-limit",
+    severity: Severity::Warning,
+    family: Family::Jvm,
+    applies: Applies::Live,
+    name: "RunningNativeMemoryNearLimit",
+    summary: "A running JVM's resident memory is near the memory limit while its heap is mostly free.",
+    description: "Memory outside the heap (direct buffers, thread stacks, glibc malloc arenas, JNI libraries) is not limited by -Xmx; when it grows the kernel kills the JVM with a mostly free heap.",
+    help: "Measure with -XX:NativeMemoryTracking=summary and jcmd VM.native_memory; set MALLOC_ARENA_MAX=2, cap -XX:MaxDirectMemorySize, run fewer threads or smaller stacks (-Xss).",
+};
 
 fn native_memory(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
     let Some((limit, limit_ev)) = limit_evidence(cx) else {
@@ -176,7 +200,7 @@ fn native_memory(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
             evidence.push(format!("{t} live Java threads"));
         }
         out.push(Finding {
-            id: "running-native-memory-near-limit",
+            rule: &RUNNING_NATIVE_MEMORY_NEAR_LIMIT,
             severity: Severity::Warning,
             title: format!(
                 "{} holds {} resident ({}% of the {} limit) while its heap is only {}% used: {} is outside the heap",
@@ -193,10 +217,22 @@ fn native_memory(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
             ),
             fix: "Find what holds it: start with -XX:NativeMemoryTracking=summary and run `jcmd PID VM.native_memory summary` (a JDK is needed for that), or compare `pmap -x PID` snapshots. Common fixes: MALLOC_ARENA_MAX=2 in the environment, -XX:MaxDirectMemorySize for NIO and Netty buffers, fewer or smaller threads (-Xss512k, smaller pools), and a lower -Xmx so the limit leaves room.".into(),
             evidence,
+            at: None,
         });
         return;
     }
 }
+
+pub static RUNNING_GC_OVERHEAD: Rule = Rule {
+    id: "running-gc-overhead",
+    severity: Severity::Warning,
+    family: Family::Jvm,
+    applies: Applies::Live,
+    name: "RunningGcOverhead",
+    summary: "A running JVM spends a notable share of its time in GC pauses.",
+    description: "Pauses stop the application; a heap too small for its live data, or a collector starved by the CPU quota, collects over and over.",
+    help: "Give the heap room for the live set within the limit, or more CPU; with a small quota prefer the Serial or Parallel collector.",
+};
 
 fn gc_overhead(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
     for p in procs {
@@ -234,7 +270,7 @@ fn gc_overhead(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
             None => String::new(),
         };
         out.push(Finding {
-            id: "running-gc-overhead",
+            rule: &RUNNING_GC_OVERHEAD,
             severity: Severity::Warning,
             title: format!(
                 "{} spent {:.0}% of its {:.0} s in GC pauses",
@@ -247,6 +283,7 @@ fn gc_overhead(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
             ),
             fix: "Give the heap room for the live set (a larger -Xmx, within the limit), or give the JVM more CPU; with a small quota prefer -XX:+UseSerialGC or -XX:+UseParallelGC over concurrent collectors that need spare cores.".into(),
             evidence,
+            at: None,
         });
         return;
     }
@@ -260,6 +297,17 @@ fn flag_value<'a>(flags: &'a [String], name: &str) -> Option<&'a str> {
         .rev()
         .find_map(|f| f.strip_prefix(prefix.as_str()))
 }
+
+pub static RUNNING_CPU_COUNT_EXCEEDS_QUOTA: Rule = Rule {
+    id: "running-cpu-count-exceeds-quota",
+    severity: Severity::Warning,
+    family: Family::Jvm,
+    applies: Applies::Live,
+    name: "RunningCpuCountExceedsQuota",
+    summary: "A running JVM sizes its thread pools for more processors than the CPU quota gives.",
+    description: "GC workers, JIT compiler threads and the common fork-join pool are sized from the processor count: more runnable threads than the quota exhaust it early in each period and the cgroup is throttled.",
+    help: "Start the JVM with -XX:ActiveProcessorCount=N for the quota (ctune exec adds it), or raise the CPU limit.",
+};
 
 fn cpu_count(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
     let Some(&effective) = cx.facts.cpu.effective_count.known() else {
@@ -297,7 +345,7 @@ fn cpu_count(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
             what.push(format!("{g} parallel GC threads"));
         }
         out.push(Finding {
-            id: "running-cpu-count-exceeds-quota",
+            rule: &RUNNING_CPU_COUNT_EXCEEDS_QUOTA,
             severity: Severity::Warning,
             title: format!(
                 "{} sizes itself for {} but the CPU limit gives {}",
@@ -315,6 +363,7 @@ fn cpu_count(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
                 ),
                 format!("JVM {} flags: {}", p.pid, flags.join(" ")),
             ],
+            at: None,
         });
         return;
     }
@@ -337,6 +386,17 @@ fn key(flag: &str) -> String {
     }
     flag.split('=').next().unwrap_or(flag).to_owned()
 }
+
+pub static RUNNING_FLAGS_DIFFER_FROM_ADVICE: Rule = Rule {
+    id: "running-flags-differ-from-advice",
+    severity: Severity::Info,
+    family: Family::Jvm,
+    applies: Applies::Live,
+    name: "RunningFlagsDifferFromAdvice",
+    summary: "A running JVM was started with heap, collector or processor flags that differ from ctune's advice.",
+    description: "ctune's advice sizes the JVM for this container's limits; a JVM started otherwise may be sized for another machine (or deliberately tuned).",
+    help: "Start the JVM with the advised flags (ctune jvm --format flags, or ctune exec), or allow this id where the difference is intended.",
+};
 
 fn flags_differ(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
     let advised = &cx.advice.recommended.flags;
@@ -370,7 +430,7 @@ fn flags_differ(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
             continue;
         }
         out.push(Finding {
-            id: "running-flags-differ-from-advice",
+            rule: &RUNNING_FLAGS_DIFFER_FROM_ADVICE,
             severity: Severity::Info,
             title: format!("{} runs with flags that differ from ctune's advice: {}", name(p), list(&diffs)),
             detail: format!(
@@ -382,6 +442,7 @@ fn flags_differ(cx: &Ctx, procs: &[&JavaProcess], out: &mut Vec<Finding>) {
                 advised.join(" ")
             ),
             evidence: vec![format!("JVM {} flags: {}", p.pid, flags.join(" "))],
+            at: None,
         });
         return;
     }

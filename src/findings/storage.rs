@@ -3,6 +3,7 @@
 //! every directory it applies to.
 
 use super::{list, size, Ctx, Finding, Severity};
+use super::{Applies, Family, Rule};
 use crate::facts::{MountFact, MountKind};
 
 pub(super) fn check(cx: &Ctx, out: &mut Vec<Finding>) {
@@ -46,6 +47,17 @@ fn dedup(v: &mut Vec<String>) {
     let mut seen = std::collections::HashSet::new();
     v.retain(|x| seen.insert(x.clone()));
 }
+
+pub static DATA_DIR_ON_LOOP_DEVICE: Rule = Rule {
+    id: "data-dir-on-loop-device",
+    severity: Severity::Warning,
+    family: Family::Storage,
+    applies: Applies::Live,
+    name: "DataDirOnLoopDevice",
+    summary: "A data directory is on a loop device, or on device-mapper over one.",
+    description: "Every write goes through two file systems, fsync is slow, and with direct I/O off every page is cached twice; Docker's devicemapper loop-lvm mode is the known-slow case.",
+    help: "Put data on a volume backed by a real block device; switch Docker to overlay2 or direct-lvm; losetup --direct-io=on avoids the double cache.",
+};
 
 fn loop_device(cx: &Ctx, out: &mut Vec<Finding>) {
     let hits: Vec<&MountFact> = cx
@@ -107,7 +119,7 @@ fn loop_device(cx: &Ctx, out: &mut Vec<Finding>) {
         );
     }
     out.push(Finding {
-        id: "data-dir-on-loop-device",
+        rule: &DATA_DIR_ON_LOOP_DEVICE,
         severity: Severity::Warning,
         title: format!(
             "{} on a loop device{}",
@@ -117,8 +129,20 @@ fn loop_device(cx: &Ctx, out: &mut Vec<Finding>) {
         detail,
         fix,
         evidence,
+        at: None,
     });
 }
+
+pub static DATA_DIR_ON_TMPFS: Rule = Rule {
+    id: "data-dir-on-tmpfs",
+    severity: Severity::Warning,
+    family: Family::Storage,
+    applies: Applies::Both,
+    name: "DataDirOnTmpfs",
+    summary: "A data directory is memory-backed, so its files count against the memory limit.",
+    description: "tmpfs files are RAM charged to the cgroup as shmem, stay charged until deleted (across restarts for a memory-backed emptyDir) and cannot be reclaimed without swap.",
+    help: "Use disk-backed scratch space (a plain emptyDir or a volume); if tmpfs must stay, give it a size and count it in the memory limit.",
+};
 
 fn tmpfs(cx: &Ctx, out: &mut Vec<Finding>) {
     let hits: Vec<&MountFact> = cx
@@ -131,7 +155,25 @@ fn tmpfs(cx: &Ctx, out: &mut Vec<Finding>) {
         return;
     }
     let names: Vec<String> = hits.iter().map(|m| named(m)).collect();
-    let mut evidence: Vec<String> = hits.iter().map(|m| mount_line(m)).collect();
+    let mut evidence: Vec<String> = match cx.nodes {
+        // A file: each memory-backed mount where the file declares it.
+        Some(n) => n
+            .tmpfs
+            .iter()
+            .map(|(path, at, limit)| {
+                let role = hits
+                    .iter()
+                    .find(|m| &m.path == path)
+                    .map(|m| m.role.clone())
+                    .unwrap_or_default();
+                let limit = limit
+                    .map(|s| format!(", sizeLimit {s} bytes"))
+                    .unwrap_or_default();
+                format!("{}: {path} is memory-backed ({role}{limit})", n.at(*at))
+            })
+            .collect(),
+        None => hits.iter().map(|m| mount_line(m)).collect(),
+    };
     let mut detail = format!(
         "{} {} memory-backed ({}): files written there live in RAM and are charged to this cgroup's memory limit as shmem. They stay charged until deleted (across container restarts for a Kubernetes emptyDir with medium: Memory), cannot be reclaimed without swap, and big temporary files (Spark shuffle and spill, sort runs, uploads) grow straight into an OOM kill.",
         list(&names),
@@ -163,7 +205,7 @@ fn tmpfs(cx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
     out.push(Finding {
-        id: "data-dir-on-tmpfs",
+        rule: &DATA_DIR_ON_TMPFS,
         severity: Severity::Warning,
         title: format!(
             "{} on tmpfs: its files count against the memory limit",
@@ -172,8 +214,20 @@ fn tmpfs(cx: &Ctx, out: &mut Vec<Finding>) {
         detail,
         fix: "Use disk-backed scratch space for big files: a plain emptyDir (no medium: Memory) or a volume, `docker run -v scratch:/tmp` instead of `--tmpfs`, and for Spark on Kubernetes spark.kubernetes.local.dirs.tmpfs=false. If tmpfs must stay, give it a size (sizeLimit, size=) and count that size in the memory limit.".into(),
         evidence,
+        at: cx.nodes.and_then(|n| n.tmpfs.first().map(|d| d.1)),
     });
 }
+
+pub static DATA_DIR_ON_OVERLAY: Rule = Rule {
+    id: "data-dir-on-overlay",
+    severity: Severity::Info,
+    family: Family::Storage,
+    applies: Applies::Live,
+    name: "DataDirOnOverlay",
+    summary: "A data directory is in the container's writable layer.",
+    description: "Writes to the overlay layer are copy-on-write and slower than a volume, count as ephemeral storage, and are lost when the container is removed.",
+    help: "Mount a volume at the data directory and point the workload there (SPARK_LOCAL_DIRS, -Djava.io.tmpdir).",
+};
 
 fn overlay(cx: &Ctx, out: &mut Vec<Finding>) {
     let hits: Vec<&MountFact> = cx
@@ -201,7 +255,7 @@ fn overlay(cx: &Ctx, out: &mut Vec<Finding>) {
         detail.push_str(" For a working directory or a small /tmp that is usual (severity info).");
     }
     out.push(Finding {
-        id: "data-dir-on-overlay",
+        rule: &DATA_DIR_ON_OVERLAY,
         severity: if heavy {
             Severity::Warning
         } else {
@@ -214,8 +268,20 @@ fn overlay(cx: &Ctx, out: &mut Vec<Finding>) {
         detail,
         fix: "Mount a volume at the data directory (`docker run -v data:/data`, a Kubernetes emptyDir or PersistentVolume) and point the workload there (SPARK_LOCAL_DIRS, TMPDIR, -Djava.io.tmpdir).".into(),
         evidence: hits.iter().map(|m| mount_line(m)).collect(),
+        at: None,
     });
 }
+
+pub static DATA_DIR_ON_NETWORK_FS: Rule = Rule {
+    id: "data-dir-on-network-fs",
+    severity: Severity::Warning,
+    family: Family::Storage,
+    applies: Applies::Live,
+    name: "DataDirOnNetworkFs",
+    summary: "A data directory is on a network file system.",
+    description: "Every write and fsync is a network round trip, locking and rename semantics differ from a local disk, and a server hiccup blocks the process in uninterruptible I/O.",
+    help: "Keep scratch, shuffle and index data on local disk; use the share for input and output only.",
+};
 
 fn network(cx: &Ctx, out: &mut Vec<Finding>) {
     let hits: Vec<&MountFact> = cx
@@ -233,7 +299,7 @@ fn network(cx: &Ctx, out: &mut Vec<Finding>) {
         .map(|m| format!("{} on {} {}", named(m), m.fs_type, m.source))
         .collect();
     out.push(Finding {
-        id: "data-dir-on-network-fs",
+        rule: &DATA_DIR_ON_NETWORK_FS,
         severity: if heavy {
             Severity::Warning
         } else {
@@ -249,8 +315,20 @@ fn network(cx: &Ctx, out: &mut Vec<Finding>) {
         ),
         fix: "Keep scratch, shuffle and index data on local disk (an emptyDir or a local PersistentVolume, SPARK_LOCAL_DIRS pointing there); use the share for input and output only.".into(),
         evidence: hits.iter().map(|m| mount_line(m)).collect(),
+        at: None,
     });
 }
+
+pub static DATA_DIR_READ_ONLY: Rule = Rule {
+    id: "data-dir-read-only",
+    severity: Severity::Warning,
+    family: Family::Storage,
+    applies: Applies::Live,
+    name: "DataDirReadOnly",
+    summary: "A temporary or data directory is on a read-only mount.",
+    description: "The JVM cannot write its perf data or extract native libraries there, createTempFile fails and Spark cannot spill.",
+    help: "Mount a writable volume there (an emptyDir at /tmp next to readOnlyRootFilesystem: true, or docker run --tmpfs /tmp:size=...).",
+};
 
 fn read_only(cx: &Ctx, out: &mut Vec<Finding>) {
     // A read-only working directory is good practice (readOnlyRootFilesystem); a read-only
@@ -266,7 +344,7 @@ fn read_only(cx: &Ctx, out: &mut Vec<Finding>) {
     }
     let names: Vec<String> = hits.iter().map(|m| named(m)).collect();
     out.push(Finding {
-        id: "data-dir-read-only",
+        rule: &DATA_DIR_READ_ONLY,
         severity: Severity::Warning,
         title: format!(
             "{} is read-only",
@@ -279,6 +357,7 @@ fn read_only(cx: &Ctx, out: &mut Vec<Finding>) {
         ),
         fix: "Mount a writable volume there: a Kubernetes emptyDir at /tmp (the usual companion of readOnlyRootFilesystem: true), `docker run --tmpfs /tmp:size=256m`, or point TMPDIR and -Djava.io.tmpdir at a writable volume.".into(),
         evidence: hits.iter().map(|m| mount_line(m)).collect(),
+        at: None,
     });
 }
 

@@ -135,7 +135,7 @@ pub fn advice(f: &Facts, command: &[&str]) -> Advice {
 pub fn ids(f: &Facts, command: &[&str]) -> Vec<&'static str> {
     super::check(f, &advice(f, command))
         .into_iter()
-        .map(|x| x.id)
+        .map(|x| x.id())
         .collect()
 }
 
@@ -143,7 +143,7 @@ pub fn ids(f: &Facts, command: &[&str]) -> Vec<&'static str> {
 pub fn finding(f: &Facts, command: &[&str], id: &str) -> super::Finding {
     super::check(f, &advice(f, command))
         .into_iter()
-        .find(|x| x.id == id)
+        .find(|x| x.id() == id)
         .unwrap_or_else(|| panic!("{id} did not fire: {:?}", ids(f, command)))
 }
 

@@ -48,10 +48,24 @@ impl<'a> Keyed<'a> {
     pub fn get(&self, key: &str) -> Option<&'a str> {
         match &self.lines {
             Lines::Split(entries) => entries.iter().find(|(k, _)| *k == key).map(|(_, v)| *v),
-            Lines::Colon(text) => text.lines().find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                (k.trim() == key).then(|| v.trim())
-            }),
+            // One search per line (for its end), and the key compared in place: what
+            // `l.split_once(':')` and `k.trim() == key` say, without searching each line twice.
+            Lines::Colon(text) => {
+                let mut rest = *text;
+                while !rest.is_empty() {
+                    let (line, next) = match rest.find('\n') {
+                        Some(i) => (&rest[..i], &rest[i + 1..]),
+                        None => (rest, ""),
+                    };
+                    if let Some(after) = line.trim_start().strip_prefix(key) {
+                        if let Some(v) = after.trim_start().strip_prefix(':') {
+                            return Some(v.trim());
+                        }
+                    }
+                    rest = next;
+                }
+                None
+            }
         }
     }
 
@@ -111,5 +125,30 @@ mod tests {
         assert_eq!(k.get("no colon here"), None);
         let k = Keyed::space_separated("a 1\na 2\n");
         assert_eq!(k.get("a"), Some("1"));
+    }
+
+    /// The in-place lookup says what splitting each line at its first colon says.
+    #[test]
+    fn colon_lookup_matches_split_once() {
+        use proptest::prelude::*;
+        fn reference<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+            text.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                (k.trim() == key).then(|| v.trim())
+            })
+        }
+        let line = "[ \tA-Ca-c:0-9\r]{0,12}";
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(
+                &(prop::collection::vec(line, 0..8), "[A-Ca-c]{1,3}"),
+                |(lines, key)| {
+                    let text = lines.join("\n");
+                    let got = Keyed::colon_separated(&text).get(&key);
+                    prop_assert_eq!(got, reference(&text, &key), "{:?}", text);
+                    Ok(())
+                },
+            )
+            .unwrap();
     }
 }

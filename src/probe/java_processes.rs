@@ -94,7 +94,7 @@ fn is_jvm(root: &Root, pid: u32, perf: &BTreeMap<u32, Vec<String>>) -> bool {
     let argv0 = root
         .read_bytes(&format!("/proc/{pid}/cmdline"))
         .ok()
-        .and_then(|b| argv(&b).into_iter().next());
+        .and_then(|b| argv0(&b));
     if argv0.as_deref().is_some_and(is_java_path) {
         return true;
     }
@@ -121,6 +121,16 @@ pub fn argv(bytes: &[u8]) -> Vec<String> {
         .into_iter()
         .rev()
         .collect()
+}
+
+/// `argv(bytes).first()`, without converting every other argument: deciding which of all
+/// processes are JVMs needs only the first.
+fn argv0(bytes: &[u8]) -> Option<String> {
+    if bytes.iter().all(|&b| b == 0) {
+        return None;
+    }
+    let first = bytes.split(|&b| b == 0).next().unwrap_or_default();
+    Some(String::from_utf8_lossy(first).into_owned())
 }
 
 /// The pid in the process's own (innermost) pid namespace: the last `NSpid` field.
@@ -171,7 +181,6 @@ fn one(
     let (perf, perf_reason, source) =
         read_perf(root, pid, nspid.unwrap_or(pid), perf_files, passwd, &p.uid);
     p.source = source;
-    let uptime_proc = proc_uptime(root, pid);
     let values = match &perf {
         Some(d) => from_perf(d),
         None => PerfValues::unknown(&perf_reason),
@@ -188,7 +197,8 @@ fn one(
     p.gc_time_seconds = values.gc_time;
     p.uptime_seconds = match values.uptime {
         Fact::Known(u) => Fact::Known(u),
-        other => match uptime_proc {
+        // Only without the perf counter: two more files per JVM otherwise.
+        other => match proc_uptime(root, pid) {
             Ok(u) => Fact::Known(u),
             Err(e) => Fact::Unknown(format!(
                 "{}; {e}",
@@ -591,6 +601,24 @@ pub fn redact(flags: Vec<String>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn argv0_is_the_first_of_argv() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(
+                &prop::collection::vec(
+                    prop::sample::select(&[0u8, b'j', b'a', b'/', 0xff][..]),
+                    0..12,
+                ),
+                |b| {
+                    prop_assert_eq!(super::argv0(&b), super::argv(&b).into_iter().next());
+                    Ok(())
+                },
+            )
+            .unwrap();
+    }
+
     use super::*;
 
     fn fixture(name: &str) -> PerfData {
@@ -683,7 +711,15 @@ mod tests {
             "{}/tests/fixtures/running-jvm",
             env!("CARGO_MANIFEST_DIR")
         ));
-        let all = collect(&root, &Options::default());
+        let scan = Options {
+            running_jvms: true,
+            ..Default::default()
+        };
+        // `ctune jvm` (and the default) does not look.
+        assert!(collect(&root, &Options::default())
+            .java_processes
+            .is_empty());
+        let all = collect(&root, &scan);
         assert_eq!(
             all.java_processes.iter().map(|p| p.pid).collect::<Vec<_>>(),
             [7, 8]
@@ -692,7 +728,7 @@ mod tests {
             &root,
             &Options {
                 lean: true,
-                ..Default::default()
+                ..scan.clone()
             },
         );
         assert!(lean.java_processes.is_empty());
@@ -700,7 +736,7 @@ mod tests {
             &root,
             &Options {
                 pid: Some(8),
-                ..Default::default()
+                ..scan.clone()
             },
         );
         assert_eq!(one.java_processes.len(), 1);
@@ -709,7 +745,7 @@ mod tests {
             &root,
             &Options {
                 pid: Some(9),
-                ..Default::default()
+                ..scan.clone()
             },
         );
         assert!(none.java_processes.is_empty());

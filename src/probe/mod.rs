@@ -48,6 +48,11 @@ pub struct Options {
     /// `doctor`, `lint` and `snapshot` show. `jvm` and `exec` never do (it costs a system
     /// call or more per process, for nothing they show).
     pub running_jvms: bool,
+    /// Only what the JVM advice reads (`ctune jvm`): the cgroup limits and shares, CPU
+    /// throttling, the cpuset, identity and Java, as a full probe reads them; mounts,
+    /// namespaces, container evidence, security, the hypervisor, pressure and the memory
+    /// counters are left out as a lean probe leaves them.
+    pub advice_only: bool,
 }
 
 /// Which Java to look at.
@@ -91,14 +96,16 @@ impl Shared {
 pub fn collect(root: &Root, opts: &Options) -> Facts {
     let mut notes = Vec::new();
     let shared = read_shared(root, opts.env.as_ref(), &mut notes);
-    let (host_total, host_swap) = host_memory(root, &shared.mounts);
+    let (host_total, host_swap) = host_memory(root, &shared.mounts, opts.lean || opts.advice_only);
     let (mut cgroup_facts, layout) = cgroup_section(root, &shared, opts.lean, &mut notes);
     let (cpu, cpu_fallback) = cpu_section(root, &shared, &layout, opts);
+    // What the advice does not read: left out by exec's lean probe and by `ctune jvm`.
+    let skip = opts.lean || opts.advice_only;
     let (memory, memory_fallback) =
         memory_section(root, &layout, (host_total, host_swap), opts, &mut notes);
     cgroup_facts.mount_point_fallback = (cpu_fallback, memory_fallback);
     let identity = identity::collect(root, &shared, opts.lean);
-    let (namespaces, container, mounts, security, host) = if opts.lean {
+    let (namespaces, container, mounts, security, host) = if skip {
         (
             Default::default(),
             ContainerFacts {
@@ -126,7 +133,7 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
             host::collect(root),
         )
     };
-    let pressure = pressure::collect(root, &shared, &layout, opts.lean);
+    let pressure = pressure::collect(root, &shared, &layout, skip);
     let jvm = java::find(
         root,
         &shared.env,
@@ -246,7 +253,12 @@ fn read_shared(
 /// is mounted over that file: LXCFS (LXD, Incus, some Kubernetes set-ups) puts the container's
 /// own limit there, and a limit compared with itself would read as "at or above host RAM",
 /// that is unlimited.
-fn host_memory(root: &Root, mounts: &[parse::mountinfo::Mount]) -> (Fact<u64>, Fact<u64>) {
+/// A lean probe (exec) looks up no swap: the advice does not use it.
+fn host_memory(
+    root: &Root,
+    mounts: &[parse::mountinfo::Mount],
+    lean: bool,
+) -> (Fact<u64>, Fact<u64>) {
     if let Some(m) = mounts.iter().find(|m| m.mount_point == "/proc/meminfo") {
         let why = format!(
             "/proc/meminfo is a {} mount (from {}), which shows the container's view rather than the host's RAM",
@@ -263,7 +275,12 @@ fn host_memory(root: &Root, mounts: &[parse::mountinfo::Mount]) -> (Fact<u64>, F
                     .map_err(|e| format!("/proc/meminfo: {e}"))
                     .into()
             };
-            (key("MemTotal"), key("SwapTotal"))
+            let swap = if lean {
+                Fact::Unknown(NOT_PROBED.into())
+            } else {
+                key("SwapTotal")
+            };
+            (key("MemTotal"), swap)
         }
     }
 }
@@ -479,7 +496,7 @@ fn memory_section(
     let cg = layout
         .memory
         .as_ref()
-        .map(|h| cgroup::read_memory(root, h, ram, opts.lean));
+        .map(|h| cgroup::read_memory(root, h, ram, opts.lean || opts.advice_only));
     let na = || Fact::NotApplicable;
     let fallback = cg.as_ref().and_then(|c| c.mount_point_fallback);
     if let (Some(c), Some(h)) = (&cg, &layout.memory) {

@@ -367,10 +367,10 @@ pub fn table(f: &Facts, a: &Advice, findings: &[Finding], color: bool, width: us
             paint(severity_style(sev), &head, color)
         ));
         for x in group {
-            let title_lines = wrap(&format!("{}: {}", x.id, x.title), width, 0, 4);
+            let title_lines = wrap(&format!("{}: {}", x.id(), x.title), width, 0, 4);
             for (i, l) in title_lines.iter().enumerate() {
                 if i == 0 && color {
-                    let l = l.replacen(x.id, &paint(bold, x.id, true), 1);
+                    let l = l.replacen(x.id(), &paint(bold, x.id(), true), 1);
                     out.push_str(&l);
                 } else {
                     out.push_str(l);

@@ -8,7 +8,6 @@ pub mod lint;
 pub mod openmetrics;
 pub mod profiles;
 pub mod table;
-pub mod targets;
 pub mod text;
 
 pub use crate::units::{bytes, cores, cores_label};

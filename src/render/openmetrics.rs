@@ -647,7 +647,7 @@ fn finding_families(findings: &[Finding]) -> Vec<Family> {
     for f in findings {
         each.add(
             vec![
-                ("id", f.id.to_owned()),
+                ("id", f.id().to_owned()),
                 ("severity", f.severity.as_str().to_owned()),
             ],
             Num::Int(1),
@@ -668,12 +668,17 @@ mod tests {
 
     fn finding(id: &'static str, severity: Severity) -> Finding {
         Finding {
-            id,
+            rule: crate::findings::RULES
+                .iter()
+                .copied()
+                .find(|r| r.id == id)
+                .expect("a catalogue id"),
             severity,
             title: String::new(),
             detail: String::new(),
             fix: String::new(),
             evidence: vec![],
+            at: None,
         }
     }
 

@@ -10,39 +10,14 @@
 use super::{Object, Pos, Target};
 use crate::assume::Assumptions;
 use crate::facts::*;
-use crate::findings::{self, Finding, Severity};
+use crate::findings::{self, jvm, Node, Nodes, Place};
 use crate::jvm::advise::{self, Advice};
-use crate::jvm::options::{HeapSetting, UserOptions};
+use crate::jvm::options::UserOptions;
 use crate::jvm::profile::Profile;
-use crate::jvm::version::JavaVersion;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The ids a static target can raise.
-pub const STATIC_CHECKS: &[&str] = &[
-    "memory-limit-unset",
-    "jvm-blind-to-cgroup",
-    "jvm-without-container-support",
-    "cpu-count-from-shares",
-    "heap-exceeds-memory-limit",
-    "jvm-option-rejected",
-    "initial-heap-exceeds-budget",
-    "heap-option-contradicted",
-    "jvm-budget-exceeds-limit",
-    "collector-burns-cpu-limit",
-    "data-dir-on-tmpfs",
-    "running-as-root",
-    "secret-in-environment",
-    "dangerous-capabilities",
-];
-
-/// `location` in JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Location {
-    pub path: String,
-    pub line: u32,
-    pub column: u32,
-}
+pub use crate::findings::{Located, Location};
 
 /// `targets[].facts` in JSON: what ctune understood of the file (after `--assume`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -62,18 +37,6 @@ pub struct TargetFacts {
     pub helm_source: Option<String>,
     pub assumed: Vec<String>,
     pub notes: Vec<String>,
-}
-
-/// A finding of a static target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Located {
-    #[serde(flatten)]
-    pub finding: Finding,
-    pub location: Location,
-    pub object: Object,
-    /// Why it is allowed (`--allow`, the annotation, `.ctune.toml`), when it is.
-    #[serde(skip)]
-    pub suppressed: Option<String>,
 }
 
 /// One target, analysed.
@@ -349,18 +312,68 @@ fn target_facts(t: &Target, f: &Facts, user: &UserOptions, a: &Assumptions) -> T
     }
 }
 
+fn node(p: Pos) -> Node {
+    Node {
+        line: p.line.max(1),
+        column: p.column.max(1),
+    }
+}
+
+/// The cpu shares the kubelet gives the container: from the request (2 without one). A
+/// Dockerfile sets none: only `--assume cpus=` says what the runtime will give.
+fn shares_of(t: &Target, a: &Assumptions) -> Option<u64> {
+    if t.object.kind == "Dockerfile" && a.cpus.is_none() {
+        return None;
+    }
+    Some(
+        t.cpu_request_milli
+            .map(super::quantity::milli_cpu_to_shares)
+            .unwrap_or(2),
+    )
+}
+
+/// Where the target's facts were read, for the checks to point at.
+fn nodes_of(t: &Target, path: &str, a: &Assumptions) -> Nodes {
+    Nodes {
+        path: path.to_owned(),
+        target: node(t.pos),
+        memory_limit: t.memory_limit.pos().map(node),
+        cpu_request: t.cpu_request.pos().map(node),
+        cpu_request_value: t.cpu_request.known(),
+        shares: shares_of(t, a),
+        uid: t.uid.as_ref().map(|u| node(u.pos)),
+        image: t.image.as_ref().map(|i| node(i.pos)),
+        privileged: t.privileged.map(node),
+        caps: t
+            .caps_add
+            .iter()
+            .map(|c| (c.value.clone(), node(c.pos)))
+            .collect(),
+        secrets: t
+            .secrets
+            .iter()
+            .map(|s| (s.value.clone(), node(s.pos)))
+            .collect(),
+        tmpfs: t
+            .tmpfs
+            .iter()
+            .map(|d| (d.path.clone(), node(d.pos), d.size_limit))
+            .collect(),
+        options: t
+            .sites
+            .iter()
+            .map(|s| (s.source.clone(), s.text.clone(), node(s.pos)))
+            .collect(),
+    }
+}
+
 /// Analyse one target of `path`.
 pub fn analyse(t: &Target, path: &str, a: &Assumptions, profile: &Profile) -> Analysed {
     let facts = facts_of(t, a, path);
     let user = UserOptions::gather(&facts.env, &t.java_command);
     let advice = advise::advise(&facts, profile, &user);
-    let mut found: Vec<Finding> = findings::check(&facts, &advice)
-        .into_iter()
-        .filter(|f| STATIC_CHECKS.contains(&f.id) && f.id != "cpu-count-from-shares")
-        .collect();
-    if let Some(f) = shares_finding(t, &facts, &advice) {
-        found.push(f);
-    }
+    let nodes = nodes_of(t, path, a);
+    let mut found = findings::check_file(&facts, &advice, &nodes);
     // An image tag that names only the feature release (`amazoncorretto:17`) floats to its
     // newest update: checks that hinge on the update (cgroup v2 support in 8u372/11.0.16,
     // shares in 17.0.5, container support in 8u191) cannot be judged.
@@ -369,22 +382,34 @@ pub fn analyse(t: &Target, path: &str, a: &Assumptions, profile: &Profile) -> An
         .as_ref()
         .and_then(|j| j.version.as_deref())
         .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit()));
+    let update_checks = [
+        &jvm::JVM_BLIND_TO_CGROUP,
+        &jvm::JVM_WITHOUT_CONTAINER_SUPPORT,
+        &jvm::CPU_COUNT_FROM_SHARES,
+    ];
     if feature_only {
-        found.retain(|f| {
-            !matches!(
-                f.id,
-                "jvm-blind-to-cgroup" | "jvm-without-container-support" | "cpu-count-from-shares"
-            )
-        });
+        found.retain(|f| !update_checks.iter().any(|r| f.is(r)));
     }
     // `ctune exec` states the limits to the JVM at start: what it fixes is not a finding.
     if t.ctune_exec.is_some() {
-        found.retain(|f| !matches!(f.id, "jvm-blind-to-cgroup" | "cpu-count-from-shares"));
+        found.retain(|f| !f.is(&jvm::JVM_BLIND_TO_CGROUP) && !f.is(&jvm::CPU_COUNT_FROM_SHARES));
     }
-    findings::sort(&mut found);
     let located = found
         .into_iter()
-        .map(|f| place(f, t, path, &facts, &advice))
+        .map(|f| Located {
+            place: Some(Place {
+                location: loc(
+                    path,
+                    f.at.map_or(t.pos, |n| Pos {
+                        line: n.line,
+                        column: n.column,
+                    }),
+                ),
+                object: t.object.clone(),
+            }),
+            finding: f,
+            suppressed: None,
+        })
         .collect();
     Analysed {
         object: t.object.clone(),
@@ -392,201 +417,5 @@ pub fn analyse(t: &Target, path: &str, a: &Assumptions, profile: &Profile) -> An
         facts: target_facts(t, &facts, &user, a),
         advice,
         findings: located,
-    }
-}
-
-/// `cpu-count-from-shares` for a target: the node's CPU count is unknown, so the finding says
-/// what the JVM will use (ceil(shares/1024)) against "whatever the node has".
-fn shares_finding(t: &Target, f: &Facts, advice: &Advice) -> Option<Finding> {
-    let v = f
-        .jvm
-        .as_ref()?
-        .version
-        .as_deref()
-        .and_then(JavaVersion::parse)?;
-    let view = &advice.jvm_view;
-    let user = &advice.user_options;
-    if !v.counts_cpu_shares()
-        || !view.container_aware
-        || user.container_support_off()
-        || f.cpu.limit.value().is_some()
-        || user.active_processor_count().is_some()
-    {
-        return None;
-    }
-    let req = t.cpu_request.known();
-    let milli = t.cpu_request_milli.unwrap_or(0);
-    let shares = super::quantity::milli_cpu_to_shares(milli);
-    if f.cgroup.version == CgroupVersion::V1 && shares == 1024 {
-        // 1024 shares is "no shares" to HotSpot on v1.
-        return None;
-    }
-    let n = shares.div_ceil(1024).max(1);
-    let req_txt = req.map_or("no CPU request".to_owned(), |r| {
-        format!("a CPU request of {}", findings::cpus(r))
-    });
-    Some(Finding {
-        id: "cpu-count-from-shares",
-        severity: Severity::Warning,
-        title: format!(
-            "JDK {v} will size itself for {n} CPU{} from cpu shares {shares} ({req_txt}), not the CPUs of the node",
-            if n == 1 { "" } else { "s" }
-        ),
-        detail: format!(
-            "With no CPU limit, JDK {v} takes ceil(shares / 1024) = {n} as its processor count (fixed in 17.0.5, 18.0.2 and 19 by JDK-8281181). The kubelet derives the shares from the CPU request ({shares} = request in millicores x 1024 / 1000); they are a relative weight, not a limit: the container may use every idle CPU of the node, yet the JVM sizes GC threads, JIT compiler threads and the ForkJoin common pool for {n}."
-        ),
-        fix: "Pass `-XX:ActiveProcessorCount=N` for the CPUs it should use, or set `resources.limits.cpu` so the JVM sizes itself from the quota, or upgrade to 17.0.5 / 19 or later.".into(),
-        evidence: vec![],
-    })
-}
-
-/// The node a finding points at, and the evidence quoting it.
-fn place(mut f: Finding, t: &Target, path: &str, facts: &Facts, advice: &Advice) -> Located {
-    let user = &advice.user_options;
-    let site = |source: &str, option: &str| {
-        t.sites
-            .iter()
-            .find(|s| s.source == source && s.text == option)
-            .or_else(|| t.sites.iter().find(|s| s.text == option))
-            .map(|s| s.pos)
-    };
-    let at = |p: Pos| format!("{path}:{}:{}", p.line, p.column);
-    let mut ev = Vec::new();
-    let pos = match f.id {
-        "memory-limit-unset" => {
-            ev.push(format!(
-                "{}: container without resources.limits.memory",
-                at(t.pos)
-            ));
-            t.pos
-        }
-        "heap-exceeds-memory-limit" => {
-            let o = match user.max_heap() {
-                Some(HeapSetting::Bytes(_, o)) | Some(HeapSetting::Percent(_, o)) => Some(o),
-                None => None,
-            };
-            let p = o
-                .as_ref()
-                .and_then(|o| site(&o.source, &o.option))
-                .or(t.memory_limit.pos())
-                .unwrap_or(t.pos);
-            if let Some(o) = o {
-                ev.push(format!("{}: {} ({})", at(p), o.display(), o.source));
-            }
-            if let (Some(m), Some(mp)) = (facts.memory.limit.value(), t.memory_limit.pos()) {
-                ev.push(format!("{}: memory limit {m} bytes", at(mp)));
-            }
-            p
-        }
-        "jvm-blind-to-cgroup" | "jvm-without-container-support" => {
-            let off = user
-                .options
-                .iter()
-                .rev()
-                .find(|o| o.option == "-XX:-UseContainerSupport");
-            let p = off
-                .and_then(|o| site(&o.source, &o.option))
-                .or(t.image.as_ref().map(|i| i.pos))
-                .unwrap_or(t.pos);
-            if let Some(i) = &t.image {
-                ev.push(format!(
-                    "{}: image {} (JDK {})",
-                    at(i.pos),
-                    i.value,
-                    facts
-                        .jvm
-                        .as_ref()
-                        .and_then(|j| j.version.as_deref())
-                        .unwrap_or("?")
-                ));
-            }
-            ev.push(format!(
-                "cgroup {} (--assume cgroup=v1|v2)",
-                facts.cgroup.version.as_str()
-            ));
-            p
-        }
-        "cpu-count-from-shares" => {
-            let p = t.cpu_request.pos().unwrap_or(t.pos);
-            match t.cpu_request.known() {
-                Some(r) => ev.push(format!("{}: CPU request {r}", at(p))),
-                None => ev.push(format!("{}: no CPU request or limit (2 shares)", at(p))),
-            }
-            p
-        }
-        "data-dir-on-tmpfs" => {
-            for d in &t.tmpfs {
-                ev.push(format!(
-                    "{}: {} is memory-backed ({}{})",
-                    at(d.pos),
-                    d.path,
-                    d.role,
-                    d.size_limit
-                        .map(|s| format!(", sizeLimit {s} bytes"))
-                        .unwrap_or_default()
-                ));
-            }
-            t.tmpfs.first().map_or(t.pos, |d| d.pos)
-        }
-        "running-as-root" => {
-            let p = t.uid.as_ref().map_or(t.pos, |u| u.pos);
-            ev.push(format!("{}: uid 0", at(p)));
-            if t.object.kind == "Dockerfile" {
-                f.title = "The image runs as root (USER sets uid 0)".into();
-                f.detail.push_str(" Unless the runtime maps it with a user namespace (rootless, Kubernetes hostUsers: false), uid 0 in the container is uid 0 on the host.");
-            } else if !t.host_users_false {
-                ev.push("no hostUsers: false (uid 0 is root on the node)".into());
-                f.title = "Running as root (uid 0 on the node: no user namespace)".into();
-            }
-            p
-        }
-        "secret-in-environment" => {
-            for s in &t.secrets {
-                ev.push(format!(
-                    "{}: {} has a literal value (not shown)",
-                    at(s.pos),
-                    s.value
-                ));
-            }
-            t.secrets.first().map_or(t.pos, |s| s.pos)
-        }
-        "dangerous-capabilities" => {
-            if let Some(p) = t.privileged {
-                ev.push(format!("{}: privileged: true", at(p)));
-            }
-            for c in &t.caps_add {
-                ev.push(format!("{}: capabilities.add {}", at(c.pos), c.value));
-            }
-            t.privileged
-                .or_else(|| t.caps_add.first().map(|c| c.pos))
-                .unwrap_or(t.pos)
-        }
-        // Checks on the user's options quote them as `OPTION (SOURCE)`: point at the first
-        // one the file holds; the budget check at the limit.
-        _ => {
-            let quoted = f.evidence.iter().find_map(|e| {
-                let (opt, src) = e.strip_suffix(')')?.rsplit_once(" (")?;
-                t.sites
-                    .iter()
-                    .find(|s| s.source == src && s.text == opt)
-                    .map(|s| s.pos)
-            });
-            let p = quoted
-                .or(t
-                    .memory_limit
-                    .pos()
-                    .filter(|_| f.id == "jvm-budget-exceeds-limit"))
-                .unwrap_or(t.pos);
-            ev.push(format!("{}: {}", at(p), f.id));
-            ev.extend(f.evidence.iter().cloned());
-            p
-        }
-    };
-    f.evidence = ev;
-    Located {
-        finding: f,
-        location: loc(path, pos),
-        object: t.object.clone(),
-        suppressed: None,
     }
 }

@@ -46,7 +46,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
         }
     }
     if let Some(f) = &c.fail_on {
-        if !matches!(f.as_str(), "error" | "warning" | "info" | "never") {
+        if crate::render::lint::FailOn::parse(f).is_none() {
             return Err(format!(
                 "fail-on = {f:?}: expected error, warning, info or never"
             ));

@@ -9,6 +9,7 @@
 use super::quantity;
 use super::yaml::{self, Node, Pos, Value};
 use super::{image, At, EnvVar, Field, Object, Parsed, Site, Target, TmpfsDir};
+use crate::findings::syntax;
 use crate::jvm::options::{split_options, ENV_SOURCES};
 
 /// The annotation prefix that allows one check on an object.
@@ -38,10 +39,39 @@ pub fn parse(text: &str) -> Parsed {
         }
         object(&doc.root, helm, &mut out, 0);
     }
-    for (pos, msg) in stream.errors {
-        out.problems.push((pos, format!("YAML: {msg}")));
+    for (pos, msg) in &stream.errors {
+        let file = Object {
+            kind: "File".into(),
+            ..Object::default()
+        };
+        out.findings.push((*pos, file, syntax::unparsable(msg)));
+    }
+    for d in &stream.duplicates {
+        let f = syntax::duplicate_key(&d.key, d.first.line);
+        out.findings.push((d.pos, object_at(&stream, d.pos), f));
     }
     out
+}
+
+/// The object (kind, name, namespace) of the document that holds `pos`.
+fn object_at(stream: &yaml::Stream, pos: Pos) -> Object {
+    let doc = stream
+        .documents
+        .iter()
+        .take_while(|d| d.start.min(d.root.pos) <= pos)
+        .last();
+    let root = doc.map(|d| &d.root);
+    let s = |path: &[&str]| {
+        root.and_then(|r| r.at(path))
+            .and_then(Node::str)
+            .map(str::to_owned)
+    };
+    Object {
+        kind: s(&["kind"]).unwrap_or_else(|| "File".into()),
+        name: s(&["metadata", "name"]),
+        namespace: s(&["metadata", "namespace"]),
+        container: None,
+    }
 }
 
 fn object(o: &Node, helm: Option<&str>, out: &mut Parsed, depth: usize) {
@@ -203,7 +233,14 @@ fn pod(spec: &Node, base: &Object, allows: &[String], helm: Option<&str>, out: &
         out.problems
             .push((spec.pos, format!("{}: no containers", base.label())));
     }
-    for c in containers {
+    // Init containers (Liquibase, Flyway: often a JVM without limits) and ephemeral debug
+    // containers run in the same pod and are checked the same way.
+    let init = spec.get("initContainers").map(Node::seq).unwrap_or(&[]);
+    let ephemeral = spec
+        .get("ephemeralContainers")
+        .map(Node::seq)
+        .unwrap_or(&[]);
+    for c in containers.iter().chain(init).chain(ephemeral) {
         let mut t = container(c, base, psc, out);
         t.host_users_false = host_users_false;
         t.annotation_allows = allows.to_vec();

@@ -19,29 +19,9 @@ pub mod yaml;
 #[cfg(test)]
 mod props;
 
-use serde::Serialize;
 pub use yaml::Pos;
 
-/// Which object a target belongs to (`object` in JSON).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
-pub struct Object {
-    pub kind: String,
-    pub name: Option<String>,
-    pub namespace: Option<String>,
-    pub container: Option<String>,
-}
-
-impl Object {
-    /// `Deployment/orders app`, `Dockerfile/runtime`.
-    pub fn label(&self) -> String {
-        let mut s = format!("{}/{}", self.kind, self.name.as_deref().unwrap_or("-"));
-        if let Some(c) = &self.container {
-            s.push(' ');
-            s.push_str(c);
-        }
-        s
-    }
-}
+pub use crate::findings::Object;
 
 /// A value from the file and where it was.
 #[derive(Debug, Clone, PartialEq)]
@@ -163,6 +143,8 @@ pub struct Parsed {
     /// Workload objects read (a Deployment is one, however many containers).
     pub objects: usize,
     pub problems: Vec<(Pos, String)>,
+    /// Findings about the file itself (syntax), at their node, in the object they are in.
+    pub findings: Vec<(Pos, Object, crate::findings::Finding)>,
 }
 
 impl Parsed {

@@ -141,6 +141,19 @@ pub struct Document {
 pub struct Stream {
     pub documents: Vec<Document>,
     pub errors: Vec<(Pos, String)>,
+    /// Keys that repeat in one mapping: kubectl (1.21 and later, strict decoding) refuses the
+    /// file; [`Node::get`] keeps the last, as the API server's lenient decoder did.
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// A mapping key given twice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Duplicate {
+    pub key: String,
+    /// The repeated key.
+    pub pos: Pos,
+    /// Its first occurrence.
+    pub first: Pos,
 }
 
 fn pos_of(m: saphyr_parser::Marker) -> Pos {
@@ -152,7 +165,45 @@ fn pos_of(m: saphyr_parser::Marker) -> Pos {
 
 enum Frame {
     Seq(Vec<Node>, Pos),
-    Map(Vec<(Node, Node)>, Option<Node>, Pos),
+    Map(Vec<(Node, Node)>, Option<Node>, Pos, Keys),
+}
+
+/// The scalar keys of a mapping seen so far, to find a repeated one: a scan while the mapping
+/// is small, a hash set once it is large (linear time on any input).
+#[derive(Default)]
+struct Keys(Option<std::collections::HashMap<String, Pos>>);
+
+impl Keys {
+    const SCAN: usize = 16;
+
+    /// The first position of `key` if it was seen before in `items`.
+    fn repeat(&mut self, items: &[(Node, Node)], key: &Node) -> Option<Pos> {
+        let Value::Scalar { text, .. } = &key.value else {
+            return None;
+        };
+        if self.0.is_none() && items.len() < Self::SCAN {
+            return items
+                .iter()
+                .find(|(k, _)| matches!(&k.value, Value::Scalar { text: t, .. } if t == text))
+                .map(|(k, _)| k.pos);
+        }
+        let set = self.0.get_or_insert_with(|| {
+            let mut m = std::collections::HashMap::new();
+            for (k, _) in items {
+                if let Value::Scalar { text, .. } = &k.value {
+                    m.entry(text.clone()).or_insert(k.pos);
+                }
+            }
+            m
+        });
+        match set.get(text) {
+            Some(p) => Some(*p),
+            None => {
+                set.insert(text.clone(), key.pos);
+                None
+            }
+        }
+    }
 }
 
 /// Parse a stream of documents. Never panics; after a syntax error it resumes at the next
@@ -238,7 +289,7 @@ fn parse_part(text: &str, from_line: u32, out: &mut Stream) -> Option<u32> {
                 stack.push(if matches!(ev, Event::SequenceStart(..)) {
                     Frame::Seq(Vec::new(), pos)
                 } else {
-                    Frame::Map(Vec::new(), None, pos)
+                    Frame::Map(Vec::new(), None, pos, Keys::default())
                 });
                 continue;
             }
@@ -247,7 +298,7 @@ fn parse_part(text: &str, from_line: u32, out: &mut Stream) -> Option<u32> {
                     value: Value::Seq(items),
                     pos: p,
                 },
-                Some(Frame::Map(items, _, p)) => Node {
+                Some(Frame::Map(items, _, p, _)) => Node {
                     value: Value::Map(items),
                     pos: p,
                 },
@@ -268,8 +319,17 @@ fn parse_part(text: &str, from_line: u32, out: &mut Stream) -> Option<u32> {
         match stack.last_mut() {
             None => root = Some(node),
             Some(Frame::Seq(items, _)) => items.push(node),
-            Some(Frame::Map(items, key, _)) => match key.take() {
-                None => *key = Some(node),
+            Some(Frame::Map(items, key, _, keys)) => match key.take() {
+                None => {
+                    if let Some(first) = keys.repeat(items, &node) {
+                        out.duplicates.push(Duplicate {
+                            key: node.str().unwrap_or_default().to_owned(),
+                            pos: node.pos,
+                            first,
+                        });
+                    }
+                    *key = Some(node)
+                }
                 Some(k) => items.push((k, node)),
             },
         }
@@ -293,7 +353,7 @@ fn drop_flat(stack: Vec<Frame>) {
     for f in stack {
         match f {
             Frame::Seq(items, _) => pending.extend(items),
-            Frame::Map(items, k, _) => {
+            Frame::Map(items, k, _, _) => {
                 pending.extend(k);
                 for (a, b) in items {
                     pending.push(a);
@@ -344,6 +404,34 @@ mod tests {
         let c = v.seq()[1].get("c").unwrap();
         assert_eq!(c.str(), Some("d"));
         assert_eq!(c.pos, Pos { line: 4, column: 9 });
+    }
+
+    #[test]
+    fn repeated_keys_are_reported_at_the_repeat_and_the_last_wins() {
+        let s = parse("a:\n  r: 1\n  x: 2\n  r: 3\nb: {k: 1, k: 2}\n");
+        let d: Vec<(String, u32, u32, u32)> = s
+            .duplicates
+            .iter()
+            .map(|d| (d.key.clone(), d.pos.line, d.pos.column, d.first.line))
+            .collect();
+        assert_eq!(
+            d,
+            vec![("r".into(), 4, 3, 2), ("k".into(), 5, 11, 5)],
+            "{s:?}"
+        );
+        assert_eq!(s.documents[0].root.at(&["a", "r"]).unwrap().int(), Some(3));
+        // Past the scan size the set takes over: the same answer, in linear time.
+        let mut big: String = (0..100).map(|i| format!("k{i}: {i}\n")).collect();
+        big.push_str("k7: again\nk99: again\n");
+        let s = parse(&big);
+        let keys: Vec<(&str, u32)> = s
+            .duplicates
+            .iter()
+            .map(|d| (d.key.as_str(), d.first.line))
+            .collect();
+        assert_eq!(keys, vec![("k7", 8), ("k99", 100)]);
+        // Same text in different mappings, or as values, is no repeat.
+        assert!(parse("a: {x: 1}\nb: {x: x}\n").duplicates.is_empty());
     }
 
     #[test]

@@ -277,7 +277,7 @@ fn text_github_and_junit_carry_path_line_and_column() {
         ],
     );
     assert!(
-        gh.lines().any(|l| l.starts_with("::error file=lint-corpus/k8s/orders-deployment.yaml,line=30,col=22,title=ctune heap-exceeds-memory-limit::")),
+        gh.lines().any(|l| l.starts_with("::error file=lint-corpus/k8s/orders-deployment.yaml,line=30,col=22,title=ctune heap-exceeds-memory-limit%3A ")),
         "{gh}"
     );
     let (_, xml, _) = run_in(
@@ -291,15 +291,128 @@ fn text_github_and_junit_carry_path_line_and_column() {
         ],
     );
     let report = quick_junit::Report::deserialize_from_str(&xml).expect("JUnit parses");
-    assert_eq!(report.test_suites.len(), 2);
+    // A suite per file (the checks on the file itself) and per target.
+    assert_eq!(report.test_suites.len(), 4);
     let checks = run_in(&dir, &["lint", "--list-checks"])
         .1
         .lines()
         .filter(|l| l.ends_with("[files]"))
         .count();
     assert!(checks >= 9, "{checks}");
-    assert_eq!(report.tests, 2 * checks, "every [files] check x 2 targets");
+    assert_eq!(
+        report.tests,
+        2 * checks,
+        "every [files] check once per target, or per file for those on the file itself"
+    );
     assert_eq!(report.failures, 2);
+}
+
+/// (id, severity, path, line, column) of every finding the JSON of the corpus reports.
+fn json_places(json: &Value) -> BTreeSet<(String, String, String, u64, u64)> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let l = &f["location"];
+            (
+                f["id"].as_str().unwrap().into(),
+                f["severity"].as_str().unwrap().into(),
+                l["path"].as_str().unwrap().into(),
+                l["line"].as_u64().unwrap(),
+                l["column"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_file_kubectl_refuses_fails_the_gate_in_every_format() {
+    let dir = tests_dir();
+    for file in [
+        "lint-corpus/k8s/notifier-template.yaml",
+        "lint-corpus/k8s/catalog-duplicate-key.yaml",
+    ] {
+        for format in ["text", "json", "sarif", "junit", "github"] {
+            let (code, out, err) = run_in(
+                &dir,
+                &["lint", "--fail-on", "error", "--format", format, file],
+            );
+            assert_eq!(code, 1, "{file} {format}: {out}{err}");
+            assert!(
+                out.contains("file-unparsable") || out.contains("duplicate-key"),
+                "{file} {format}: {out}"
+            );
+        }
+    }
+}
+
+#[test]
+fn github_and_junit_put_every_corpus_finding_where_json_does() {
+    let dir = tests_dir();
+    let want = json_places(&json_of(&["lint-corpus"]));
+    // GitHub: one annotation per finding, at its file, line and column.
+    let (_, gh, _) = run_in(&dir, &["lint", "--format", "github", "lint-corpus"]);
+    let mut have = BTreeSet::new();
+    for l in gh.lines().filter(|l| l.starts_with("::")) {
+        let (props, _) = l[2..].split_once("::").unwrap();
+        let (cmd, props) = props.split_once(' ').unwrap();
+        let get = |k: &str| {
+            props
+                .split(',')
+                .find_map(|p| p.strip_prefix(&format!("{k}=")))
+                .unwrap_or_else(|| panic!("{k} in {l}"))
+        };
+        let id = get("title")
+            .strip_prefix("ctune ")
+            .unwrap()
+            .split("%3A")
+            .next()
+            .unwrap();
+        let severity = if cmd == "notice" { "info" } else { cmd };
+        have.insert((
+            id.to_owned(),
+            severity.to_owned(),
+            get("file").to_owned(),
+            get("line").parse().unwrap(),
+            get("col").parse().unwrap(),
+        ));
+    }
+    assert_eq!(
+        have, want,
+        "GitHub annotations differ from the JSON findings"
+    );
+    // JUnit: the case of each check that found something carries its file, line and column;
+    // at --fail-on info every one is a failure typed with its severity.
+    let (_, xml, _) = run_in(
+        &dir,
+        &[
+            "lint",
+            "--format",
+            "junit",
+            "--fail-on",
+            "info",
+            "lint-corpus",
+        ],
+    );
+    let report = quick_junit::Report::deserialize_from_str(&xml).expect("JUnit parses");
+    let mut have = BTreeSet::new();
+    for s in &report.test_suites {
+        for c in &s.test_cases {
+            let quick_junit::TestCaseStatus::NonSuccess { ty, .. } = &c.status else {
+                continue;
+            };
+            let x = |k: &str| c.extra.get(k).map(|v| v.as_str().to_owned()).unwrap();
+            have.insert((
+                c.name.as_str().to_owned(),
+                ty.as_deref().unwrap().to_owned(),
+                x("file"),
+                x("line").parse().unwrap(),
+                x("column").parse().unwrap(),
+            ));
+        }
+    }
+    assert_eq!(have, want, "JUnit failures differ from the JSON findings");
 }
 
 fn schema_validator() -> jsonschema::Validator {
@@ -361,6 +474,28 @@ fn sarif_for_the_corpus_is_valid_and_every_region_is_the_json_location() {
         }
     }
     assert_eq!(have, want);
+    // The fingerprint names the path and the object: the same object in two files stays two
+    // alerts in code scanning.
+    let prints: BTreeSet<&str> = results
+        .iter()
+        .map(|r| r["partialFingerprints"]["ctune/v2"].as_str().unwrap())
+        .collect();
+    assert_eq!(prints.len(), results.len(), "fingerprints collide");
+    for r in results {
+        let fp = r["partialFingerprints"]["ctune/v2"].as_str().unwrap();
+        let pl = &r["locations"][0]["physicalLocation"];
+        let object = r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            fp,
+            format!(
+                "{}:{}:{object}",
+                r["ruleId"].as_str().unwrap(),
+                pl["artifactLocation"]["uri"].as_str().unwrap()
+            )
+        );
+    }
     assert_eq!(
         suppressed, 1,
         "the annotated ReplicaSet's finding is a suppression, not silence"

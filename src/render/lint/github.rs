@@ -1,7 +1,7 @@
 //! `ctune lint --format github`: GitHub Actions workflow commands (annotations).
 
-use super::{verdict, Policy};
-use crate::findings::{Finding, Severity};
+use super::{verdict, Report};
+use crate::findings::Severity;
 
 /// Escape an annotation's message (`%`, CR, LF).
 pub fn gh_escape_data(s: &str) -> String {
@@ -15,30 +15,37 @@ pub fn gh_escape_property(s: &str) -> String {
     gh_escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// `ctune lint --format github`: one workflow command per finding
-/// (`::warning file=Dockerfile,line=1,title=...::message`), `info` as `::notice`, then a plain
-/// verdict line for the log.
-pub fn render(findings: &[Finding], policy: &Policy, artifact: &str) -> String {
+/// One workflow command per finding (`::warning file=k8s/app.yaml,line=23,col=17,title=ctune
+/// ID: title::message`; the live system's point at `--artifact`, line 1), `info` as `::notice`, then a
+/// plain verdict line for the log.
+pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    let file = gh_escape_property(artifact);
-    for x in findings {
+    for l in r.active() {
+        let x = &l.finding;
         let cmd = match x.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let title = gh_escape_property(&format!("ctune {}: {}", x.id, x.title));
-        let mut msg = format!("{}\n\nFix: {}", x.detail, x.fix);
+        let (path, line, col) = r.position(l);
+        let col = col.map(|c| format!(",col={c}")).unwrap_or_default();
+        let mut msg = match &l.place {
+            Some(p) => format!("[{}] ", p.object.label()),
+            None => String::new(),
+        };
+        msg.push_str(&format!("{}\n\nFix: {}", x.detail, x.fix));
         for e in &x.evidence {
             msg.push_str(&format!("\nEvidence: {e}"));
         }
         out.push_str(&format!(
-            "::{cmd} file={file},line=1,title={title}::{}\n",
+            "::{cmd} file={},line={line}{col},title={}::{}\n",
+            gh_escape_property(path),
+            gh_escape_property(&format!("ctune {}: {}", x.id(), x.title)),
             gh_escape_data(&msg)
         ));
     }
     // The verdict, as a plain log line (not a workflow command).
-    out.push_str(&verdict(findings, policy));
+    out.push_str(&verdict(r));
     out
 }
 

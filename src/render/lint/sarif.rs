@@ -1,6 +1,7 @@
 //! `ctune lint --format sarif`: SARIF 2.1.0 as GitHub code scanning takes it.
 
-use crate::findings::{Finding, Severity, RULES};
+use super::Report;
+use crate::findings::{Located, Object, Rule, Severity, HELP_BASE, RULES};
 use crate::render::json::pretty;
 use serde::Serialize;
 
@@ -28,13 +29,14 @@ struct SarifRule {
     short_description: Text,
     full_description: Text,
     help: HelpText,
+    help_uri: String,
     default_configuration: DefaultConfiguration,
     properties: RuleProperties,
 }
 
 #[derive(Serialize)]
 struct RuleProperties {
-    tags: Vec<&'static str>,
+    tags: [&'static str; 2],
     precision: &'static str,
 }
 
@@ -48,6 +50,8 @@ struct ArtifactLocation {
 #[serde(rename_all = "camelCase")]
 struct Region {
     start_line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -59,8 +63,24 @@ struct PhysicalLocation {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    name: String,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Location {
     physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
+}
+
+#[derive(Serialize)]
+struct Suppression {
+    kind: &'static str,
+    justification: String,
 }
 
 #[derive(Serialize)]
@@ -73,12 +93,14 @@ struct SarifResult {
     locations: Vec<Location>,
     partial_fingerprints: Fingerprints,
     properties: ResultProperties,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
 }
 
 #[derive(Serialize)]
 struct Fingerprints {
-    #[serde(rename = "ctuneFindingId/v1")]
-    id: &'static str,
+    #[serde(rename = "ctune/v2")]
+    id: String,
 }
 
 #[derive(Serialize)]
@@ -86,6 +108,8 @@ struct ResultProperties {
     title: String,
     fix: String,
     evidence: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object: Option<Object>,
 }
 
 #[derive(Serialize)]
@@ -94,6 +118,7 @@ struct Driver {
     name: &'static str,
     version: &'static str,
     semantic_version: &'static str,
+    information_uri: &'static str,
     rules: Vec<SarifRule>,
 }
 
@@ -141,89 +166,107 @@ pub fn uri_reference(path: &str) -> String {
     out
 }
 
-fn rule_tags(id: &str) -> Vec<&'static str> {
-    let family = if id.starts_with("data-dir") {
-        "storage"
-    } else if id.starts_with("jvm")
-        || id == "cpu-count-from-shares"
-        || id == "heap-exceeds-memory-limit"
-    {
-        "jvm"
-    } else if matches!(
-        id,
-        "running-as-root"
-            | "uid-without-passwd-entry"
-            | "home-unset-for-arbitrary-uid"
-            | "secret-in-environment"
-            | "dangerous-capabilities"
-            | "no-lsm-confinement"
-            | "seccomp-unconfined"
-    ) {
-        "security"
-    } else {
-        "resources"
-    };
-    vec!["container", family]
+fn rule(r: &Rule) -> SarifRule {
+    SarifRule {
+        id: r.id,
+        name: r.name,
+        short_description: Text {
+            text: r.summary.to_owned(),
+        },
+        full_description: Text {
+            text: format!("{} {}", r.summary, r.description),
+        },
+        help: HelpText {
+            text: r.help.to_owned(),
+            markdown: format!("**Fix:** {}", r.help),
+        },
+        help_uri: r.help_uri(),
+        default_configuration: DefaultConfiguration {
+            level: sarif_level(r.severity),
+        },
+        properties: RuleProperties {
+            tags: r.tags(),
+            precision: "high",
+        },
+    }
 }
 
-/// `ctune lint --format sarif`: SARIF 2.1.0 as GitHub code scanning takes it. Every rule in
-/// the catalogue is listed (with the fix as help text); every result points at `artifact`,
-/// line 1, since a runtime finding has no line of its own.
-pub fn render(findings: &[Finding], artifact: &str) -> String {
-    let rules = RULES
+fn result(r: &Report, l: &Located) -> SarifResult {
+    let x = &l.finding;
+    let (path, line, column) = r.position(l);
+    let object = l
+        .place
+        .as_ref()
+        .map(|p| format!(" [{}]", p.object.label()))
+        .unwrap_or_default();
+    let mut text = format!(
+        "{}{object}. {} Fix: {}",
+        x.title.trim_end_matches('.'),
+        x.detail,
+        x.fix
+    );
+    if !x.evidence.is_empty() {
+        text.push_str(&format!(" Evidence: {}.", x.evidence.join("; ")));
+    }
+    let logical_locations = l
+        .place
         .iter()
-        .map(|r| SarifRule {
-            id: r.id,
-            name: r.name,
-            short_description: Text {
-                text: r.summary.to_owned(),
-            },
-            full_description: Text {
-                text: format!("{} {}", r.summary, r.description),
-            },
-            help: HelpText {
-                text: r.help.to_owned(),
-                markdown: format!("**Fix:** {}", r.help),
-            },
-            default_configuration: DefaultConfiguration {
-                level: sarif_level(r.severity),
-            },
-            properties: RuleProperties {
-                tags: rule_tags(r.id),
-                precision: "high",
-            },
+        .map(|p| LogicalLocation {
+            name: p
+                .object
+                .container
+                .clone()
+                .unwrap_or_else(|| p.object.name.clone().unwrap_or_default()),
+            fully_qualified_name: p.object.label(),
+            kind: "object",
         })
         .collect();
-    let uri = uri_reference(artifact);
-    let results = findings
+    let suppressions = l
+        .suppressed
         .iter()
-        .map(|x| SarifResult {
-            rule_id: x.id,
-            rule_index: RULES.iter().position(|r| r.id == x.id).unwrap_or(0),
-            level: sarif_level(x.severity),
-            message: Text {
-                text: format!(
-                    "{}. {} Fix: {} Evidence: {}.",
-                    x.title.trim_end_matches('.'),
-                    x.detail,
-                    x.fix,
-                    x.evidence.join("; ")
-                ),
+        .map(|why| Suppression {
+            kind: if why.starts_with("annotation") {
+                "inSource"
+            } else {
+                "external"
             },
-            locations: vec![Location {
-                physical_location: PhysicalLocation {
-                    artifact_location: ArtifactLocation { uri: uri.clone() },
-                    region: Region { start_line: 1 },
+            justification: why.clone(),
+        })
+        .collect();
+    SarifResult {
+        rule_id: x.id(),
+        rule_index: x.rule.index(),
+        level: sarif_level(x.severity),
+        message: Text { text },
+        locations: vec![Location {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: uri_reference(path),
                 },
-            }],
-            partial_fingerprints: Fingerprints { id: x.id },
-            properties: ResultProperties {
-                title: x.title.clone(),
-                fix: x.fix.clone(),
-                evidence: x.evidence.clone(),
+                region: Region {
+                    start_line: line,
+                    start_column: column,
+                },
             },
-        })
-        .collect();
+            logical_locations,
+        }],
+        partial_fingerprints: Fingerprints {
+            id: l.fingerprint(),
+        },
+        properties: ResultProperties {
+            title: x.title.clone(),
+            fix: x.fix.clone(),
+            evidence: x.evidence.clone(),
+            object: l.place.as_ref().map(|p| p.object.clone()),
+        },
+        suppressions,
+    }
+}
+
+/// SARIF 2.1.0 as GitHub code scanning takes it. Every rule in the catalogue is listed (with
+/// the fix as help text); a finding in a file points at its node, one of the live system at
+/// `--artifact`, line 1; allowed ones carry `suppressions`.
+pub fn render(r: &Report) -> String {
     pretty(&SarifLog {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
@@ -233,10 +276,11 @@ pub fn render(findings: &[Finding], artifact: &str) -> String {
                     name: "ctune",
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
-                    rules,
+                    information_uri: HELP_BASE,
+                    rules: RULES.iter().map(|x| rule(x)).collect(),
                 },
             },
-            results,
+            results: r.findings.iter().map(|l| result(r, l)).collect(),
             column_kind: "unicodeCodePoints",
         }],
     })

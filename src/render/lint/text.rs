@@ -1,13 +1,24 @@
-//! `ctune lint --format text`: compiler-style blocks for a CI log.
+//! `ctune lint --format text`: for a CI log. A finding in a file is one compiler-style line
+//! (`PATH:LINE:COL: SEVERITY ID: title [object]`, hadolint's shape); one of the live system is a
+//! block with why, the fix and the evidence. Then the verdict.
 
-use super::{verdict, Policy};
-use crate::findings::Finding;
+use super::{headline, verdict, Report};
 
-/// `ctune lint --format text`: one block per finding, compiler style, then a verdict line.
-pub fn render(findings: &[Finding], policy: &Policy) -> String {
+pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    for x in findings {
-        out.push_str(&format!("{}[{}]: {}\n", x.severity.as_str(), x.id, x.title));
+    for l in r.active() {
+        let x = &l.finding;
+        if l.place.is_some() {
+            out.push_str(&headline(l));
+            out.push('\n');
+            continue;
+        }
+        out.push_str(&format!(
+            "{}[{}]: {}\n",
+            x.severity.as_str(),
+            x.id(),
+            x.title
+        ));
         out.push_str(&format!("  {}\n", x.detail));
         out.push_str(&format!("  fix: {}\n", x.fix));
         for e in &x.evidence {
@@ -15,6 +26,14 @@ pub fn render(findings: &[Finding], policy: &Policy) -> String {
         }
         out.push('\n');
     }
-    out.push_str(&verdict(findings, policy));
+    if let Some(f) = &r.files {
+        for (loc, msg) in f.problems {
+            out.push_str(&format!(
+                "{}:{}:{}: note: {msg}\n",
+                loc.path, loc.line, loc.column
+            ));
+        }
+    }
+    out.push_str(&verdict(r));
     out
 }
