@@ -3,8 +3,10 @@
 //! Used by the snapshot (to replace values before they are written) and by the findings (to
 //! name, never print, such variables). A name is split at `_`; it is secret-looking when a part
 //! is one of the words below, or two neighbouring parts form `API_KEY`, `ACCESS_KEY` or
-//! `PRIVATE_KEY`. Names ending in `_FILE` or `_PATH` point at a file that holds the secret (the
-//! Docker secrets convention), so their values are paths, not secrets.
+//! `PRIVATE_KEY`. Names that say where a secret lives are not secrets: `*_FILE` and `*_PATH`
+//! (the Docker secrets convention: the value is a path), `NSS_WRAPPER_*` (nss_wrapper's
+//! passwd and group files), and `*_SOCK`, `*_SOCKET`, `*_DIR` (an agent's socket,
+//! `PASSWORD_STORE_DIR`).
 
 const WORDS: &[&str] = &[
     "PASSWORD",
@@ -24,7 +26,11 @@ const PAIRS: &[(&str, &str)] = &[("API", "KEY"), ("ACCESS", "KEY"), ("PRIVATE", 
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     let parts: Vec<&str> = upper.split('_').filter(|p| !p.is_empty()).collect();
-    if matches!(parts.last(), Some(&"FILE") | Some(&"PATH")) {
+    if matches!(
+        parts.last(),
+        Some(&"FILE") | Some(&"PATH") | Some(&"SOCK") | Some(&"SOCKET") | Some(&"DIR")
+    ) || upper.starts_with("NSS_WRAPPER_")
+    {
         return false;
     }
     parts.iter().any(|p| WORDS.contains(p))
@@ -110,6 +116,12 @@ mod tests {
             "AUTHOR",
             "KEYBOARD",
             "API",
+            // Where a secret lives, not the secret.
+            "NSS_WRAPPER_PASSWD",
+            "NSS_WRAPPER_GROUP",
+            "SSH_AUTH_SOCK",
+            "PASSWORD_STORE_DIR",
+            "VAULT_TOKEN_SOCKET",
         ] {
             assert!(!is_secret_name(s), "{s}");
         }

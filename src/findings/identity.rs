@@ -42,6 +42,12 @@ pub const DANGEROUS_CAPS: [&str; 12] = [
     "cap_bpf",
 ];
 
+/// Capabilities beyond the default that JVM data stores ask for on purpose and that reach no
+/// further than the container's own memory and scheduling: `mlock` of the heap
+/// (Elasticsearch's `bootstrap.memory_lock`, Cassandra's JNA mlockall) and raising its own
+/// priority. Alone they are worth knowing, not a warning.
+pub const BENIGN_CAPS: [&str; 2] = ["cap_ipc_lock", "cap_sys_nice"];
+
 /// What a dangerous capability lets a process do, in a few words.
 fn power(cap: &str) -> Option<&'static str> {
     Some(match cap {
@@ -135,7 +141,11 @@ fn file_root(cx: &Ctx, n: &super::Nodes, f: &mut Finding) {
     let dockerfile = cx.facts.container.runtime.is_none();
     f.at = n.uid;
     f.evidence = vec![cx.quote(n.uid, "uid 0", String::new)];
-    if dockerfile {
+    if let Some(why) = &n.uid_source {
+        f.evidence = vec![cx.quote(n.uid, why, String::new)];
+        f.title = "The image runs as root (no USER: the base image's user is root)".into();
+        f.detail.push_str(" The Dockerfile's final stage sets no USER, so the container runs as the base image's user, and the official JDK images do not set one.");
+    } else if dockerfile {
         f.title = "The image runs as root (USER sets uid 0)".into();
         f.detail.push_str(" Unless the runtime maps it with a user namespace (rootless, Kubernetes hostUsers: false), uid 0 in the container is uid 0 on the host.");
     } else if !cx.facts.identity.user_namespace {
@@ -282,16 +292,6 @@ fn home_not_writable(cx: &Ctx, out: &mut Vec<Finding>) {
     });
 }
 
-/// Names that say secret but hold where one lives, not the secret: a socket (`SSH_AUTH_SOCK`,
-/// the agent's) or a directory (`PASSWORD_STORE_DIR`). (`*_FILE` and `*_PATH` are already
-/// excluded by `is_secret_name`.)
-fn names_a_place(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    ["_SOCK", "_SOCKET", "_DIR"]
-        .iter()
-        .any(|s| upper.ends_with(s))
-}
-
 pub static SECRET_IN_ENVIRONMENT: Rule = Rule {
     id: "secret-in-environment",
     severity: Severity::Warning,
@@ -304,14 +304,18 @@ pub static SECRET_IN_ENVIRONMENT: Rule = Rule {
 };
 
 fn secret_in_environment(cx: &Ctx, out: &mut Vec<Finding>) {
-    let mut names: Vec<String> = cx
-        .facts
-        .env
-        .iter()
-        .map(|(k, _)| k)
-        .filter(|k| is_secret_name(k) && !names_a_place(k))
-        .cloned()
-        .collect();
+    // A file: the names its parser saw set to a literal, non-empty value. The live system:
+    // the environment's non-empty secret-looking variables (an empty value holds nothing).
+    let mut names: Vec<String> = match cx.nodes {
+        Some(nd) => nd.secrets.iter().map(|(k, _)| k.clone()).collect(),
+        None => cx
+            .facts
+            .env
+            .iter()
+            .filter(|(k, v)| !v.is_empty() && is_secret_name(k))
+            .map(|(k, _)| k.clone())
+            .collect(),
+    };
     names.sort();
     names.dedup();
     if names.is_empty() {
@@ -405,24 +409,22 @@ fn dangerous_capabilities(cx: &Ctx, out: &mut Vec<Finding>) {
     if !in_container {
         detail.push_str(" No container was detected: a root process on a host has every capability (severity info).");
     }
+    // Only memory locking and priority: what Elasticsearch and Cassandra ask for (info).
+    let benign = extra.iter().all(|c| BENIGN_CAPS.contains(&c.as_str()));
+    if benign {
+        detail.push_str(" These reach no further than the container's own memory and scheduling: locking the heap in RAM (Elasticsearch bootstrap.memory_lock, Cassandra's mlockall) and raising its own priority (severity info).");
+    }
     out.push(Finding {
         rule: &DANGEROUS_CAPABILITIES,
-        severity: if in_container {
+        severity: if in_container && !benign {
             Severity::Warning
         } else {
             Severity::Info
         },
         title: format!(
-            "{n} {word} beyond the runtime default{}",
-            if dangerous.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " ({}{})",
-                    dangerous.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
-                    if dangerous.len() > 3 { ", ..." } else { "" }
-                )
-            }
+            "{n} {word} beyond the runtime default: {}{}",
+            extra.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
+            if n > 5 { ", ..." } else { "" }
         ),
         detail,
         fix: "Drop every capability the workload does not need: `docker run --cap-drop ALL --cap-add NET_BIND_SERVICE` (only what is needed), Kubernetes `securityContext: {capabilities: {drop: [ALL]}, allowPrivilegeEscalation: false}`; never run an application with --privileged.".into(),
@@ -598,6 +600,10 @@ mod tests {
         f.env.push(("DB_PASSWORD".into(), "hunter2-value".into()));
         f.env
             .push(("DB_PASSWORD_FILE".into(), "/run/secrets/db".into()));
+        // Empty values hold nothing; nss_wrapper's variables name files.
+        f.env.push(("TOMCAT_PASSWORD".into(), String::new()));
+        f.env
+            .push(("NSS_WRAPPER_PASSWD".into(), "/tmp/passwd".into()));
         let all = check(&f, &advice(&f, &[]));
         let x = all
             .iter()
@@ -605,8 +611,34 @@ mod tests {
             .unwrap();
         assert!(x.title.contains("DB_PASSWORD"));
         assert!(!x.title.contains("DB_PASSWORD_FILE") && !x.title.contains("SSH_AUTH_SOCK"));
+        assert!(
+            !x.title.contains("TOMCAT_PASSWORD") && !x.title.contains("NSS_WRAPPER"),
+            "{}",
+            x.title
+        );
         let text = serde_json::to_string(&all).unwrap();
         assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn memory_locking_alone_is_info_and_every_title_names_the_capabilities() {
+        let mut f = container();
+        if let Fact::Known(c) = &mut f.security.capabilities {
+            c.push("cap_ipc_lock".into());
+        }
+        let x = finding(&f, &[], "dangerous-capabilities");
+        assert_eq!(x.severity, Severity::Info);
+        assert!(x.title.contains("cap_ipc_lock"), "{}", x.title);
+        if let Fact::Known(c) = &mut f.security.capabilities {
+            c.push("cap_net_admin".into());
+        }
+        let x = finding(&f, &[], "dangerous-capabilities");
+        assert_eq!(x.severity, Severity::Warning);
+        assert!(
+            x.title.contains("cap_ipc_lock, cap_net_admin"),
+            "{}",
+            x.title
+        );
     }
 
     #[test]

@@ -922,14 +922,32 @@ fn heap_exceeds_memory_limit(cx: &Ctx, out: &mut Vec<Finding>) {
     };
     let b = &cx.advice.recommended.budget;
     let needed = b.non_heap().min(limit / 4);
-    if heap + needed <= limit {
+    // Graded: below the smallest non-heap the JVM can run with (every part at its floor) it
+    // will be killed; below only the profile's estimate it may be, under load.
+    let floor = cx.advice.non_heap_floor.unwrap_or(needed);
+    let severity = if heap.saturating_add(floor) > limit {
+        Severity::Error
+    } else if heap.saturating_add(needed) > limit {
+        Severity::Warning
+    } else {
         return;
-    }
+    };
     let left = limit.saturating_sub(heap);
+    let verdict = if severity == Severity::Error {
+        format!(
+            "That is less than even the smallest non-heap this JVM runs with, every part squeezed to its floor ({}): the kernel OOM-kills the JVM (exit 137) before the heap fills and before it can throw OutOfMemoryError.",
+            size(floor)
+        )
+    } else {
+        format!(
+            "That is more than the {} the JVM needs at the least (every part squeezed to its floor), so it may run, but less than the profile's estimate: under load (more threads, classes, direct buffers) the kernel OOM-kills it (exit 137) before the heap fills.",
+            size(floor)
+        )
+    };
     let budget_heap = b.heap;
     out.push(Finding {
         rule: &HEAP_EXCEEDS_MEMORY_LIMIT,
-        severity: Severity::Error,
+        severity,
         title: format!(
             "{} asks for a {} heap under a {} limit",
             opt.option,
@@ -937,7 +955,7 @@ fn heap_exceeds_memory_limit(cx: &Ctx, out: &mut Vec<Finding>) {
             size(limit)
         ),
         detail: format!(
-            "{} (from {}) gives the heap {}{how}, which leaves {} of the {} limit for everything that is not heap. The budget for this profile puts that at {} (metaspace {}, code cache {}, thread stacks {}, direct buffers {}, page cache reserve {}, headroom {}); less than {} left is an error here (the budget, or a quarter of the limit if that is less). The kernel OOM-kills the JVM (exit 137) before the heap fills and before it can throw OutOfMemoryError.",
+            "{} (from {}) gives the heap {}{how}, which leaves {} of the {} limit for everything that is not heap. The budget for this profile puts that at {} (metaspace {}, code cache {}, thread stacks {}, direct buffers {}, page cache reserve {}, headroom {}); less than {} left is a finding here (the budget, or a quarter of the limit if that is less). {verdict}",
             opt.option,
             opt.source,
             size(heap),

@@ -203,6 +203,8 @@ pub struct Nodes {
     pub cpu_request_value: Option<f64>,
     pub shares: Option<u64>,
     pub uid: Option<Node>,
+    /// Set when the uid is the base image's default user (no `USER`): where that is known from.
+    pub uid_source: Option<String>,
     pub image: Option<Node>,
     pub privileged: Option<Node>,
     pub caps: Vec<(String, Node)>,

@@ -42,10 +42,19 @@ fn memory_limit_unset(cx: &Ctx, out: &mut Vec<Finding>) {
         format!("the host's {}", size(h))
     });
     let heap = cx.advice.jvm_view.max_heap_bytes;
-    let mut detail = format!(
-        "Nothing stops this process from using all of {host_txt}. The JVM sizes its default heap from host RAM (about a quarter: {}) instead of what the workload is meant to get, and page cache grows without bound.",
-        size(heap)
-    );
+    // Only where a JVM is known to run (a Java found or named, or JVM options): an nginx or
+    // postgres sidecar gets no heap prose.
+    let jvm = cx.java.is_some()
+        || !cx.user.options.is_empty()
+        || cx.facts.jvm.as_ref().is_some_and(|j| j.path.is_some());
+    let mut detail = if jvm {
+        format!(
+            "Nothing stops this process from using all of {host_txt}. The JVM sizes its default heap from host RAM (about a quarter: {}) instead of what the workload is meant to get, and page cache grows without bound.",
+            size(heap)
+        )
+    } else {
+        format!("Nothing stops this process from using all of {host_txt}, and page cache grows without bound.")
+    };
     if let Some(h) = hidden {
         detail.push_str(&format!(" (No level read sets one, up to {}; the levels above it are not visible here and may set one the kernel enforces.)", h.highest_level));
     }

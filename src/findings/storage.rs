@@ -204,18 +204,77 @@ fn tmpfs(cx: &Ctx, out: &mut Vec<Finding>) {
             }
         }
     }
+    let paths = list(&hits.iter().map(|m| m.path.clone()).collect::<Vec<_>>());
+    let mut severity = Severity::Warning;
+    let mut title = format!("{paths} on tmpfs: its files count against the memory limit");
+    if let Some(sized) = cx.nodes.and_then(|n| sized_tmpfs(n, m.limit.value())) {
+        (severity, title, detail) = sized;
+    }
     out.push(Finding {
         rule: &DATA_DIR_ON_TMPFS,
-        severity: Severity::Warning,
-        title: format!(
-            "{} on tmpfs: its files count against the memory limit",
-            list(&hits.iter().map(|m| m.path.clone()).collect::<Vec<_>>())
-        ),
+        severity,
+        title,
         detail,
         fix: "Use disk-backed scratch space for big files: a plain emptyDir (no medium: Memory) or a volume, `docker run -v scratch:/tmp` instead of `--tmpfs`, and for Spark on Kubernetes spark.kubernetes.local.dirs.tmpfs=false. If tmpfs must stay, give it a size (sizeLimit, size=) and count that size in the memory limit.".into(),
         evidence,
         at: cx.nodes.and_then(|n| n.tmpfs.first().map(|d| d.1)),
     });
+}
+
+/// A file's memory-backed volumes against the container's memory limit, when every one has a
+/// `sizeLimit`: above the limit, filling it OOM-kills the container before the kubelet evicts
+/// the pod for the volume; a small bound (an eighth of the limit at most, together) is worth
+/// knowing, not a risk, and so is any bound without a limit to compare it with. `None` when a
+/// volume is unbounded (the general finding holds).
+fn sized_tmpfs(n: &super::Nodes, limit: Option<u64>) -> Option<(Severity, String, String)> {
+    let sizes: Vec<(&str, u64)> = n
+        .tmpfs
+        .iter()
+        .map(|(p, _, s)| s.map(|s| (p.as_str(), s)))
+        .collect::<Option<_>>()?;
+    let total: u64 = sizes.iter().map(|s| s.1).sum();
+    let named = list(
+        &sizes
+            .iter()
+            .map(|(p, s)| format!("{p} ({})", size(*s)))
+            .collect::<Vec<_>>(),
+    );
+    let over = limit.and_then(|l| sizes.iter().find(|(_, s)| *s > l).map(|x| (x, l)));
+    if let Some(((p, s), limit)) = over {
+        return Some((
+            Severity::Warning,
+            format!(
+                "tmpfs {p} may hold {}, more than the {} memory limit",
+                size(*s),
+                size(limit)
+            ),
+            format!(
+                "{named} {} memory-backed: files written there are RAM charged to the container's memory limit. A sizeLimit of {} is above the {} limit, so it never applies: the container is OOM-killed (exit 137) when its files and the process together reach the limit, long before the kubelet would evict the pod for a full volume.",
+                if sizes.len() == 1 { "is" } else { "are" },
+                size(*s),
+                size(limit)
+            ),
+        ));
+    }
+    let of = limit.map_or("no memory limit to compare with".to_owned(), |l| {
+        format!("{} of the {} memory limit", size(total), size(l))
+    });
+    if limit.is_none_or(|l| total.saturating_mul(8) <= l) {
+        return Some((
+            Severity::Info,
+            format!(
+                "{} on tmpfs, bounded at {} ({of})",
+                list(&sizes.iter().map(|(p, _)| p.to_string()).collect::<Vec<_>>()),
+                size(total)
+            ),
+            format!(
+                "{named} {} memory-backed: files there count against the container's memory, but the sizeLimit keeps them to {} in all ({of}), so they cannot push the container to an OOM kill on their own. Keep that room in the memory budget.",
+                if sizes.len() == 1 { "is" } else { "are" },
+                size(total)
+            ),
+        ));
+    }
+    None
 }
 
 pub static DATA_DIR_ON_OVERLAY: Rule = Rule {

@@ -48,6 +48,16 @@ pub struct BudgetPlan {
     pub over_committed: bool,
 }
 
+/// The smallest non-heap the JVM can run with under `limit`: every part of the profile's
+/// budget squeezed to its floor (what [`plan`] reaches when the heap asks for everything).
+pub fn non_heap_floor(limit: u64, m: &Memory, gc: Gc) -> u64 {
+    let all = Memory {
+        min_heap_fraction: 1.0,
+        ..m.clone()
+    };
+    plan(limit, &all, gc).budget.non_heap()
+}
+
 /// The largest heap that keeps compressed oops (object pointers stay 32-bit below 32 GiB).
 pub const COMPRESSED_OOPS_LIMIT: u64 = 31 << 30;
 

@@ -342,6 +342,7 @@ fn nodes_of(t: &Target, path: &str, a: &Assumptions) -> Nodes {
         cpu_request_value: t.cpu_request.known(),
         shares: shares_of(t, a),
         uid: t.uid.as_ref().map(|u| node(u.pos)),
+        uid_source: t.uid_from_image.clone(),
         image: t.image.as_ref().map(|i| node(i.pos)),
         privileged: t.privileged.map(node),
         caps: t

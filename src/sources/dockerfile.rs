@@ -467,11 +467,14 @@ pub fn parse(text: &str, target: Option<&str>) -> Parsed {
                         global.get(&k).unwrap_or_default().to_owned()
                     };
                     let p = lg.pos(off);
+                    let empty = has_value && value.is_empty();
                     match scope {
                         None => global.set(k.clone(), value, p),
                         Some(a) => a.set(k.clone(), value, p),
                     }
-                    if super::secret_name(&k) {
+                    // `ARG TOKEN` (set at build time) leaks into the image history;
+                    // `ARG TOKEN=""` holds nothing.
+                    if super::secret_name(&k) && !empty {
                         if let Some(s) = stages.last_mut() {
                             s.secrets.push(At::new(k, lg.pos(off)));
                         }
@@ -586,6 +589,15 @@ fn target_of(st: &Stage) -> Target {
     if let Some(root) = &st.image_root {
         t.image = Some(At::new(root.clone(), st.image_pos));
         t.jdk = image::jdk_of(root);
+        t.notes.extend(image::notes(root));
+        // No USER in the stage (or the stages it builds on): the base image's user.
+        if let (None, Some(b)) = (&st.user, image::default_user(root)) {
+            t.uid = Some(At::new(b.uid, from.pos));
+            t.uid_from_image = Some(format!(
+                "no USER: {root} runs as uid {} ({})",
+                b.uid, b.source
+            ));
+        }
     }
     for (k, v, pos) in &st.env.list {
         if ENV_SOURCES.contains(&k.as_str()) || k == "_JAVA_OPTIONS" {
@@ -691,7 +703,13 @@ ENTRYPOINT [\"ctune\", \"exec\", \"--\", \"java\", \"-jar\", \"/app/app.jar\"]
         let b = parse(DF, Some("build"));
         assert_eq!(b.targets[0].secrets[0].value, "DB_PASSWORD");
         assert_eq!(b.targets[0].secrets[0].pos.line, 4);
-        assert!(b.targets[0].uid.is_none());
+        // No USER in the build stage: maven's image runs as root, at the stage's FROM.
+        let uid = b.targets[0].uid.as_ref().unwrap();
+        assert_eq!((uid.value, uid.pos.line), (0, b.targets[0].pos.line));
+        assert!(b.targets[0]
+            .uid_from_image
+            .as_deref()
+            .is_some_and(|s| s.contains("maven")));
     }
 
     /// Non-ASCII text in ENV: 0x85 and 0xA0 are UTF-8 continuation bytes, not white space

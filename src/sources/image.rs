@@ -36,16 +36,199 @@ const VERSION_TAGGED: &[&str] = &[
     "gradle",
 ];
 
-/// A JDK version string `JavaVersion::parse` reads (`17.0.9`, `21`, `1.8.0_181`), or None.
-pub fn jdk_of(reference: &str) -> Option<String> {
+/// The parts of an image reference: the repository (with its registry and path) and the tag.
+fn split(reference: &str) -> (&str, Option<&str>) {
     let r = reference.trim();
-    // Drop a digest; split the tag from the repository (a ':' after the last '/').
     let r = r.split('@').next().unwrap_or(r);
     let last_slash = r.rfind('/').map_or(0, |i| i + 1);
-    let (repo, tag) = match r[last_slash..].find(':') {
+    match r[last_slash..].find(':') {
         Some(i) => (&r[..last_slash + i], Some(&r[last_slash + i + 1..])),
         None => (r, None),
-    };
+    }
+}
+
+/// The repository without a Docker Hub prefix: `docker.io/library/openjdk` → `openjdk`.
+fn hub_name(repo: &str) -> &str {
+    let r = repo
+        .strip_prefix("docker.io/")
+        .or_else(|| repo.strip_prefix("index.docker.io/"))
+        .unwrap_or(repo);
+    r.strip_prefix("library/").unwrap_or(r)
+}
+
+/// The user an image runs as when the Dockerfile built on it sets no `USER`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BaseUser {
+    pub uid: u32,
+    /// Where the fact comes from.
+    pub source: &'static str,
+}
+
+/// Images whose own Dockerfile sets no `USER`, so they run as root (uid 0). Each entry's
+/// source is the repository its official Dockerfiles live in; none of them has a `USER`
+/// instruction (checked in those repositories, for every variant the tag families cover).
+const ROOT_IMAGES: &[(&str, &str)] = &[
+    ("eclipse-temurin", "github.com/adoptium/containers: no USER"),
+    ("openjdk", "github.com/docker-library/openjdk: no USER"),
+    (
+        "java",
+        "github.com/docker-library/java (deprecated in 2016 for openjdk): no USER",
+    ),
+    (
+        "amazoncorretto",
+        "github.com/corretto/corretto-docker: no USER",
+    ),
+    (
+        "ibm-semeru-runtimes",
+        "github.com/ibmruntimes/semeru-containers: no USER",
+    ),
+    (
+        "sapmachine",
+        "github.com/SAP/SapMachine-infrastructure (dockerfiles): no USER",
+    ),
+    (
+        "azul/zulu-openjdk",
+        "github.com/zulu-openjdk/zulu-openjdk: no USER",
+    ),
+    (
+        "azul/zulu-openjdk-alpine",
+        "github.com/zulu-openjdk/zulu-openjdk: no USER",
+    ),
+    (
+        "azul/zulu-openjdk-debian",
+        "github.com/zulu-openjdk/zulu-openjdk: no USER",
+    ),
+    (
+        "bellsoft/liberica-openjdk-alpine",
+        "github.com/bell-sw/Liberica (docker): no USER",
+    ),
+    (
+        "bellsoft/liberica-openjre-alpine",
+        "github.com/bell-sw/Liberica (docker): no USER",
+    ),
+    (
+        "bellsoft/liberica-openjdk-debian",
+        "github.com/bell-sw/Liberica (docker): no USER",
+    ),
+    (
+        "bellsoft/liberica-openjre-debian",
+        "github.com/bell-sw/Liberica (docker): no USER",
+    ),
+    (
+        "bellsoft/liberica-openjdk-centos",
+        "github.com/bell-sw/Liberica (docker): no USER",
+    ),
+    (
+        "bellsoft/liberica-runtime-container",
+        "github.com/bell-sw/Liberica (docker): no USER",
+    ),
+    ("maven", "github.com/carlossg/docker-maven: no USER"),
+    (
+        "gradle",
+        "github.com/keeganwitt/docker-gradle: creates a gradle user but sets no USER",
+    ),
+    ("tomcat", "github.com/docker-library/tomcat: no USER"),
+];
+
+/// The user an image runs as by default, where it is known: root for the official JDK images
+/// (their Dockerfiles set no `USER`), 65532 for distroless `nonroot` tags and root for the
+/// other distroless tags (github.com/GoogleContainerTools/distroless, README: "nonroot"
+/// images run as uid 65532), 185 for Red Hat's UBI OpenJDK images (their Containerfiles end
+/// with `USER 185`, github.com/jboss-container-images/openjdk). Anything else is unknown.
+pub fn default_user(reference: &str) -> Option<BaseUser> {
+    let (repo, tag) = split(reference);
+    let name = hub_name(repo);
+    if name.starts_with("gcr.io/distroless/") {
+        return Some(if tag.is_some_and(|t| t.contains("nonroot")) {
+            BaseUser {
+                uid: 65532,
+                source:
+                    "distroless `nonroot` tags run as uid 65532 (GoogleContainerTools/distroless)",
+            }
+        } else {
+            BaseUser {
+                uid: 0,
+                source: "distroless images run as root unless the tag says nonroot (GoogleContainerTools/distroless)",
+            }
+        });
+    }
+    let last = name.rsplit('/').next().unwrap_or(name);
+    if (name.contains("ubi8/") || name.contains("ubi9/") || name.contains("ubi10/"))
+        && last.starts_with("openjdk-")
+    {
+        return Some(BaseUser {
+            uid: 185,
+            source: "Red Hat UBI OpenJDK images end with USER 185 (jboss-container-images/openjdk)",
+        });
+    }
+    ROOT_IMAGES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, source)| BaseUser { uid: 0, source })
+}
+
+/// The discontinued images whose tags name only a feature release but still name one build:
+/// nothing was published under them after their last update. (repository, feature, tag
+/// variant test, the last build, source.)
+type Discontinued = (
+    &'static str,
+    &'static str,
+    fn(&str) -> bool,
+    &'static str,
+    &'static str,
+);
+const DISCONTINUED: &[Discontinued] = &[
+    // The `java` image was deprecated for `openjdk` at the end of 2016; `java:8` last pointed
+    // at Debian's openjdk-8 8u111 (github.com/docker-library/docs, java/README.md).
+    ("java", "8", |_| true, "1.8.0_111", "the `java` image, deprecated in 2016: its last 8 build was 8u111"),
+    // Alpine 3.9 was the last Alpine with an OpenJDK 8 the image took; the 8 Alpine
+    // variants stopped at 8u212-b04 (docker-library/openjdk, removed in 2019).
+    ("openjdk", "8", |v| v.contains("alpine"), "1.8.0_212", "openjdk:8 Alpine variants stopped at 8u212 (docker-library/openjdk, 2019)"),
+    // docker-library/openjdk was deprecated in July 2022 (its README: "This image is
+    // officially deprecated ... only receives early-access updates"): the 8 and 11 tags
+    // stopped at 8u342 and 11.0.16, the 17 tags at 17.0.2 (the last GA build jdk.java.net
+    // published for 17).
+    ("openjdk", "8", |_| true, "1.8.0_342", "openjdk:8 stopped at 8u342 when the image was deprecated (docker-library/openjdk, July 2022)"),
+    ("openjdk", "11", |v| !v.contains("alpine"), "11.0.16", "openjdk:11 stopped at 11.0.16 when the image was deprecated (docker-library/openjdk, July 2022)"),
+    ("openjdk", "17", |v| !v.contains("alpine"), "17.0.2", "openjdk:17 stopped at 17.0.2, the last GA build of jdk.java.net for 17 (docker-library/openjdk)"),
+];
+
+/// For a discontinued image whose tag names only a feature release (`java:8`,
+/// `openjdk:8-jdk-alpine`, `openjdk:11-jre-slim`), its last build and where that is known
+/// from.
+pub fn discontinued(reference: &str) -> Option<(&'static str, &'static str)> {
+    let (repo, tag) = split(reference);
+    let name = hub_name(repo);
+    let tag = tag?;
+    let feature: String = tag.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let variant = &tag[feature.len()..];
+    // `8u181`, `11.0.2`: a tag that names the update is read as it is.
+    if !(variant.is_empty() || variant.starts_with('-')) {
+        return None;
+    }
+    DISCONTINUED
+        .iter()
+        .find(|(n, f, test, _, _)| *n == name && *f == feature && test(variant))
+        .map(|(_, _, _, last, why)| (*last, *why))
+}
+
+/// What a static target's notes say about an image whose facts come from these tables.
+pub fn notes(reference: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((last, why)) = discontinued(reference) {
+        out.push(format!("{reference}: JDK {last} assumed: {why}"));
+    }
+    out
+}
+
+/// A JDK version string `JavaVersion::parse` reads (`17.0.9`, `21`, `1.8.0_181`), or None.
+pub fn jdk_of(reference: &str) -> Option<String> {
+    if let Some((last, _)) = discontinued(reference) {
+        return Some(last.to_owned());
+    }
+    // Drop a digest; split the tag from the repository (a ':' after the last '/').
+    let (repo, tag) = split(reference);
+    let last_slash = repo.rfind('/').map_or(0, |i| i + 1);
     let name = &repo[last_slash..];
     // `…/openjdk-17`, `…/openjdk-17-runtime`, `java17-debian12`, `jdk-21`, `sapmachine:21`.
     let from_name = feature_in_name(name);
@@ -134,6 +317,47 @@ mod tests {
     use crate::jvm::version::JavaVersion;
 
     #[test]
+    fn default_users() {
+        let uid = |r: &str| default_user(r).map(|b| b.uid);
+        for root in [
+            "eclipse-temurin:17",
+            "eclipse-temurin:25-jre-noble",
+            "openjdk:8-jdk-slim",
+            "docker.io/library/amazoncorretto:21",
+            "ibm-semeru-runtimes:open-17-jre",
+            "sapmachine:21",
+            "bellsoft/liberica-openjre-alpine:21",
+            "java:8",
+            "maven:3.9-eclipse-temurin-17",
+            "gradle:8-jdk17",
+            "tomcat:10-jdk17",
+            "gcr.io/distroless/java17-debian12",
+        ] {
+            assert_eq!(uid(root), Some(0), "{root}");
+        }
+        assert_eq!(
+            uid("gcr.io/distroless/java17-debian12:nonroot"),
+            Some(65532)
+        );
+        assert_eq!(
+            uid("gcr.io/distroless/java21-debian12:debug-nonroot"),
+            Some(65532)
+        );
+        assert_eq!(
+            uid("registry.access.redhat.com/ubi9/openjdk-17-runtime:1.20"),
+            Some(185)
+        );
+        for unknown in [
+            "nginx:1.25",
+            "myregistry:5000/team/app:1.2.3",
+            "apache/spark:3.5.1",
+            "scratch",
+        ] {
+            assert_eq!(uid(unknown), None, "{unknown}");
+        }
+    }
+
+    #[test]
     fn images() {
         let cases = [
             ("eclipse-temurin:17.0.9_9-jre", Some("17.0.9")),
@@ -146,7 +370,19 @@ mod tests {
             ("amazoncorretto:8u372-al2", Some("1.8.0_372")),
             ("openjdk:8u181-jre", Some("1.8.0_181")),
             ("openjdk:11.0.2-jre-slim", Some("11.0.2")),
-            ("openjdk:17-jdk-slim", Some("17")),
+            // Discontinued: the feature release names the last build.
+            ("openjdk:17-jdk-slim", Some("17.0.2")),
+            ("openjdk:8-jdk-slim", Some("1.8.0_342")),
+            ("openjdk:8", Some("1.8.0_342")),
+            ("openjdk:8-jre", Some("1.8.0_342")),
+            ("openjdk:8-jdk-alpine", Some("1.8.0_212")),
+            ("docker.io/library/openjdk:8-jre-alpine", Some("1.8.0_212")),
+            ("openjdk:11-jre-slim", Some("11.0.16")),
+            ("openjdk:11", Some("11.0.16")),
+            ("java:8", Some("1.8.0_111")),
+            ("java:8-jdk", Some("1.8.0_111")),
+            ("openjdk:21-jdk", Some("21")),
+            ("openjdk:8u302-jdk", Some("1.8.0_302")),
             ("openjdk:latest", None),
             ("openjdk", None),
             (

@@ -290,6 +290,7 @@ fn container(c: &Node, base: &Object, psc: Option<&Node>, out: &mut Parsed) -> T
         if let Some(s) = img.str() {
             t.image = Some(At::new(s.to_owned(), img.pos));
             t.jdk = image::jdk_of(s);
+            t.notes.extend(image::notes(s));
         }
     }
     let res = c.get("resources");
@@ -352,7 +353,7 @@ fn env(c: &Node, t: &mut Target) {
         let value = e.entry("value");
         let v = value.and_then(|(_, v)| v.str()).map(str::to_owned);
         let value_pos = value.map_or(nk.pos, |(_, v)| v.pos);
-        if v.is_some() && super::secret_name(name) {
+        if v.as_deref().is_some_and(|v| !v.is_empty()) && super::secret_name(name) {
             t.secrets.push(At::new(name.to_owned(), nk.pos));
         }
         if let Some(val) = &v {
@@ -472,12 +473,31 @@ fn spark(spec: &Node, base: &Object, allows: &[String], helm: Option<&str>, out:
     let conf = spec.get("sparkConf");
     let conf_get = |k: &str| conf.and_then(|c| c.entry(k));
     let spec_image = spec.get("image");
-    let factor = spec
-        .get("memoryOverheadFactor")
-        .and_then(Node::str)
-        .or_else(|| conf_get("spark.kubernetes.memoryOverheadFactor").and_then(|(_, v)| v.str()))
-        .and_then(|s| s.parse::<f64>().ok())
-        .unwrap_or(0.1);
+    // The overhead factor: the spec's, else the role's or the older Kubernetes key in
+    // sparkConf, else Spark's default: 0.10 for JVM apps, 0.40 for Python and R, whose
+    // interpreters live outside the JVM (domain.md §6; Spark's running-on-kubernetes docs).
+    let non_jvm = matches!(
+        spec.get("type").and_then(Node::str),
+        Some("Python") | Some("R")
+    );
+    let factor_of = |role: &str| -> (f64, &'static str) {
+        let explicit = spec
+            .get("memoryOverheadFactor")
+            .and_then(Node::str)
+            .or_else(|| {
+                conf_get(&format!("spark.{role}.memoryOverheadFactor")).and_then(|(_, v)| v.str())
+            })
+            .or_else(|| {
+                conf_get("spark.kubernetes.memoryOverheadFactor").and_then(|(_, v)| v.str())
+            })
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|f| f.is_finite() && *f >= 0.0);
+        match explicit {
+            Some(f) => (f, "set"),
+            None if non_jvm => (0.4, "Spark's default for Python and R apps"),
+            None => (0.1, "Spark's default for JVM apps"),
+        }
+    };
     let tmpfs_dirs = conf_get("spark.kubernetes.local.dirs.tmpfs")
         .filter(|(_, v)| v.bool() == Some(true) || v.str() == Some("true"))
         .map(|(k, _)| k.pos);
@@ -512,30 +532,49 @@ fn spark(spec: &Node, base: &Object, allows: &[String], helm: Option<&str>, out:
             .entry("memoryOverhead")
             .or_else(|| conf_get(&format!("spark.{role}.memoryOverhead")));
         let mut line: Vec<(String, Pos)> = vec![("java".into(), rk.pos)];
-        if let Some((mk, mv)) = mem {
-            match mv.str().and_then(spark_mem) {
+        let (factor, factor_why) = factor_of(role);
+        // Without `memory`, Spark's default (spark.driver.memory / spark.executor.memory: 1g),
+        // at the role's key.
+        let default_mem = (mem.is_none()).then(|| {
+            t.notes.push(format!(
+                "{role}.memory not set: Spark's default spark.{role}.memory is 1g"
+            ));
+            1u64 << 30
+        });
+        let read = mem.map(|(mk, mv)| (mk.pos, mv.str().and_then(spark_mem), mv));
+        if let Some(heap) = default_mem {
+            let o = ((heap as f64 * factor) as u64).max(384 << 20);
+            let over = overhead
+                .and_then(|(_, v)| v.str())
+                .and_then(spark_mem)
+                .unwrap_or(o);
+            t.memory_limit = Field::Known(At::new(heap + over, rk.pos));
+            line.push((format!("-Xmx{}m", heap >> 20), rk.pos));
+        }
+        if let Some((mpos, parsed, mv)) = read {
+            match parsed {
                 Some(heap) => {
                     let over = match overhead.and_then(|(_, v)| v.str()).and_then(spark_mem) {
                         Some(o) => o,
                         None => {
                             let o = ((heap as f64 * factor) as u64).max(384 << 20);
                             t.notes.push(format!(
-                                "memoryOverhead not set: Spark adds max({factor} x memory, 384 MiB) = {} MiB",
-                                o >> 20
+                                "memoryOverhead not set: the Spark operator's pod limit is memory + max({factor} x memory, 384 MiB) = {} MiB ({factor_why})",
+                                (heap + o) >> 20
                             ));
                             o
                         }
                     };
-                    t.memory_limit = Field::Known(At::new(heap + over, mk.pos));
-                    line.push((format!("-Xmx{}m", heap >> 20), mk.pos));
+                    t.memory_limit = Field::Known(At::new(heap + over, mpos));
+                    line.push((format!("-Xmx{}m", heap >> 20), mpos));
                 }
                 None => {
                     let msg = format!(
                         "{role}.memory: {:?} is not a Spark size",
                         mv.str().unwrap_or("")
                     );
-                    out.problems.push((mk.pos, msg.clone()));
-                    t.memory_limit = Field::Invalid(At::new(msg, mk.pos));
+                    out.problems.push((mpos, msg.clone()));
+                    t.memory_limit = Field::Invalid(At::new(msg, mpos));
                 }
             }
         }

@@ -116,6 +116,9 @@ pub struct Target {
     /// The entrypoint is `ctune exec`: the JVM is tuned at start.
     pub ctune_exec: Option<Pos>,
     pub uid: Option<At<u32>>,
+    /// Where the uid comes from when no `USER`/`runAsUser` sets it: the base image's default
+    /// user ([`image::default_user`]).
+    pub uid_from_image: Option<String>,
     /// Dockerfile `USER name` (non-root, uid unknown).
     pub user_name: Option<At<String>>,
     pub run_as_non_root: Option<At<bool>>,

@@ -62,6 +62,28 @@ proptest! {
     }
 
     #[test]
+    fn every_repeated_key_is_reported_once_at_its_line(keys in proptest::collection::vec("[a-d]{1,2}", 0..60)) {
+        let text: String = keys.iter().enumerate().map(|(i, k)| format!("{k}: {i}\n")).collect();
+        let s = yaml::parse(&text);
+        let mut seen = std::collections::HashMap::new();
+        let mut want = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            match seen.get(k) {
+                Some(&first) => want.push((k.clone(), i as u32 + 1, first)),
+                None => {
+                    seen.insert(k.clone(), i as u32 + 1);
+                }
+            }
+        }
+        let have: Vec<(String, u32, u32)> = s
+            .duplicates
+            .iter()
+            .map(|d| (d.key.clone(), d.pos.line, d.first.line))
+            .collect();
+        prop_assert_eq!(have, want);
+    }
+
+    #[test]
     fn manifest_like_text_never_panics(s in yamlish()) {
         let p = k8s::parse(&s);
         for t in &p.targets {
@@ -178,6 +200,16 @@ fn adversarial_inputs_stay_linear() {
                 let mut s = "a: &a [x, y, z]\n".to_owned();
                 for i in 0..n * m {
                     s.push_str(&format!("k{i}: [*a, *a, *a, *a]\n"));
+                }
+                s
+            }),
+        ),
+        (
+            "one key repeated",
+            Box::new(move |m| {
+                let mut s = "kind: Pod\nspec:\n".to_owned();
+                for i in 0..n * m * 4 {
+                    s.push_str(&format!("  resources: {i}\n"));
                 }
                 s
             }),

@@ -509,6 +509,10 @@ fn sarif_for_the_corpus_is_valid_and_every_region_is_the_json_location() {
             uri.ends_with(&format!("#check-{}", rule["id"].as_str().unwrap())),
             "{uri}"
         );
+        // The anchor exists: the README's checks table has a row for every rule.
+        let readme = fs::read_to_string(repo().join("README.md")).unwrap();
+        let anchor = format!("<a id=\"check-{}\"></a>", rule["id"].as_str().unwrap());
+        assert!(readme.contains(&anchor), "README has no {anchor}");
     }
 }
 
@@ -781,4 +785,97 @@ fn live_assumptions_replace_the_runners_facts_too() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["cgroup"]["version"], "v1");
     assert_eq!(v["identity"]["uid"], 1234);
+}
+
+#[test]
+fn frozen_tags_name_their_last_build_and_a_dockerfile_claims_no_shares() {
+    // openjdk:8-jdk-alpine is 8u212: with a limit stated, it is blind on cgroup v2 and sees
+    // v1; the fact's note says where the version comes from.
+    let ids = |doc: &Value| -> Vec<String> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let file = "lint-corpus/docker/legacy-batch.Dockerfile";
+    let v2 = json_of(&["--assume", "memory=1Gi", file]);
+    assert_eq!(v2["targets"][0]["facts"]["jdk"], "1.8.0_212");
+    let notes = v2["targets"][0]["facts"]["notes"].to_string();
+    assert!(notes.contains("docker-library/openjdk"), "{notes}");
+    assert!(ids(&v2).contains(&"jvm-blind-to-cgroup".to_owned()), "{v2}");
+    let v1 = json_of(&["--assume", "memory=1Gi", "--assume", "cgroup=v1", file]);
+    assert!(
+        !ids(&v1).contains(&"jvm-blind-to-cgroup".to_owned()),
+        "{v1}"
+    );
+    // JDK 17.0.2 counts cpu shares, but a Dockerfile says nothing of them: no claim. The
+    // same JDK in a pod with a small CPU request and no limit does get it.
+    let dir = scratch_dir("shares");
+    fs::write(
+        dir.join("Dockerfile"),
+        "FROM eclipse-temurin:17.0.2_8-jre\nUSER 10001\nCMD [\"java\", \"-jar\", \"/app.jar\"]\n",
+    )
+    .unwrap();
+    let (_, out, _) = run_in(&dir, &["lint", "--format", "json", "Dockerfile"]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        !ids(&doc).contains(&"cpu-count-from-shares".to_owned()),
+        "{doc}"
+    );
+    fs::write(
+        dir.join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext: {runAsNonRoot: true, runAsUser: 1}\n  containers:\n    - name: app\n      image: eclipse-temurin:17.0.2_8-jre\n      resources:\n        requests: {cpu: 250m}\n        limits: {memory: 1Gi}\n",
+    )
+    .unwrap();
+    let (_, out, _) = run_in(&dir, &["lint", "--format", "json", "pod.yaml"]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let shares = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "cpu-count-from-shares")
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(shares["location"]["line"], 10, "at requests.cpu");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sidecars_get_no_jvm_prose_and_titles_say_what_they_mean() {
+    let doc = json_of(&["lint-corpus/k8s/logsearch-statefulset.yaml"]);
+    let find = |id: &str, container: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id && f["object"]["container"] == container)
+            .unwrap_or_else(|| panic!("{id} on {container}: {doc}"))
+            .clone()
+    };
+    let proxy = find("memory-limit-unset", "proxy");
+    let text = format!("{}{}", proxy["detail"], proxy["fix"]);
+    assert!(!text.contains("JVM") && !text.contains("heap"), "{text}");
+    // A 1 MiB tmpfs cannot OOM-kill anything on its own; a 1 GiB one under 896 MiB can.
+    let small = find("data-dir-on-tmpfs", "proxy");
+    assert_eq!(small["severity"], "info");
+    assert!(
+        !small["detail"]
+            .as_str()
+            .unwrap()
+            .contains("grow straight into"),
+        "{small}"
+    );
+    let big = find("data-dir-on-tmpfs", "search");
+    assert!(
+        big["title"]
+            .as_str()
+            .unwrap()
+            .contains("more than the 896 MiB memory limit"),
+        "{big}"
+    );
+    for (c, cap) in [("search", "cap_ipc_lock"), ("resolver", "cap_net_admin")] {
+        let f = find("dangerous-capabilities", c);
+        assert!(f["title"].as_str().unwrap().contains(cap), "{f}");
+    }
 }

@@ -72,6 +72,11 @@ pub struct Advice {
     /// The user's own options that were taken into account, with where they came from
     /// (secret-looking property values hidden when shown).
     pub user_options: UserOptions,
+    /// The smallest non-heap this profile's JVM can run with under the memory limit (every
+    /// part squeezed to its floor); `None` without a limit. What `heap-exceeds-memory-limit`
+    /// grades a user's heap against.
+    #[serde(skip)]
+    pub non_heap_floor: Option<u64>,
 }
 
 /// The facts the JVM's ergonomics look at. A limit set on an ancestor only is not seen by a
@@ -220,5 +225,10 @@ pub fn advise(f: &Facts, profile: &Profile, user: &UserOptions) -> Advice {
         squeezed: heap.squeezed,
         warnings: d.warnings,
         user_options: user.clone(),
+        non_heap_floor: f
+            .memory
+            .limit
+            .value()
+            .map(|l| super::budget::non_heap_floor(l, &profile.memory, gc)),
     }
 }
