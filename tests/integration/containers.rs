@@ -1175,7 +1175,6 @@ fn item2_initial_heap_above_the_limit_is_an_error() {
 /// Item 3: the variables ctune itself sets for nss_wrapper (file paths) are not called secrets;
 /// a real secret-looking variable still is.
 #[test]
-#[ignore = "needs fix for item 3 (issue 17's branch): NSS_WRAPPER_PASSWD, set by ctune exec --nss-wrapper, is reported as secret-in-environment"]
 fn item3_nss_wrapper_variables_are_not_secrets() {
     let Some(kit) = kit() else { return };
     let opts = [
