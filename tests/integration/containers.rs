@@ -319,10 +319,22 @@ impl<'k> Container<'k> {
 }
 
 impl Drop for Container<'_> {
+    /// `podman rm -f`, tried again a few times: once in a full run a container outlived it.
     fn drop(&mut self) {
-        let _ = podman(self.kit)
-            .args(["rm", "-f", "-t", "0", &self.name])
-            .output();
+        for _ in 0..5 {
+            let rm = podman(self.kit)
+                .args(["rm", "-f", "-t", "0", &self.name])
+                .output();
+            let gone = podman(self.kit)
+                .args(["container", "exists", &self.name])
+                .status()
+                .is_ok_and(|s| s.code() == Some(1));
+            if gone {
+                return;
+            }
+            eprintln!("podman rm {}: {:?}", self.name, rm.map(|o| o.status));
+            std::thread::sleep(Duration::from_millis(500));
+        }
     }
 }
 
