@@ -4,10 +4,7 @@
 use super::{Applies, Family, Rule, Severity};
 /// This family's checks, in report order: adding a check here is what puts it in
 /// [`super::RULES`] (and so in `--list-checks`, SARIF, JUnit, the man pages and completions).
-pub(super) static RULES: &[&Rule] = &[
-    &MEMORY_MODEL_DOES_NOT_FIT,
-    &HEAP_NOT_SIZED_FROM_LIMIT,
-];
+pub(super) static RULES: &[&Rule] = &[&MEMORY_MODEL_DOES_NOT_FIT, &HEAP_NOT_SIZED_FROM_LIMIT];
 
 pub static MEMORY_MODEL_DOES_NOT_FIT: Rule = Rule {
     id: "memory-model-does-not-fit",

@@ -78,10 +78,7 @@ fn line(kind: &str, p: &Pressure) -> String {
 }
 /// This family's checks, in report order: adding a check here is what puts it in
 /// [`super::RULES`] (and so in `--list-checks`, SARIF, JUnit, the man pages and completions).
-pub(super) static RULES: &[&Rule] = &[
-    &MEMORY_PRESSURE_STALLS,
-    &CPU_PRESSURE_STALLS,
-];
+pub(super) static RULES: &[&Rule] = &[&MEMORY_PRESSURE_STALLS, &CPU_PRESSURE_STALLS];
 
 pub static MEMORY_PRESSURE_STALLS: Rule = Rule {
     id: "memory-pressure-stalls",

@@ -5,10 +5,7 @@
 use super::{Applies, Family, Finding, Rule, Severity};
 /// This family's checks, in report order: adding a check here is what puts it in
 /// [`super::RULES`] (and so in `--list-checks`, SARIF, JUnit, the man pages and completions).
-pub(super) static RULES: &[&Rule] = &[
-    &FILE_UNPARSABLE,
-    &DUPLICATE_KEY,
-];
+pub(super) static RULES: &[&Rule] = &[&FILE_UNPARSABLE, &DUPLICATE_KEY];
 
 pub static FILE_UNPARSABLE: Rule = Rule {
     id: "file-unparsable",

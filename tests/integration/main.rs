@@ -4,6 +4,7 @@
 mod advice_harness;
 mod cli;
 mod common;
+mod containers;
 mod exec;
 mod exec_differential;
 mod exec_heap_percentage;

@@ -33,13 +33,13 @@ const MUSL: &str = "x86_64-unknown-linux-musl";
 
 /// Why a shared step (the kit, a boot) has no result: this machine cannot do it, or it broke.
 #[derive(Debug, Clone)]
-enum NotRun {
+pub(crate) enum NotRun {
     Skip(String),
     Fail(String),
 }
 use NotRun::{Fail, Skip};
 
-type Shared<T> = Result<T, NotRun>;
+pub(crate) type Shared<T> = Result<T, NotRun>;
 
 /// A shared result in a test: the value, or `None` after `skipped()`, or a panic.
 fn ready<T>(r: &'static Shared<T>) -> Option<&'static T> {
@@ -142,7 +142,7 @@ fn make_kit() -> Shared<Kit> {
 }
 
 /// `cargo build --release --target x86_64-unknown-linux-musl`: the binary that ships.
-fn static_ctune() -> Shared<PathBuf> {
+pub(crate) fn static_ctune() -> Shared<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let build = || {
         Command::new(&cargo)
