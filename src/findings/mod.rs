@@ -7,9 +7,12 @@
 //! `running-under-hypervisor`, are fixed by the interface contract; the catalogue in [`RULES`]
 //! lists every id this engine can produce, in the order reports show them.
 //!
-//! Families: [`resources`] (cgroup, CPU, memory, host), [`identity`] (identity and security),
-//! [`storage`] (data directories), [`jvm`] (the Java found or assumed, and the user's options).
-//! [`running`] (the JVMs that are running, from their perf-data counters).
+//! Families, each a file holding its checks, their [`Rule`]s and its own `RULES` list:
+//! [`syntax`] (files that do not parse), [`resources`] (cgroup, CPU, memory, host), [`pressure`]
+//! (stall information), [`jvm`] (the Java found or assumed, and the user's options),
+//! [`operators`] (the JVM operators' resources), [`running`] (the JVMs that are running, from
+//! their perf-data counters), [`storage`] (data directories), [`identity`] (identity and
+//! security).
 
 pub mod identity;
 pub mod jvm;
