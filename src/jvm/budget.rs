@@ -338,21 +338,13 @@ mod tests {
         load(name, &[]).unwrap().memory
     }
 
-    const PROFILES: [&str; 5] = [
-        "default",
-        "throughput",
-        "latency",
-        "spark-executor",
-        "spark-driver",
-    ];
-
     /// Table-driven over tiny, small, medium and huge limits, every collector and JDK.
     #[test]
     fn budgets_fit_the_limit_and_degrade_gracefully() {
         for limit_mib in [
             128u64, 256, 512, 650, 1024, 2048, 4096, 16384, 65536, 262144,
         ] {
-            for profile in PROFILES {
+            for profile in crate::jvm::profile::builtin_names() {
                 for gc in [Gc::Serial, Gc::Parallel, Gc::G1, Gc::Zgc] {
                     for jdk in [11, 17, 21, 25] {
                         let limit = limit_mib * MIB;

@@ -159,3 +159,13 @@ pub fn object_label(o: &serde_json::Value) -> String {
     }
     s
 }
+
+/// The ids of a `doctor`/`lint --format json` document's findings, in order.
+pub fn finding_ids(doc: &serde_json::Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect()
+}

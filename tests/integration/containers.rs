@@ -589,14 +589,6 @@ fn cpuset_count(list: &str) -> u64 {
 
 // ------------------------------------------------------------------------- ctune exec
 
-const PROFILES: [&str; 5] = [
-    "default",
-    "throughput",
-    "latency",
-    "spark-executor",
-    "spark-driver",
-];
-
 /// `ctune jvm --format json` in a container: what exec will apply there.
 fn advice(b: &Container, profile: &str) -> Value {
     b.exec(&["ctune", "jvm", "--format", "json", "--profile", profile])
@@ -617,7 +609,7 @@ fn exec_profiles_at_several_limits_match_the_jvms_own_flags() {
     for runtime in RUNTIMES {
         for opts in limits {
             let b = Container::start(kit, runtime, opts);
-            for profile in PROFILES {
+            for profile in ctune::jvm::profile::builtin_names() {
                 let a = advice(&b, profile);
                 let rec = &a["recommended"];
                 let heap = rec["max_heap_bytes"].as_u64().expect("max_heap_bytes");

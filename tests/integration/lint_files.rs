@@ -3,7 +3,7 @@
 //! machine is root with every capability under a hypervisor), SARIF valid with regions equal
 //! to the JSON locations, and the suppression, config and `--assume` rules.
 
-use crate::common::{ctune, object_label as label, repo, scratch_dir, skipped};
+use crate::common::{ctune, finding_ids, object_label as label, repo, scratch_dir, skipped};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -778,14 +778,7 @@ fn live_assumptions_replace_the_runners_facts_too() {
 fn frozen_tags_name_their_last_build_and_a_dockerfile_claims_no_shares() {
     // openjdk:8-jdk-alpine is 8u212: with a limit stated, it is blind on cgroup v2 and sees
     // v1; the fact's note says where the version comes from.
-    let ids = |doc: &Value| -> Vec<String> {
-        doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let ids = finding_ids;
     let file = "lint-corpus/docker/legacy-batch.Dockerfile";
     let v2 = json_of(&["--assume", "memory=1Gi", file]);
     assert_eq!(v2["targets"][0]["facts"]["jdk"], "1.8.0_212");

