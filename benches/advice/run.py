@@ -59,6 +59,11 @@ def main():
     ap.add_argument("--measure", type=int, default=4, help="service measured seconds (wrk)")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     ap.add_argument("--no-plot", action="store_true")
+    ap.add_argument("--alternatives", default=",".join(c.name for c in configs.ALTERNATIVES),
+                    help="the alternatives to run, comma-separated (all four by default)")
+    ap.add_argument("--try", dest="tries", action="append", default=[], metavar="NAME=OPTIONS",
+                    help="an experiment: one more alternative that adds these JVM options "
+                    "(space-separated), e.g. --try 'x346=-Xmx346m -XX:NewRatio=3'; repeatable")
     ap.add_argument("--from", dest="from_runs", default="",
                     help="no runs: the table, plot and verdicts from an earlier runs.jsonl")
     a = ap.parse_args()
@@ -73,7 +78,7 @@ def main():
     env = _environment(a)
     cells = [c for c in matrix.MATRICES[a.matrix]() if a.only in c.id]
     profiles = _profiles(a.profiles, env.ctune)
-    cfgs = configs.ALTERNATIVES + configs.ctune_configs(profiles)
+    cfgs = _alternatives(a) + configs.ctune_configs(profiles)
     for w in {c.workload for c in cells}:
         w.app_class_files = env.app_class_files
 
@@ -102,12 +107,28 @@ def main():
     return _write(a, cells, cfgs, records, machine)
 
 
+def _alternatives(a):
+    wanted = [n for n in a.alternatives.split(",") if n]
+    known = {c.name: c for c in configs.ALTERNATIVES}
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        sys.exit(f"benches/advice: unknown alternative(s) {', '.join(unknown)} "
+                 f"(known: {', '.join(known)})")
+    tries = []
+    for t in a.tries:
+        name, sep, opts = t.partition("=")
+        if not sep or not name or not opts.split():
+            sys.exit(f"benches/advice: --try wants NAME=OPTIONS, not {t!r}")
+        tries.append(configs.Experiment(name, opts.split()))
+    return [known[n] for n in wanted] + tries
+
+
 def _from_runs(a):
     with open(a.from_runs) as f:
         records = [json.loads(line) for line in f if line.strip()]
     cells = [c for c in matrix.MATRICES[a.matrix]() if any(r["cell"] == c.id for r in records)]
     names = {r["config"] for r in records}
-    cfgs = [cf for cf in configs.ALTERNATIVES + configs.ctune_configs(_profiles(a.profiles, ""))
+    cfgs = [cf for cf in _alternatives(a) + configs.ctune_configs(_profiles(a.profiles, ""))
             if cf.name in names]
     mpath = os.path.join(os.path.dirname(a.from_runs), "machine.txt")
     machine = open(mpath).read().strip() if os.path.exists(mpath) else \

@@ -114,6 +114,17 @@ class Paketo(unittest.TestCase):
             configs.paketo_options(512 * MIB, 12000)
 
 
+class Experiments(unittest.TestCase):
+    def test_try_adds_its_options_and_nothing_else(self):
+        e = configs.Experiment("x346n3", ["-Xmx346m", "-XX:NewRatio=3"])
+        self.assertFalse(e.is_ctune)
+        self.assertEqual(configs.jvm_options(e, None, None), ["-Xmx346m", "-XX:NewRatio=3"])
+        self.assertIn("-XX:NewRatio=3", e.label)
+        # The named alternatives are untouched by it.
+        mrp75 = next(c for c in configs.ALTERNATIVES if c.name == "mrp75")
+        self.assertEqual(configs.jvm_options(mrp75, None, None), ["-XX:MaxRAMPercentage=75"])
+
+
 def S(kind, values, killed=0, failures=(), runs=3, p99=None, gc=0.05):
     """A summary as judge.summarise makes it, from throughput values (all runs ok if given)."""
     ok = len(values)

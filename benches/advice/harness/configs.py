@@ -27,6 +27,15 @@ ALTERNATIVES = [
 ]
 
 
+class Experiment(Config):
+    """`run.py --try NAME=OPTIONS`: fixed JVM options, to measure a what-if before it becomes
+    advice (an alternative like the others in the tables and verdicts)."""
+
+    def __init__(self, name, options):
+        super().__init__(name, f"try {name}: {' '.join(options)}", False)
+        self.options = list(options)
+
+
 def ctune_configs(profiles):
     return [Config(f"ctune-{p}", f"ctune {p}", True, p) for p in profiles]
 
@@ -37,6 +46,8 @@ class Refused(Exception):
 
 def jvm_options(config, cell, java):
     """The JVM options an alternative adds (not for ctune configs)."""
+    if isinstance(config, Experiment):
+        return list(config.options)
     if config.name == "defaults":
         return []
     if config.name == "mrp75":
