@@ -439,12 +439,21 @@ pub fn profile_keys() -> Vec<(String, String, String, String)> {
         .map_or("", |(_, t)| t)
         .lines()
     {
+        let indented = line.starts_with(' ');
         let line = line.trim();
         if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             section = s.to_owned();
             continue;
         }
-        if section.is_empty() || line.starts_with('#') {
+        if section.is_empty() {
+            continue;
+        }
+        if let Some(more) = line.strip_prefix('#') {
+            // An indented comment line goes on with the setting above it.
+            if let Some(last) = out.last_mut().filter(|_| indented) {
+                let last: &mut (String, String, String, String) = last;
+                last.3 = format!("{} {}", last.3, more.trim());
+            }
             continue;
         }
         let Some((key, rest)) = line.split_once('=') else {

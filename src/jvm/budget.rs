@@ -13,7 +13,7 @@
 //! and each such squeeze is reported. Nothing here caps what the JVM may use: the flags that
 //! would (direct memory, the code cache) are only ever raised, in `advise::off_heap`.
 
-use super::ergonomics::{g1_region_size, MIB};
+use super::ergonomics::{default_max_heap, g1_region_size, MIB};
 use super::footprint;
 use super::profile::Memory;
 use super::version::Gc;
@@ -82,6 +82,7 @@ pub struct BudgetPlan {
 pub fn non_heap_floor(limit: u64, m: &Memory, gc: Gc, jdk: u32) -> u64 {
     let all = Memory {
         min_heap_fraction: 1.0,
+        told: Vec::new(),
         ..m.clone()
     };
     plan(limit, &all, gc, jdk).budget.non_heap()
@@ -145,125 +146,157 @@ fn stated(limit: u64, m: &Memory) -> Stated {
     }
 }
 
+/// How far a squeeze has cut the headroom's guessed parts.
+#[derive(Debug, Clone, Copy)]
+struct Caps {
+    margin: u64,
+    compiler: u64,
+}
+
+const UNCAPPED: Caps = Caps {
+    margin: u64::MAX,
+    compiler: u64::MAX,
+};
+
 /// The headroom when the heap is `heap`: the collector's part grows with it, the margin is a
-/// share of everything else outside the heap (at least `memory.headroom_min_mib`), at most
-/// `margin_cap` (what a squeeze left it).
-fn headroom(s: &Stated, m: &Memory, gc: Gc, jdk: u32, heap: u64, margin_cap: u64) -> Headroom {
+/// share of everything else outside the heap (at least `memory.headroom_min_mib`), each at
+/// most what a squeeze left it (`caps`).
+fn headroom(s: &Stated, m: &Memory, gc: Gc, jdk: u32, heap: u64, caps: Caps) -> Headroom {
     let mut h = Headroom {
         gc: round_up_mib(footprint::gc_structures(gc, jdk, heap)),
         // The classes the (maybe squeezed) metaspace part assumes.
         runtime: round_up_mib(footprint::runtime(footprint::classes_in(s.metaspace))),
-        compiler: footprint::COMPILER_PEAK,
+        compiler: footprint::COMPILER_PEAK.min(caps.compiler),
         margin: 0,
     };
     let rest = s.sum() - s.page_cache_reserve + h.gc + h.runtime + h.compiler;
     h.margin = round_up_mib((rest as f64 * m.headroom_fraction) as u64)
         .max(m.headroom_min_mib * MIB)
-        .min(margin_cap);
+        .min(caps.margin);
     h
 }
 
 /// The largest heap `room` holds beside the collector's structures for it (which grow with
 /// the heap) and the margin on them.
-fn heap_for(room: u64, s: &Stated, m: &Memory, gc: Gc, jdk: u32, margin_cap: u64) -> u64 {
+fn heap_for(room: u64, s: &Stated, m: &Memory, gc: Gc, jdk: u32, caps: Caps) -> u64 {
     // The headroom shrinks as the heap does: a few rounds settle it, then step down until the
     // whole fits (the rounding to MiB can leave it a MiB over).
     let mut heap = room;
     for _ in 0..4 {
-        let h = headroom(s, m, gc, jdk, heap, margin_cap);
+        let h = headroom(s, m, gc, jdk, heap, caps);
         heap = room.saturating_sub(h.total());
     }
-    while heap > 0 && heap + headroom(s, m, gc, jdk, heap, margin_cap).total() > room {
+    while heap > 0 && heap + headroom(s, m, gc, jdk, heap, caps).total() > room {
         heap = heap.saturating_sub(MIB);
     }
     heap
 }
 
+/// One guess the budget may make smaller on a small limit: the budget part, the `memory`
+/// settings that state it (a stated part is never squeezed), its floor and what squeezing
+/// it means.
+struct Squeezable {
+    part: &'static str,
+    told_by: &'static [&'static str],
+    floor: u64,
+    why: &'static str,
+}
+
+/// The squeeze order: the assumptions least likely to hold in a small container first. The
+/// floors are a small application's (measured: an idle JVM's code cache, shallow stacks, the
+/// metaspace of ~2,900 classes, the JIT peak of the services measured).
+fn squeezables(s: &Stated, m: &Memory) -> [Squeezable; 7] {
+    [
+        Squeezable {
+            part: "code_cache",
+            told_by: &["code_cache_mib"],
+            floor: round_up_mib(footprint::code_cache(8 * MIB)),
+            why: "assumes less JIT-compiled code; the code cache itself is not limited",
+        },
+        Squeezable {
+            part: "thread_stacks",
+            told_by: &["threads", "stack_touched_kib"],
+            floor: round_up_mib(footprint::thread_stacks(m.threads, footprint::SHALLOW_STACK)),
+            why: "assumes shallower stacks (64 KiB touched a thread)",
+        },
+        Squeezable {
+            part: "direct",
+            told_by: &["direct_mib"],
+            floor: (16 * MIB).min(s.direct),
+            why: "assumes fewer direct buffers; the JVM's own limit (the heap size) still applies",
+        },
+        Squeezable {
+            part: "page_cache_reserve",
+            told_by: &["page_cache_fraction"],
+            floor: s.page_cache_reserve / 2,
+            why: "less page cache kept for written files; clean pages are reclaimed first anyway",
+        },
+        Squeezable {
+            part: "headroom",
+            told_by: &["headroom_fraction", "headroom_min_mib"],
+            floor: 8 * MIB,
+            why: "a smaller margin for the spread of what the JVM uses",
+        },
+        Squeezable {
+            part: "metaspace",
+            told_by: &["loaded_classes"],
+            floor: METASPACE_FLOOR,
+            why: "assumes fewer classes (set memory.loaded_classes if the application loads more); metaspace is not capped, so this is accounting only",
+        },
+        Squeezable {
+            part: "compiler",
+            told_by: &[],
+            floor: COMPILER_FLOOR,
+            why: "assumes a JIT peak like the services measured, not a JIT-heavy application's",
+        },
+    ]
+}
+
+/// The metaspace of a small application: 1.5 MiB + 5 KiB × ~2,900 classes beyond the CDS
+/// archive. The HTTP service measured (`jdk17-serial-http-35.json`, 1,657 classes) committed
+/// 4 MiB of metaspace and class space.
+const METASPACE_FLOOR: u64 = 16 * MIB;
+
+/// The JIT compilers' peak of an application that is not JIT-heavy: the largest measured
+/// outside the `jit-2000` and `classes-30k` runs was 27 MiB (NMT's Arena Chunk peak,
+/// `jdk17-serial-jdkclasses-15k.json`); the HTTP services peaked at 13-22 MiB.
+const COMPILER_FLOOR: u64 = 28 * MIB;
+
 /// Plan the budget for `limit` bytes under a profile's memory settings, for collector `gc` on
 /// JDK `jdk` (the collector's structures and the heap alignment depend on both).
+///
+/// On a small limit the profile's guesses are squeezed toward their floors until the heap has
+/// `memory.squeeze_target_fraction()` of the limit (what the user stated stays), and while
+/// nothing outside the heap is stated, the heap is never below what the JVM takes by itself.
 pub fn plan(limit: u64, m: &Memory, gc: Gc, jdk: u32) -> BudgetPlan {
     let frac = |f: f64| (limit as f64 * f) as u64;
     let mut s = stated(limit, m);
-    let mut margin_cap = u64::MAX;
-    let target = (m.min_heap_mib * MIB).max(frac(m.min_heap_fraction));
+    let mut caps = UNCAPPED;
+    let target = (m.min_heap_mib * MIB).max(frac(m.squeeze_target_fraction()));
     let mut squeezed = Vec::new();
-    // Squeeze order: the assumptions least likely to hold in a small container first. Floors
-    // keep a JVM's own minimum (measured: an idle JVM's code cache, shallow stacks).
-    let floors: [(&str, u64, &str); 6] = [
-        (
-            "code_cache",
-            round_up_mib(footprint::code_cache(8 * MIB)),
-            "assumes less JIT-compiled code; the code cache itself is not limited",
-        ),
-        (
-            "thread_stacks",
-            round_up_mib(footprint::thread_stacks(
-                m.threads,
-                footprint::SHALLOW_STACK,
-            )),
-            "assumes shallower stacks (64 KiB touched a thread)",
-        ),
-        (
-            "direct",
-            (16 * MIB).min(s.direct),
-            "assumes fewer direct buffers; the JVM's own limit (the heap size) still applies",
-        ),
-        (
-            "page_cache_reserve",
-            s.page_cache_reserve / 2,
-            "less page cache kept for written files; clean pages are reclaimed first anyway",
-        ),
-        (
-            "headroom",
-            8 * MIB,
-            "a smaller margin for the spread of what the JVM uses",
-        ),
-        (
-            "metaspace",
-            32 * MIB,
-            "assumes fewer classes; metaspace is not capped, so this is accounting only",
-        ),
-    ];
-    for (name, floor, why) in floors {
+    for q in squeezables(&s, m) {
         // How far the heap is below its target (the non-heap parts may exceed the limit).
-        let need = s.sum() + target + headroom(&s, m, gc, jdk, target, margin_cap).total();
+        let need = s.sum() + target + headroom(&s, m, gc, jdk, target, caps).total();
         let deficit = need.saturating_sub(limit);
         if deficit == 0 {
             break;
         }
-        let (before, after) = if name == "headroom" {
-            let before = headroom(&s, m, gc, jdk, target, margin_cap).margin;
-            let after = before
-                .saturating_sub(round_up_mib(deficit))
-                .max(floor.min(before));
-            margin_cap = after;
-            (before, after)
-        } else {
-            let part = match name {
-                "code_cache" => &mut s.code_cache,
-                "thread_stacks" => &mut s.thread_stacks,
-                "direct" => &mut s.direct,
-                "page_cache_reserve" => &mut s.page_cache_reserve,
-                _ => &mut s.metaspace,
-            };
-            let can_give = part.saturating_sub(floor);
-            if can_give == 0 {
-                continue;
-            }
-            let before = *part;
-            *part -= round_up_mib(deficit).min(can_give);
-            (before, *part)
-        };
+        if q.told_by.iter().any(|k| m.is_told(k)) {
+            continue;
+        }
+        let (before, after) = squeeze(&mut s, &mut caps, &q, deficit, m, gc, jdk, target);
         if after < before {
             squeezed.push(format!(
-                "{name} {} -> {} MiB: {why}",
+                "{} {} -> {} MiB: {}",
+                q.part,
                 before / MIB,
-                after / MIB
+                after / MIB,
+                q.why
             ));
         }
     }
     let room = limit.saturating_sub(s.sum());
-    let heap = heap_for(room, &s, m, gc, jdk, margin_cap);
+    let heap = heap_for(room, &s, m, gc, jdk, caps);
     let over_committed = heap < m.min_heap_mib * MIB;
     let heap = if over_committed {
         // Give the heap its minimum anyway (or half the limit, if smaller) and say so.
@@ -278,8 +311,15 @@ pub fn plan(limit: u64, m: &Memory, gc: Gc, jdk: u32) -> BudgetPlan {
     } else {
         heap
     };
-    let heap = align_heap(heap, gc);
-    let h = headroom(&s, m, gc, jdk, heap, margin_cap);
+    let mut heap = align_heap(heap, gc);
+    let mut over_committed = over_committed;
+    if !m.told_non_heap() {
+        let (kept, unpaid) =
+            keep_jvms_own_heap(limit, heap, &s, m, gc, jdk, &mut caps, &mut squeezed);
+        heap = kept;
+        over_committed |= unpaid;
+    }
+    let h = headroom(&s, m, gc, jdk, heap, caps);
     BudgetPlan {
         limit,
         budget: Budget {
@@ -295,6 +335,92 @@ pub fn plan(limit: u64, m: &Memory, gc: Gc, jdk: u32) -> BudgetPlan {
         squeezed,
         over_committed,
     }
+}
+
+/// Squeeze one guess by up to `deficit`, not below its floor: (before, after).
+#[allow(clippy::too_many_arguments)]
+fn squeeze(
+    s: &mut Stated,
+    caps: &mut Caps,
+    q: &Squeezable,
+    deficit: u64,
+    m: &Memory,
+    gc: Gc,
+    jdk: u32,
+    target: u64,
+) -> (u64, u64) {
+    let cut = |before: u64| {
+        before
+            .saturating_sub(round_up_mib(deficit))
+            .max(q.floor.min(before))
+    };
+    match q.part {
+        "headroom" => {
+            let before = headroom(s, m, gc, jdk, target, *caps).margin;
+            caps.margin = cut(before);
+            (before, caps.margin)
+        }
+        "compiler" => {
+            let before = headroom(s, m, gc, jdk, target, *caps).compiler;
+            caps.compiler = cut(before);
+            (before, caps.compiler)
+        }
+        part => {
+            let slot = match part {
+                "code_cache" => &mut s.code_cache,
+                "thread_stacks" => &mut s.thread_stacks,
+                "direct" => &mut s.direct,
+                "page_cache_reserve" => &mut s.page_cache_reserve,
+                _ => &mut s.metaspace,
+            };
+            let before = *slot;
+            *slot = cut(before);
+            (before, *slot)
+        }
+    }
+}
+
+/// "No flag may take away what the JVM would have given by itself unless a measurement shows
+/// why" (issue 20): with nothing stated outside the heap, the heap is at least the JVM's own
+/// (half of a small limit). The margin pays for it first; what it cannot pay for shows as a
+/// budget over the limit (`true`: over-committed), and says so.
+#[allow(clippy::too_many_arguments)]
+fn keep_jvms_own_heap(
+    limit: u64,
+    heap: u64,
+    s: &Stated,
+    m: &Memory,
+    gc: Gc,
+    jdk: u32,
+    caps: &mut Caps,
+    squeezed: &mut Vec<String>,
+) -> (u64, bool) {
+    let own = default_max_heap(limit, gc);
+    if heap >= own {
+        return (heap, false);
+    }
+    // What the whole budget is over the limit with the JVM's heap (the collector's part grows
+    // with it too), paid from the margin as far as it goes.
+    let h = headroom(s, m, gc, jdk, own, *caps);
+    let over = (s.sum() + own + h.total()).saturating_sub(limit);
+    caps.margin = h.margin.saturating_sub(over);
+    let unpaid = over.saturating_sub(h.margin);
+    squeezed.push(if unpaid == 0 {
+        format!(
+            "heap {} -> {} MiB, the JVM's own for this limit; the margin pays {} MiB",
+            heap / MIB,
+            own / MIB,
+            over.div_ceil(MIB)
+        )
+    } else {
+        format!(
+            "heap {} -> {} MiB, the JVM's own for this limit: even the smallest guesses outside the heap leave {} MiB too little, so the budget is over the limit unless the application is smaller still",
+            heap / MIB,
+            own / MIB,
+            unpaid.div_ceil(MIB)
+        )
+    });
+    (own, unpaid > 0)
 }
 
 /// The largest heap that fits `limit` beside what a running JVM was seen to hold outside its
@@ -385,10 +511,11 @@ mod tests {
     #[test]
     fn the_heap_is_what_the_rest_leaves() {
         let m = mem("default");
-        let p = plan(GIB, &m, Gc::Serial, 17);
+        // 2 GiB: the profile's guesses leave the heap more than its 75 %, so nothing is squeezed.
+        let p = plan(2 * GIB, &m, Gc::Serial, 17);
         let b = p.budget;
         assert!(p.squeezed.is_empty(), "{p:#?}");
-        assert!(GIB - b.total() < 4 * MIB, "{p:#?}");
+        assert!(2 * GIB - b.total() < 4 * MIB, "{p:#?}");
         // Each part from the model: 12 000 classes, 150 threads × (256 + 32) KiB, 32 MiB of
         // compiled code, 16 MiB of direct buffers.
         assert_eq!(b.metaspace, 61 * MIB);
@@ -404,7 +531,7 @@ mod tests {
             round_up_mib((rest as f64 * m.headroom_fraction) as u64)
         );
         // G1's structures are larger than Serial's card table: a smaller heap.
-        let g1 = plan(GIB, &m, Gc::G1, 17);
+        let g1 = plan(2 * GIB, &m, Gc::G1, 17);
         assert!(g1.headroom.gc > p.headroom.gc + 30 * MIB, "{g1:#?}");
         assert!(g1.budget.heap < b.heap, "{g1:#?}");
     }
@@ -430,6 +557,78 @@ mod tests {
             .memory;
         // 150 × (128 + 32) KiB = 23.4 MiB.
         assert_eq!(plan(GIB, &m, Gc::Serial, 17).budget.thread_stacks, 24 * MIB);
+    }
+
+    /// Untold, a small container is taken to run a small application: the guesses squeeze
+    /// until the heap is MaxRAMPercentage=75's (the floors permitting), and never below the
+    /// JVM's own heap.
+    #[test]
+    fn untold_small_limits_get_the_one_line_advices_heap() {
+        let m = mem("default");
+        for limit in [512 * MIB, 768 * MIB, GIB] {
+            let p = plan(limit, &m, Gc::Serial, 17);
+            assert!(p.budget.heap as f64 >= 0.74 * limit as f64, "{p:#?}");
+            assert!(p.budget.total() <= limit && !p.over_committed, "{p:#?}");
+        }
+        let p = plan(512 * MIB, &m, Gc::Serial, 17);
+        for part in ["metaspace", "compiler", "code_cache", "thread_stacks"] {
+            assert!(
+                p.squeezed.iter().any(|s| s.starts_with(part)),
+                "{part}: {p:#?}"
+            );
+        }
+        // 256 MiB: the floors leave less than the JVM's own half of the limit; the margin
+        // pays the difference.
+        let p = plan(256 * MIB, &m, Gc::Serial, 17);
+        assert_eq!(
+            p.budget.heap,
+            default_max_heap(256 * MIB, Gc::Serial),
+            "{p:#?}"
+        );
+        assert!(p.budget.total() <= 256 * MIB && !p.over_committed, "{p:#?}");
+        assert!(
+            p.squeezed.last().unwrap().contains("the JVM's own"),
+            "{p:#?}"
+        );
+    }
+
+    /// What the user states is never squeezed; a stated size (threads, classes) stops the
+    /// squeeze toward 75 %, a stated use of memory (direct buffers) does not.
+    #[test]
+    fn told_parts_stay_as_told() {
+        let told = |sets: &[&str]| {
+            load(
+                "default",
+                &sets.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
+            .unwrap()
+            .memory
+        };
+        let m = told(&["memory.direct_mib=240"]);
+        let p = plan(GIB, &m, Gc::Serial, 17);
+        assert_eq!(p.budget.direct, 240 * MIB, "{p:#?}");
+        assert!(
+            !p.squeezed.iter().any(|s| s.starts_with("direct")),
+            "{p:#?}"
+        );
+        // The guesses squeezed to their floors: 1024 − 240 − 16 − 16 − 15 − 70 of headroom.
+        assert!(
+            p.budget.heap >= 660 * MIB && p.budget.total() <= GIB,
+            "{p:#?}"
+        );
+        // 900 threads: the guesses stay whole (40 % is reached), as before issue 20's squeeze.
+        let m = told(&["memory.threads=900"]);
+        let p = plan(GIB, &m, Gc::Serial, 17);
+        assert!(p.squeezed.is_empty(), "{p:#?}");
+        assert_eq!(p.budget.metaspace, 61 * MIB);
+        // Told, the heap may go below the JVM's own: the user said what is outside it.
+        let m = told(&["memory.direct_mib=200"]);
+        let p = plan(256 * MIB, &m, Gc::Serial, 17);
+        assert!(
+            p.budget.heap < default_max_heap(256 * MIB, Gc::Serial),
+            "{p:#?}"
+        );
+        assert_eq!(p.budget.direct, 200 * MIB, "{p:#?}");
     }
 
     #[test]

@@ -52,7 +52,55 @@ pub struct Memory {
     pub code_cache_mib: u64,
     pub min_heap_mib: u64,
     pub min_heap_fraction: f64,
+    pub untold_min_heap_fraction: f64,
     pub fixed_heap: bool,
+    /// The `memory` keys the user stated (`--set memory.KEY=...`, or a profile file of their
+    /// own), not the built-in profiles' guesses: the budget never squeezes what it was told.
+    #[serde(skip)]
+    pub told: Vec<String>,
+}
+
+/// The settings that say how large the application is (not what it does with memory).
+const SIZE_KEYS: &[&str] = &["loaded_classes", "threads"];
+
+/// The settings that describe what the application holds outside the heap.
+const NON_HEAP_KEYS: &[&str] = &[
+    "loaded_classes",
+    "threads",
+    "stack_touched_kib",
+    "direct_mib",
+    "code_cache_mib",
+    "page_cache_fraction",
+];
+
+impl Memory {
+    /// The user stated `key` (a `memory` setting's name).
+    pub fn is_told(&self, key: &str) -> bool {
+        self.told.iter().any(|k| k == key)
+    }
+
+    /// The user stated something about what the application holds outside the heap.
+    pub fn told_non_heap(&self) -> bool {
+        NON_HEAP_KEYS.iter().any(|k| self.is_told(k))
+    }
+
+    /// The user stated how large the application is: its loaded classes or its threads.
+    pub fn told_size(&self) -> bool {
+        SIZE_KEYS.iter().any(|k| self.is_told(k))
+    }
+
+    /// The heap's share of the limit below which the budget squeezes its guesses: the larger
+    /// `untold_min_heap_fraction` until the user states how large the application is. (A
+    /// thread or class count says the application is that large; direct buffers or a page
+    /// cache say what it does with memory, and a small application may hold many: those
+    /// are kept as stated and the other guesses still squeezed.)
+    pub fn squeeze_target_fraction(&self) -> f64 {
+        if self.told_size() {
+            self.min_heap_fraction
+        } else {
+            self.min_heap_fraction.max(self.untold_min_heap_fraction)
+        }
+    }
 }
 
 impl Default for Memory {
@@ -69,7 +117,9 @@ impl Default for Memory {
             code_cache_mib: 32,
             min_heap_mib: 64,
             min_heap_fraction: 0.40,
+            untold_min_heap_fraction: 0.75,
             fixed_heap: false,
+            told: Vec::new(),
         }
     }
 }
@@ -303,23 +353,44 @@ fn load_toml(name: &str, sets: &[String]) -> Result<Profile, ProfileError> {
             None => break,
         }
     }
+    let mut told = Vec::new();
     let mut merged = toml::Table::new();
-    for (_, t) in chain.into_iter().rev() {
+    for (n, t) in chain.into_iter().rev() {
+        if !BUILTIN.iter().any(|(b, _)| *b == n) {
+            told.extend(memory_keys(&t));
+        }
         merge(&mut merged, t);
     }
     for s in sets {
         apply_set(&mut merged, s)?;
+        if let Some(key) = s
+            .split_once('=')
+            .and_then(|(k, _)| k.trim().strip_prefix("memory."))
+        {
+            told.push(key.to_owned());
+        }
     }
     merged.remove("extends");
     let mut p: Profile = toml::Value::Table(merged)
         .try_into()
         .map_err(|e: toml::de::Error| ProfileError::BadSet(one_line(&e.to_string())))?;
+    told.sort();
+    told.dedup();
+    p.memory.told = told;
     p.name = Path::new(name)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| name.to_owned());
     validate(&p)?;
     Ok(p)
+}
+
+/// The keys of a profile file's `[memory]` table.
+fn memory_keys(t: &toml::Table) -> Vec<String> {
+    match t.get("memory") {
+        Some(toml::Value::Table(m)) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn validate(p: &Profile) -> Result<(), ProfileError> {
@@ -334,6 +405,10 @@ fn validate(p: &Profile) -> Result<(), ProfileError> {
         ("memory.headroom_fraction", m.headroom_fraction),
         ("memory.page_cache_fraction", m.page_cache_fraction),
         ("memory.min_heap_fraction", m.min_heap_fraction),
+        (
+            "memory.untold_min_heap_fraction",
+            m.untold_min_heap_fraction,
+        ),
     ] {
         if !(0.0..=0.9).contains(&v) {
             return bad(k, "must be between 0 and 0.9");
@@ -380,9 +455,19 @@ mod tests {
             load("default", &[]).unwrap(),
             load_toml("default", &[]).unwrap()
         );
-        // And it is really the fast path (a --set goes through TOML).
+        // And it is really the fast path (a --set goes through TOML), where a stated value
+        // is told, not guessed.
+        let told = load("default", &["memory.threads=150".into()]).unwrap();
+        assert_eq!(told.memory.told, ["threads"]);
+        assert!(told.memory.told_non_heap());
         assert_eq!(
-            load("default", &["memory.threads=150".into()]).unwrap(),
+            Profile {
+                memory: Memory {
+                    told: Vec::new(),
+                    ..told.memory
+                },
+                ..told
+            },
             builtin_default()
         );
     }
@@ -407,6 +492,34 @@ mod tests {
         assert!(load("default", &["gc.goal=fast".into()]).is_err());
         assert!(load("default", &["memory.headroom_fraction=2".into()]).is_err());
         assert!(matches!(load("nope", &[]), Err(ProfileError::Unknown(_))));
+    }
+
+    /// What the user states is told; what a built-in profile says is a guess.
+    #[test]
+    fn told_keys_come_from_the_user_only() {
+        // throughput.toml sets memory.threads: a built-in guess.
+        let p = load("throughput", &[]).unwrap();
+        assert!(p.memory.told.is_empty() && !p.memory.told_non_heap());
+        assert_eq!(p.memory.squeeze_target_fraction(), 0.75);
+        let p = load("throughput", &["memory.headroom_fraction=0.2".into()]).unwrap();
+        assert_eq!(p.memory.told, ["headroom_fraction"]);
+        assert!(
+            !p.memory.told_non_heap(),
+            "the margin says nothing of the app"
+        );
+        let dir = std::env::temp_dir().join(format!("ctune-told-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("mine.toml");
+        std::fs::write(&f, "extends = \"latency\"\n[memory]\ndirect_mib = 240\n").unwrap();
+        let p = load(f.to_str().unwrap(), &["memory.threads=900".into()]).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(p.memory.told, ["direct_mib", "threads"]);
+        assert!(p.memory.told_non_heap() && p.memory.told_size());
+        assert_eq!(p.memory.squeeze_target_fraction(), 0.40);
+        // Direct buffers alone do not say the application is large.
+        let p = load("default", &["memory.direct_mib=240".into()]).unwrap();
+        assert!(p.memory.told_non_heap() && !p.memory.told_size());
+        assert_eq!(p.memory.squeeze_target_fraction(), 0.75);
     }
 
     #[test]
