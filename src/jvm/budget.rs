@@ -8,9 +8,11 @@
 //! runtime, the JIT compilers' peak and a margin for the spread. The heap gets the rest.
 //!
 //! The Cloud Foundry memory calculator's idea (heap = limit − the rest) without its failure on
-//! small containers: when the heap would fall below its floor, the profile's assumptions are
-//! scaled toward floors in a fixed order (a container that small runs a smaller application),
-//! and each such squeeze is reported. Nothing here caps what the JVM may use: the flags that
+//! small containers: when the heap would fall below its share of the limit (75 % while the user
+//! has not said how large the application is, else 40 %), the profile's guesses are scaled
+//! toward floors in a fixed order (a container that small runs a smaller application), never
+//! what the user stated, and each such squeeze is reported; with nothing stated, the heap is
+//! never below the JVM's own. Nothing here caps what the JVM may use: the flags that
 //! would (direct memory, the code cache) are only ever raised, in `advise::off_heap`.
 
 use super::ergonomics::{default_max_heap, g1_region_size, MIB};
@@ -192,11 +194,38 @@ fn heap_for(room: u64, s: &Stated, m: &Memory, gc: Gc, jdk: u32, caps: Caps) -> 
     heap
 }
 
+/// A part of the budget a squeeze can make smaller.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    CodeCache,
+    ThreadStacks,
+    Direct,
+    PageCacheReserve,
+    Margin,
+    Metaspace,
+    Compiler,
+}
+
+impl Part {
+    /// As the `squeezed` lines name it.
+    fn name(self) -> &'static str {
+        match self {
+            Part::CodeCache => "code_cache",
+            Part::ThreadStacks => "thread_stacks",
+            Part::Direct => "direct",
+            Part::PageCacheReserve => "page_cache_reserve",
+            Part::Margin => "headroom",
+            Part::Metaspace => "metaspace",
+            Part::Compiler => "compiler",
+        }
+    }
+}
+
 /// One guess the budget may make smaller on a small limit: the budget part, the `memory`
 /// settings that state it (a stated part is never squeezed), its floor and what squeezing
 /// it means.
 struct Squeezable {
-    part: &'static str,
+    part: Part,
     told_by: &'static [&'static str],
     floor: u64,
     why: &'static str,
@@ -208,43 +237,43 @@ struct Squeezable {
 fn squeezables(s: &Stated, m: &Memory) -> [Squeezable; 7] {
     [
         Squeezable {
-            part: "code_cache",
+            part: Part::CodeCache,
             told_by: &["code_cache_mib"],
             floor: round_up_mib(footprint::code_cache(8 * MIB)),
             why: "assumes less JIT-compiled code; the code cache itself is not limited",
         },
         Squeezable {
-            part: "thread_stacks",
+            part: Part::ThreadStacks,
             told_by: &["threads", "stack_touched_kib"],
             floor: round_up_mib(footprint::thread_stacks(m.threads, footprint::SHALLOW_STACK)),
             why: "assumes shallower stacks (64 KiB touched a thread)",
         },
         Squeezable {
-            part: "direct",
+            part: Part::Direct,
             told_by: &["direct_mib"],
             floor: (16 * MIB).min(s.direct),
             why: "assumes fewer direct buffers; the JVM's own limit (the heap size) still applies",
         },
         Squeezable {
-            part: "page_cache_reserve",
+            part: Part::PageCacheReserve,
             told_by: &["page_cache_fraction"],
             floor: s.page_cache_reserve / 2,
             why: "less page cache kept for written files; clean pages are reclaimed first anyway",
         },
         Squeezable {
-            part: "headroom",
+            part: Part::Margin,
             told_by: &["headroom_fraction", "headroom_min_mib"],
             floor: 8 * MIB,
             why: "a smaller margin for the spread of what the JVM uses",
         },
         Squeezable {
-            part: "metaspace",
+            part: Part::Metaspace,
             told_by: &["loaded_classes"],
             floor: METASPACE_FLOOR,
             why: "assumes fewer classes (set memory.loaded_classes if the application loads more); metaspace is not capped, so this is accounting only",
         },
         Squeezable {
-            part: "compiler",
+            part: Part::Compiler,
             told_by: &[],
             floor: COMPILER_FLOOR,
             why: "assumes a JIT peak like the services measured, not a JIT-heavy application's",
@@ -288,7 +317,7 @@ pub fn plan(limit: u64, m: &Memory, gc: Gc, jdk: u32) -> BudgetPlan {
         if after < before {
             squeezed.push(format!(
                 "{} {} -> {} MiB: {}",
-                q.part,
+                q.part.name(),
                 before / MIB,
                 after / MIB,
                 q.why
@@ -354,30 +383,25 @@ fn squeeze(
             .saturating_sub(round_up_mib(deficit))
             .max(q.floor.min(before))
     };
-    match q.part {
-        "headroom" => {
-            let before = headroom(s, m, gc, jdk, target, *caps).margin;
-            caps.margin = cut(before);
-            (before, caps.margin)
-        }
-        "compiler" => {
-            let before = headroom(s, m, gc, jdk, target, *caps).compiler;
-            caps.compiler = cut(before);
-            (before, caps.compiler)
-        }
-        part => {
-            let slot = match part {
-                "code_cache" => &mut s.code_cache,
-                "thread_stacks" => &mut s.thread_stacks,
-                "direct" => &mut s.direct,
-                "page_cache_reserve" => &mut s.page_cache_reserve,
-                _ => &mut s.metaspace,
+    let slot = match q.part {
+        Part::Margin | Part::Compiler => {
+            let h = headroom(s, m, gc, jdk, target, *caps);
+            let (before, cap) = match q.part {
+                Part::Margin => (h.margin, &mut caps.margin),
+                _ => (h.compiler, &mut caps.compiler),
             };
-            let before = *slot;
-            *slot = cut(before);
-            (before, *slot)
+            *cap = cut(before);
+            return (before, *cap);
         }
-    }
+        Part::CodeCache => &mut s.code_cache,
+        Part::ThreadStacks => &mut s.thread_stacks,
+        Part::Direct => &mut s.direct,
+        Part::PageCacheReserve => &mut s.page_cache_reserve,
+        Part::Metaspace => &mut s.metaspace,
+    };
+    let before = *slot;
+    *slot = cut(before);
+    (before, *slot)
 }
 
 /// "No flag may take away what the JVM would have given by itself unless a measurement shows
