@@ -84,7 +84,8 @@ fn collector_burns_cpu_limit(cx: &Ctx, out: &mut Vec<Finding>) {
         fix: "Drop the collector option and let ctune or the JVM pick Serial GC, or give the container at least 2 CPUs.".into(),
         evidence: vec![
             format!("{} ({})", o.option, o.source),
-            format!("{source}: {value}"),
+            // The CPUs the quota gives, not the file's raw microseconds.
+            format!("{source}: {}", cpus(*value)),
         ],
         at: cx.option_node(o),
     });

@@ -588,6 +588,22 @@ fn severities_follow_the_case() {
     );
 }
 
+/// Evidence names a file with what it says: a CPU quota is the CPUs it gives, never a bare
+/// number beside `cpu.cfs_quota_us` that the file does not hold.
+#[test]
+fn cpu_quota_evidence_is_not_a_bare_cpu_count() {
+    let doc = lint_json("v1-parent-limit", &["--", "-XX:+UseParallelGC"]);
+    let f = finding(&doc, "collector-burns-cpu-limit").expect("Parallel under 1 CPU");
+    let quota = f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|e| e.contains("cpu.cfs_quota_us"))
+        .unwrap_or_else(|| panic!("no quota evidence: {f:#}"));
+    assert!(quota.ends_with("cpu.cfs_quota_us: 1 CPU"), "{quota}");
+}
+
 #[test]
 fn the_explanations_say_what_breaks_and_how_to_fix_it() {
     let doc = lint_json("arbitrary-uid-no-passwd", &[]);
