@@ -97,6 +97,9 @@ fn image_kind(t: &Target) -> &'static str {
     }
 }
 
+/// Why an ephemeral container's limits are unknown rather than unset.
+const EPHEMERAL_LIMITS: &str = "an ephemeral container may not set resources (Kubernetes forbids them): it runs within the pod's limits, which are not in this container (--assume memory=SIZE,cpus=N)";
+
 /// The facts the live path would have probed, from the file and `--assume` only.
 pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
     let cg = match a.cgroup.as_deref() {
@@ -112,6 +115,7 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
             "{} sets no memory limit (--assume memory=SIZE)",
             image_kind(t)
         )),
+        (None, super::Field::Absent) if t.ephemeral => Limit::unknown(EPHEMERAL_LIMITS),
         (None, super::Field::Absent) => Limit::unlimited("no resources.limits.memory"),
     };
     let cpu = match (a.cpus, &t.cpu_limit) {
@@ -122,6 +126,7 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
             "{} sets no CPU limit (--assume cpus=N)",
             image_kind(t)
         )),
+        (None, super::Field::Absent) if t.ephemeral => Limit::unknown(EPHEMERAL_LIMITS),
         (None, super::Field::Absent) => Limit::unlimited("no resources.limits.cpu"),
     };
     // The node is not in the file. The JVM sees min(node, limit): with a limit, the limit

@@ -293,8 +293,10 @@ fn pod(spec: &Node, base: &Object, allows: &[String], helm: Option<&str>, out: &
         .get("ephemeralContainers")
         .map(Node::seq)
         .unwrap_or(&[]);
-    for c in containers.iter().chain(init).chain(ephemeral) {
+    let debug = |i: usize| i >= containers.len() + init.len();
+    for (i, c) in containers.iter().chain(init).chain(ephemeral).enumerate() {
         let mut t = container(c, base, psc, out);
+        t.ephemeral = debug(i);
         t.host_users_false = host_users_false;
         t.annotation_allows = allows.to_vec();
         t.helm_source = helm.map(str::to_owned);

@@ -132,6 +132,9 @@ pub struct Target {
     pub run_as_non_root: Option<At<bool>>,
     /// `hostUsers: false`: a user namespace maps root to an unprivileged host uid.
     pub host_users_false: bool,
+    /// An ephemeral (debug) container: Kubernetes forbids it resources, so a missing limit
+    /// is no omission; it runs within the pod's.
+    pub ephemeral: bool,
     pub tmpfs: Vec<TmpfsDir>,
     pub privileged: Option<Pos>,
     pub caps_add: Vec<At<String>>,
