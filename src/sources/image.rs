@@ -177,6 +177,11 @@ type Discontinued = (
     &'static str,
     &'static str,
 );
+// Each version was checked (2026-12-07) against the images' own build histories, as
+// docker-library/repo-info records them: `ENV JAVA_DEBIAN_VERSION 8u111-b14-2~bpo8+1` (java:8),
+// `ENV JAVA_ALPINE_VERSION=8.212.04-r0` (openjdk:8u212-jre-alpine, May 2019), and
+// `ENV JAVA_VERSION=8u342` / `11.0.16` (the openjdk 8 and 11 images of 2 and 10 August 2022)
+// and `17.0.2` (the 17 images of 2022).
 const DISCONTINUED: &[Discontinued] = &[
     // The `java` image was deprecated for `openjdk` at the end of 2016; `java:8` last pointed
     // at Debian's openjdk-8 8u111 (github.com/docker-library/docs, java/README.md).
