@@ -114,6 +114,17 @@ class Paketo(unittest.TestCase):
             configs.paketo_options(512 * MIB, 12000)
 
 
+class Overlap(unittest.TestCase):
+    def test_a_failing_throughput_says_when_the_runs_overlap(self):
+        alts = {"mrp75": S("batch", [1.74, 1.80, 2.00])}
+        ok, why = judge.judge("batch", False, alts, S("batch", [1.54, 1.99, 2.20]))
+        self.assertFalse(ok)
+        self.assertIn("the runs overlap (1.54-2.2 s against 1.74-2 s)", why[0])
+        ok, why = judge.judge("batch", False, alts, S("batch", [2.5, 2.6, 2.7]))
+        self.assertFalse(ok)
+        self.assertNotIn("overlap", why[0])
+
+
 class Experiments(unittest.TestCase):
     def test_try_adds_its_options_and_nothing_else(self):
         e = configs.Experiment("x346n3", ["-Xmx346m", "-XX:NewRatio=3"])

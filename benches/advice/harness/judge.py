@@ -89,7 +89,8 @@ def judge(kind, native_heavy, alternatives, ctune):
     best = surviving[best_name]
     rel = relative_throughput(kind, ctune, best)
     if rel is None or rel < THROUGHPUT_FLOOR:
-        reasons.append(f"throughput {_fmt(rel)}x {best_name}'s (< {THROUGHPUT_FLOOR})")
+        reasons.append(f"throughput {_fmt(rel)}x {best_name}'s (< {THROUGHPUT_FLOOR})"
+                       + _overlap(kind, ctune, best))
     if kind == "service":
         a, b = med(ctune, "p99_ms"), med(best, "p99_ms")
         if a is None or b is None or a > RATIO_CEILING * b:
@@ -100,6 +101,18 @@ def judge(kind, native_heavy, alternatives, ctune):
         reasons.append(f"GC share {_pct(a)} vs {best_name}'s {_pct(b)} (> {RATIO_CEILING}x "
                        f"and > {GC_SLACK_POINTS:g} point)")
     return (not reasons), reasons or [f"vs {best_name}: throughput {_fmt(rel)}x"]
+
+
+def _overlap(kind, a, b):
+    """When the two configurations' per-run ranges overlap, say so: the medians' order may
+    be the runs' noise (the verdict still stands; the reader sees how close it was)."""
+    key = "rps" if kind == "service" else "wall_s"
+    x, y = a.get(key), b.get(key)
+    if not x or not y or x["max"] < y["min"] or y["max"] < x["min"]:
+        return ""
+    unit = " req/s" if kind == "service" else " s"
+    return (f"; the runs overlap ({_fmt(x['min'])}-{_fmt(x['max'])}{unit} against "
+            f"{_fmt(y['min'])}-{_fmt(y['max'])}{unit})")
 
 
 def _fmt(x):
