@@ -73,8 +73,8 @@ pub struct Advice {
     /// (secret-looking property values hidden when shown).
     pub user_options: UserOptions,
     /// The smallest non-heap this profile's JVM can run with under the memory limit (every
-    /// part squeezed to its floor); `None` without a limit. What `heap-exceeds-memory-limit`
-    /// grades a user's heap against.
+    /// part squeezed to its floor); `None` without a limit or without a heap of the user's.
+    /// What `heap-exceeds-memory-limit` grades a user's heap against.
     #[serde(skip)]
     pub non_heap_floor: Option<u64>,
 }
@@ -227,10 +227,12 @@ pub fn advise(f: &Facts, profile: &Profile, user: &UserOptions) -> Advice {
         squeezed: heap.squeezed,
         warnings: d.warnings,
         user_options: user.clone(),
+        // Only a user's heap is graded against it: not planned again on every `exec`.
         non_heap_floor: f
             .memory
             .limit
             .value()
+            .filter(|_| user.max_heap().is_some())
             .map(|l| super::budget::non_heap_floor(l, &profile.memory, gc, v.feature)),
     }
 }
