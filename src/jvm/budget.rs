@@ -68,13 +68,79 @@ impl Headroom {
     }
 }
 
+/// One thing the plan made smaller than the profile asked (or, for the heap, larger), as
+/// data: rendered to a sentence only where it is shown (`ctune jvm`, JSON), never on `exec`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Squeeze {
+    /// A guess cut toward its floor, in bytes.
+    Part { part: Part, before: u64, after: u64 },
+    /// The heap held at the compressed-oops limit; `unused` bytes of the limit stay unused.
+    HeapCapped { unused: u64 },
+    /// The heap raised to the JVM's own; the margin paid `paid` bytes, `unpaid` were left over.
+    JvmsOwnHeap {
+        from: u64,
+        to: u64,
+        paid: u64,
+        unpaid: u64,
+    },
+}
+
+impl std::fmt::Display for Squeeze {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mib = |b: u64| b / MIB;
+        match *self {
+            Squeeze::Part { part, before, after } => write!(
+                f,
+                "{} {} -> {} MiB: {}",
+                part.name(),
+                mib(before),
+                mib(after),
+                part.why()
+            ),
+            Squeeze::HeapCapped { unused } => write!(
+                f,
+                "heap capped at {} GiB to keep compressed oops; {} MiB of the limit stays unused by the JVM",
+                COMPRESSED_OOPS_LIMIT >> 30,
+                mib(unused)
+            ),
+            Squeeze::JvmsOwnHeap {
+                from,
+                to,
+                paid,
+                unpaid: 0,
+            } => write!(
+                f,
+                "heap {} -> {} MiB, the JVM's own for this limit; the margin pays {} MiB",
+                mib(from),
+                mib(to),
+                paid.div_ceil(MIB)
+            ),
+            Squeeze::JvmsOwnHeap {
+                from, to, unpaid, ..
+            } => write!(
+                f,
+                "heap {} -> {} MiB, the JVM's own for this limit: even the smallest guesses outside the heap leave {} MiB too little, so the budget is over the limit unless the application is smaller still",
+                mib(from),
+                mib(to),
+                unpaid.div_ceil(MIB)
+            ),
+        }
+    }
+}
+
+impl Serialize for Squeeze {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BudgetPlan {
     pub limit: u64,
     pub budget: Budget,
     pub headroom: Headroom,
     /// What was made smaller than the profile asked, and why.
-    pub squeezed: Vec<String>,
+    pub squeezed: Vec<Squeeze>,
     /// The limit is too small for the profile even after squeezing.
     pub over_committed: bool,
 }
@@ -195,8 +261,8 @@ fn heap_for(room: u64, s: &Stated, m: &Memory, gc: Gc, jdk: u32, caps: Caps) -> 
 }
 
 /// A part of the budget a squeeze can make smaller.
-#[derive(Debug, Clone, Copy)]
-enum Part {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
     CodeCache,
     ThreadStacks,
     Direct,
@@ -219,16 +285,27 @@ impl Part {
             Part::Compiler => "compiler",
         }
     }
+
+    /// What squeezing it means.
+    fn why(self) -> &'static str {
+        match self {
+            Part::CodeCache => "assumes less JIT-compiled code; the code cache itself is not limited",
+            Part::ThreadStacks => "assumes shallower stacks (64 KiB touched a thread)",
+            Part::Direct => "assumes fewer direct buffers; the JVM's own limit (the heap size) still applies",
+            Part::PageCacheReserve => "less page cache kept for written files; clean pages are reclaimed first anyway",
+            Part::Margin => "a smaller margin for the spread of what the JVM uses",
+            Part::Metaspace => "assumes fewer classes (set memory.loaded_classes if the application loads more); metaspace is not capped, so this is accounting only",
+            Part::Compiler => "assumes a JIT peak like the services measured, not a JIT-heavy application's",
+        }
+    }
 }
 
 /// One guess the budget may make smaller on a small limit: the budget part, the `memory`
-/// settings that state it (a stated part is never squeezed), its floor and what squeezing
-/// it means.
+/// settings that state it (a stated part is never squeezed) and its floor.
 struct Squeezable {
     part: Part,
     told_by: &'static [&'static str],
     floor: u64,
-    why: &'static str,
 }
 
 /// The squeeze order: the assumptions least likely to hold in a small container first. The
@@ -240,43 +317,39 @@ fn squeezables(s: &Stated, m: &Memory) -> [Squeezable; 7] {
             part: Part::CodeCache,
             told_by: &["code_cache_mib"],
             floor: round_up_mib(footprint::code_cache(8 * MIB)),
-            why: "assumes less JIT-compiled code; the code cache itself is not limited",
         },
         Squeezable {
             part: Part::ThreadStacks,
             told_by: &["threads", "stack_touched_kib"],
-            floor: round_up_mib(footprint::thread_stacks(m.threads, footprint::SHALLOW_STACK)),
-            why: "assumes shallower stacks (64 KiB touched a thread)",
+            floor: round_up_mib(footprint::thread_stacks(
+                m.threads,
+                footprint::SHALLOW_STACK,
+            )),
         },
         Squeezable {
             part: Part::Direct,
             told_by: &["direct_mib"],
             floor: (16 * MIB).min(s.direct),
-            why: "assumes fewer direct buffers; the JVM's own limit (the heap size) still applies",
         },
         Squeezable {
             part: Part::PageCacheReserve,
             told_by: &["page_cache_fraction"],
             floor: s.page_cache_reserve / 2,
-            why: "less page cache kept for written files; clean pages are reclaimed first anyway",
         },
         Squeezable {
             part: Part::Margin,
             told_by: &["headroom_fraction", "headroom_min_mib"],
             floor: 8 * MIB,
-            why: "a smaller margin for the spread of what the JVM uses",
         },
         Squeezable {
             part: Part::Metaspace,
             told_by: &["loaded_classes"],
             floor: METASPACE_FLOOR,
-            why: "assumes fewer classes (set memory.loaded_classes if the application loads more); metaspace is not capped, so this is accounting only",
         },
         Squeezable {
             part: Part::Compiler,
             told_by: &[],
             floor: COMPILER_FLOOR,
-            why: "assumes a JIT peak like the services measured, not a JIT-heavy application's",
         },
     ]
 }
@@ -315,13 +388,11 @@ pub fn plan(limit: u64, m: &Memory, gc: Gc, jdk: u32) -> BudgetPlan {
         }
         let (before, after) = squeeze(&mut s, &mut caps, &q, deficit, m, gc, jdk, target);
         if after < before {
-            squeezed.push(format!(
-                "{} {} -> {} MiB: {}",
-                q.part.name(),
-                before / MIB,
-                after / MIB,
-                q.why
-            ));
+            squeezed.push(Squeeze::Part {
+                part: q.part,
+                before,
+                after,
+            });
         }
     }
     let room = limit.saturating_sub(s.sum());
@@ -331,11 +402,9 @@ pub fn plan(limit: u64, m: &Memory, gc: Gc, jdk: u32) -> BudgetPlan {
         // Give the heap its minimum anyway (or half the limit, if smaller) and say so.
         (m.min_heap_mib * MIB).min(limit / 2)
     } else if heap > COMPRESSED_OOPS_LIMIT {
-        squeezed.push(format!(
-            "heap capped at {} GiB to keep compressed oops; {} MiB of the limit stays unused by the JVM",
-            COMPRESSED_OOPS_LIMIT >> 30,
-            (heap - COMPRESSED_OOPS_LIMIT) / MIB
-        ));
+        squeezed.push(Squeeze::HeapCapped {
+            unused: heap - COMPRESSED_OOPS_LIMIT,
+        });
         COMPRESSED_OOPS_LIMIT
     } else {
         heap
@@ -417,7 +486,7 @@ fn keep_jvms_own_heap(
     gc: Gc,
     jdk: u32,
     caps: &mut Caps,
-    squeezed: &mut Vec<String>,
+    squeezed: &mut Vec<Squeeze>,
 ) -> (u64, bool) {
     let own = default_max_heap(limit, gc);
     if heap >= own {
@@ -429,20 +498,11 @@ fn keep_jvms_own_heap(
     let over = (s.sum() + own + h.total()).saturating_sub(limit);
     caps.margin = h.margin.saturating_sub(over);
     let unpaid = over.saturating_sub(h.margin);
-    squeezed.push(if unpaid == 0 {
-        format!(
-            "heap {} -> {} MiB, the JVM's own for this limit; the margin pays {} MiB",
-            heap / MIB,
-            own / MIB,
-            over.div_ceil(MIB)
-        )
-    } else {
-        format!(
-            "heap {} -> {} MiB, the JVM's own for this limit: even the smallest guesses outside the heap leave {} MiB too little, so the budget is over the limit unless the application is smaller still",
-            heap / MIB,
-            own / MIB,
-            unpaid.div_ceil(MIB)
-        )
+    squeezed.push(Squeeze::JvmsOwnHeap {
+        from: heap,
+        to: own,
+        paid: over.min(h.margin),
+        unpaid,
     });
     (own, unpaid > 0)
 }
@@ -488,6 +548,40 @@ mod tests {
         load(name, &[]).unwrap().memory
     }
 
+    fn squeezed(p: &BudgetPlan, part: Part) -> bool {
+        p.squeezed
+            .iter()
+            .any(|s| matches!(s, Squeeze::Part { part: x, .. } if *x == part))
+    }
+
+    /// The sentences `ctune jvm` shows, from the data the plan keeps.
+    #[test]
+    fn squeezes_read_as_sentences() {
+        let s = Squeeze::Part {
+            part: Part::Metaspace,
+            before: 61 * MIB,
+            after: 16 * MIB,
+        };
+        assert!(s
+            .to_string()
+            .starts_with("metaspace 61 -> 16 MiB: assumes fewer classes"));
+        let own = |unpaid| Squeeze::JvmsOwnHeap {
+            from: 120 * MIB,
+            to: 128 * MIB,
+            paid: 8 * MIB,
+            unpaid,
+        };
+        assert_eq!(
+            own(0).to_string(),
+            "heap 120 -> 128 MiB, the JVM's own for this limit; the margin pays 8 MiB"
+        );
+        assert!(own(6 * MIB).to_string().contains("leave 6 MiB too little"));
+        assert_eq!(
+            serde_json::to_value(own(0)).unwrap(),
+            serde_json::Value::String(own(0).to_string())
+        );
+    }
+
     /// Table-driven over tiny, small, medium and huge limits, every collector and JDK.
     #[test]
     fn budgets_fit_the_limit_and_degrade_gracefully() {
@@ -516,7 +610,9 @@ mod tests {
                         assert!(p.budget.heap <= COMPRESSED_OOPS_LIMIT, "{ctx}");
                         if limit_mib >= 4096 {
                             assert!(
-                                p.squeezed.iter().all(|s| s.starts_with("heap capped")),
+                                p.squeezed
+                                    .iter()
+                                    .all(|s| matches!(s, Squeeze::HeapCapped { .. })),
                                 "no squeeze needed: {ctx}"
                             );
                             assert!(
@@ -595,11 +691,13 @@ mod tests {
             assert!(p.budget.total() <= limit && !p.over_committed, "{p:#?}");
         }
         let p = plan(512 * MIB, &m, Gc::Serial, 17);
-        for part in ["metaspace", "compiler", "code_cache", "thread_stacks"] {
-            assert!(
-                p.squeezed.iter().any(|s| s.starts_with(part)),
-                "{part}: {p:#?}"
-            );
+        for part in [
+            Part::Metaspace,
+            Part::Compiler,
+            Part::CodeCache,
+            Part::ThreadStacks,
+        ] {
+            assert!(squeezed(&p, part), "{part:?}: {p:#?}");
         }
         // 256 MiB: the floors leave less than the JVM's own half of the limit; the margin
         // pays the difference.
@@ -611,7 +709,10 @@ mod tests {
         );
         assert!(p.budget.total() <= 256 * MIB && !p.over_committed, "{p:#?}");
         assert!(
-            p.squeezed.last().unwrap().contains("the JVM's own"),
+            matches!(
+                p.squeezed.last(),
+                Some(Squeeze::JvmsOwnHeap { unpaid: 0, .. })
+            ),
             "{p:#?}"
         );
     }
@@ -631,10 +732,7 @@ mod tests {
         let m = told(&["memory.direct_mib=240"]);
         let p = plan(GIB, &m, Gc::Serial, 17);
         assert_eq!(p.budget.direct, 240 * MIB, "{p:#?}");
-        assert!(
-            !p.squeezed.iter().any(|s| s.starts_with("direct")),
-            "{p:#?}"
-        );
+        assert!(!squeezed(&p, Part::Direct), "{p:#?}");
         // The guesses squeezed to their floors: 1024 − 240 − 16 − 16 − 15 − 70 of headroom.
         assert!(
             p.budget.heap >= 660 * MIB && p.budget.total() <= GIB,
@@ -661,10 +759,7 @@ mod tests {
         // assumptions shrink (reported), and the heap stays above the JVM's own 64 MiB.
         let p = plan(256 * MIB, &mem("default"), Gc::Serial, 17);
         assert!(p.budget.heap >= 90 * MIB, "{p:#?}");
-        assert!(
-            p.squeezed.iter().any(|s| s.starts_with("code_cache")),
-            "{p:#?}"
-        );
+        assert!(squeezed(&p, Part::CodeCache), "{p:#?}");
         assert!(!p.over_committed);
         // 128 MiB: still runs, flagged.
         let p = plan(128 * MIB, &mem("default"), Gc::Serial, 17);
@@ -691,7 +786,7 @@ mod tests {
     fn large_limits_keep_compressed_oops() {
         let p = plan(64 * GIB, &mem("default"), Gc::G1, 17);
         assert_eq!(p.budget.heap, COMPRESSED_OOPS_LIMIT);
-        assert!(p.squeezed[0].starts_with("heap capped"));
+        assert!(matches!(p.squeezed[0], Squeeze::HeapCapped { .. }));
     }
 
     #[test]

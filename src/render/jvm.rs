@@ -265,8 +265,9 @@ pub fn table(a: &Advice, limit: Option<u64>, width: usize, color: bool) -> Strin
         .iter()
         .map(|o| format!("{} ({})", o.display(), o.source))
         .collect();
+    let squeezed: Vec<String> = a.squeezed.iter().map(ToString::to_string).collect();
     for (title, list) in [
-        ("squeezed", &a.squeezed),
+        ("squeezed", &squeezed),
         ("warnings", &a.warnings),
         ("your options", &yours),
     ] {

@@ -24,7 +24,7 @@ pub(super) struct Basis {
 pub(super) struct Heap {
     pub max_heap: u64,
     pub budget: Budget,
-    pub squeezed: Vec<String>,
+    pub squeezed: Vec<budget::Squeeze>,
 }
 
 /// The `-Xmx` rationale's account of the headroom.

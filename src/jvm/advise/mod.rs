@@ -66,7 +66,7 @@ pub struct Advice {
     /// The memory the budget was made for, and from where.
     pub memory_basis: String,
     /// Parts of the budget made smaller than the profile asked.
-    pub squeezed: Vec<String>,
+    pub squeezed: Vec<super::budget::Squeeze>,
     /// Conflicts and risks: a user heap above the limit, an unknown JDK, no limit.
     pub warnings: Vec<String>,
     /// The user's own options that were taken into account, with where they came from
