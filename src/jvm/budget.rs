@@ -475,8 +475,8 @@ fn squeeze(
 
 /// "No flag may take away what the JVM would have given by itself unless a measurement shows
 /// why" (issue 20): with nothing stated outside the heap, the heap is at least the JVM's own
-/// (half the limit up to 250 MiB, 126 MiB up to 500). The margin pays for it first; what it cannot pay for shows as a
-/// budget over the limit (`true`: over-committed), and says so.
+/// (half the limit up to 250 MiB, 126 MiB up to 500). The margin pays for it first; what it
+/// cannot pay for shows as a budget over the limit (`true`: over-committed), and says so.
 #[allow(clippy::too_many_arguments)]
 fn keep_jvms_own_heap(
     limit: u64,
