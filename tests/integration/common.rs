@@ -169,3 +169,67 @@ pub fn finding_ids(doc: &serde_json::Value) -> Vec<String> {
         .map(|f| f["id"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// Why a shared step (a kit, a boot) has no result: this machine cannot do it, or it broke.
+#[derive(Debug, Clone)]
+pub enum NotRun {
+    Skip(String),
+    Fail(String),
+}
+
+/// Run a kit's setup script (`tests/containers/setup.sh`, `tests/vm/vm.sh fetch`) by the
+/// protocol they share: exit 0 with `key=value` lines on standard output; exit 77 when this
+/// machine cannot, the reason on the last `skip: ` line of standard error; anything else is
+/// broken. `what` names the script in messages, `suite` the tests that skip.
+pub fn setup_script(
+    mut cmd: Command,
+    what: &str,
+    suite: &str,
+) -> Result<std::collections::BTreeMap<String, String>, NotRun> {
+    let out = cmd
+        .output()
+        .map_err(|e| NotRun::Fail(format!("cannot run {what}: {e}")))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(0) => Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()),
+        Some(77) => {
+            let why = stderr
+                .lines()
+                .rev()
+                .find_map(|l| l.strip_prefix("skip: "))
+                .unwrap_or("it cannot run here");
+            Err(NotRun::Skip(format!("{suite}: {why}")))
+        }
+        _ => Err(NotRun::Fail(format!(
+            "{what} failed ({}):\n{stderr}",
+            out.status
+        ))),
+    }
+}
+
+#[test]
+fn setup_scripts_speak_one_protocol() {
+    let sh = |script: &str| {
+        let mut c = Command::new("sh");
+        c.args(["-c", script]);
+        setup_script(c, "the script", "some tests")
+    };
+    let vars = sh("echo a=1; echo 'not a pair'; echo b=x=y").unwrap();
+    assert_eq!(vars["a"], "1");
+    assert_eq!(vars["b"], "x=y");
+    assert_eq!(vars.len(), 2);
+    match sh("echo 'skip: early' >&2; echo 'skip: no qemu here' >&2; exit 77") {
+        Err(NotRun::Skip(why)) => assert_eq!(why, "some tests: no qemu here"),
+        other => panic!("{other:?}"),
+    }
+    match sh("echo boom >&2; exit 3") {
+        Err(NotRun::Fail(why)) => {
+            assert!(why.contains("the script failed") && why.contains("boom"))
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -55,44 +55,22 @@ fn kit() -> Option<&'static Kit> {
 /// `Err((true, why))`: this machine cannot run containers (a skip); `Err((false, why))`: broken.
 fn make_kit() -> Result<Kit, (bool, String)> {
     let t = Instant::now();
-    let out = Command::new("bash")
-        .arg(repo().join("tests/containers/setup.sh"))
-        .output()
-        .map_err(|e| (false, format!("cannot run tests/containers/setup.sh: {e}")))?;
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    match out.status.code() {
-        Some(0) => {}
-        Some(77) => {
-            let why = stderr
-                .lines()
-                .rev()
-                .find_map(|l| l.strip_prefix("skip: "))
-                .unwrap_or("setup.sh cannot run here");
-            return Err((true, format!("container tests: {why}")));
-        }
-        _ => {
-            return Err((
-                false,
-                format!(
-                    "tests/containers/setup.sh failed ({}):\n{stderr}",
-                    out.status
-                ),
-            ))
-        }
-    }
-    let vars: BTreeMap<String, String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    let mut setup = Command::new("bash");
+    setup.arg(repo().join("tests/containers/setup.sh"));
+    let vars = setup_script(setup, "tests/containers/setup.sh", "container tests").map_err(
+        |e| match e {
+            NotRun::Skip(why) => (true, why),
+            NotRun::Fail(why) => (false, why),
+        },
+    )?;
     let var = |k: &str| {
         vars.get(k)
             .map(PathBuf::from)
             .ok_or_else(|| (false, format!("setup.sh printed no {k}=")))
     };
     let ctune = crate::vm::static_ctune().map_err(|e| match e {
-        crate::vm::NotRun::Skip(why) => (true, why),
-        crate::vm::NotRun::Fail(why) => (false, why),
+        NotRun::Skip(why) => (true, why),
+        NotRun::Fail(why) => (false, why),
     })?;
     let classes = compile_java()?;
     let kit = Kit {

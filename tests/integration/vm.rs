@@ -31,12 +31,7 @@ use std::time::Instant;
 
 const MUSL: &str = "x86_64-unknown-linux-musl";
 
-/// Why a shared step (the kit, a boot) has no result: this machine cannot do it, or it broke.
-#[derive(Debug, Clone)]
-pub(crate) enum NotRun {
-    Skip(String),
-    Fail(String),
-}
+pub(crate) use crate::common::NotRun;
 use NotRun::{Fail, Skip};
 
 pub(crate) type Shared<T> = Result<T, NotRun>;
@@ -87,33 +82,9 @@ fn make_kit() -> Shared<Kit> {
         ));
     }
     let t = Instant::now();
-    let out = vm_sh()
-        .arg("fetch")
-        .output()
-        .map_err(|e| Fail(format!("cannot run tests/vm/vm.sh: {e}")))?;
-    let stderr = lossy(&out.stderr);
-    match out.status.code() {
-        Some(0) => {}
-        Some(77) => {
-            let why = stderr
-                .lines()
-                .rev()
-                .find_map(|l| l.strip_prefix("skip: "))
-                .unwrap_or("vm.sh fetch cannot run here");
-            return Err(Skip(format!("VM tests: {why}")));
-        }
-        _ => {
-            return Err(Fail(format!(
-                "tests/vm/vm.sh fetch failed ({}):\n{stderr}",
-                out.status
-            )))
-        }
-    }
-    let vars: BTreeMap<String, String> = lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    let mut fetch = vm_sh();
+    fetch.arg("fetch");
+    let vars = setup_script(fetch, "tests/vm/vm.sh fetch", "VM tests")?;
     let fetched = t.elapsed().as_secs_f64();
     let ctune = static_ctune()?;
     let cgns = cgns_helper(&ctune)?;
