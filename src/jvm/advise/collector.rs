@@ -93,10 +93,10 @@ fn old_generation_target(limit: u64) -> u64 {
 /// generation at [`old_generation_target`]: the smallest `-XX:NewRatio` of 3 or 4 that reaches
 /// it. (Untold, the budget squeezes its own guesses until the heap is MaxRAMPercentage=75's,
 /// or the JVM's own on a small limit, and the JVM's split stays.) Measured (issue 20, 1 GiB /
-/// 1 CPU, 240 MiB of direct buffers, a 358 MiB live set): a 526 MiB heap ran at 22 % GC
-/// share and a p99 of 81 ms under the default split, at 1 %
-/// and 42 ms with `NewRatio=4` (600 MiB with `NewRatio=4` and 632 MiB with `NewRatio=3` alike),
-/// level with `MaxRAMPercentage=75`'s 768 MiB heap. Where even `NewRatio=4` falls short the
+/// 1 CPU, 240 MiB of direct buffers, a 358 MiB live set, single runs): a 512 MiB heap ran at
+/// 23 % GC share and a p99 of 81 ms under the default split and 14 % (65 ms) with
+/// `NewRatio=4`; 526 MiB with `NewRatio=4` at 1 % (42 ms), and so did 600 MiB with
+/// `NewRatio=4` and 632 MiB with `NewRatio=3`, level with `MaxRAMPercentage=75`'s 768 MiB. Where even `NewRatio=4` falls short the
 /// split stays the JVM's: with 900 threads and a 460 MiB live set, 512 and 526 MiB heaps with
 /// `NewRatio=3` or `4` thrashed as before (77 % GC) and peaked up to 28 MiB higher. G1 sizes
 /// its young generation itself.
