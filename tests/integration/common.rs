@@ -170,6 +170,16 @@ pub fn finding_ids(doc: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// The `object.kind` of every target in a `lint --format json` document.
+pub fn target_kinds(doc: &serde_json::Value) -> std::collections::BTreeSet<&str> {
+    doc["targets"]
+        .as_array()
+        .expect("targets is a list")
+        .iter()
+        .map(|t| t["object"]["kind"].as_str().expect("a target's kind"))
+        .collect()
+}
+
 /// Why a shared step (a kit, a boot) has no result: this machine cannot do it, or it broke.
 #[derive(Debug, Clone)]
 pub enum NotRun {

@@ -198,6 +198,13 @@ fn base_args(kit: &Kit, runtime: &str) -> Vec<String> {
 }
 
 /// `podman run --rm OPTS --rootfs ROOTFS:O CMD...`: the container's one process is CMD (PID 1).
+/// `ctune COMMAND --format json` in a fresh container: its document (the run must succeed).
+fn ctune_json(kit: &Kit, runtime: &str, opts: &[&str], command: &str) -> Value {
+    run(kit, runtime, opts, &["ctune", command, "--format", "json"])
+        .ok()
+        .json()
+}
+
 fn run(kit: &Kit, runtime: &str, opts: &[&str], cmd: &[&str]) -> Ran {
     let mut c = podman(kit);
     c.args(["run", "--rm"])
@@ -702,9 +709,7 @@ fn exec_as_entrypoint_is_pid_1_with_and_without_dashes() {
     let Some(kit) = kit() else { return };
     let limits = ["--memory=768m", "--cpus=1"];
     for runtime in RUNTIMES {
-        let a = run(kit, runtime, &limits, &["ctune", "jvm", "--format", "json"])
-            .ok()
-            .json();
+        let a = ctune_json(kit, runtime, &limits, "jvm");
         let heap = a["recommended"]["max_heap_bytes"].as_u64().unwrap();
         let cpus = a["recommended"]["active_processor_count"].as_u64().unwrap();
         for pre in [&["ctune", "exec", "--"][..], &["ctune", "exec"][..]] {
@@ -850,14 +855,7 @@ fn user_without_a_passwd_entry() {
     let Some(kit) = kit() else { return };
     let opts = ["--user=4242", "--passwd=false", "--memory=512m"];
     for runtime in RUNTIMES {
-        let r = run(
-            kit,
-            runtime,
-            &opts,
-            &["ctune", "report", "--format", "json"],
-        )
-        .ok()
-        .json();
+        let r = ctune_json(kit, runtime, &opts, "report");
         let id = &r["identity"];
         assert_eq!(id["uid"], 4242, "{runtime}: {id}");
         assert_eq!(id["passwd_entry"], false, "{runtime}: {id}");
@@ -876,14 +874,7 @@ fn user_without_a_passwd_entry() {
                 assert_ne!(p["user.name"], "?", "{runtime}: {ran}");
             }
         }
-        let d = run(
-            kit,
-            runtime,
-            &opts,
-            &["ctune", "doctor", "--format", "json"],
-        )
-        .ok()
-        .json();
+        let d = ctune_json(kit, runtime, &opts, "doctor");
         let ids: Vec<String> = findings(&d).into_iter().map(|f| f.0).collect();
         assert!(
             ids.iter().any(|i| i == "uid-without-passwd-entry"),
@@ -903,14 +894,7 @@ fn item5_podman_default_user_gets_a_usable_home() {
     let Some(kit) = kit() else { return };
     let opts = ["--user=4242", "--workdir=/srv", "--memory=512m"];
     for runtime in RUNTIMES {
-        let r = run(
-            kit,
-            runtime,
-            &opts,
-            &["ctune", "report", "--format", "json"],
-        )
-        .ok()
-        .json();
+        let r = ctune_json(kit, runtime, &opts, "report");
         assert_eq!(
             r["identity"]["passwd_entry"], true,
             "{runtime}: {}",
@@ -950,14 +934,7 @@ fn item5_podman_default_user_gets_a_usable_home() {
         assert_ne!(p["user.home"], "/srv", "{runtime}: {java}");
         assert_eq!(p["user.home.writable"], "true", "{runtime}: {java}");
 
-        let d = run(
-            kit,
-            runtime,
-            &opts,
-            &["ctune", "doctor", "--format", "json"],
-        )
-        .ok()
-        .json();
+        let d = ctune_json(kit, runtime, &opts, "doctor");
         let f = findings(&d);
         assert!(
             f.iter().any(|(_, sev, text)| sev != "info"
@@ -987,9 +964,7 @@ fn read_only_root_with_and_without_tmpfs() {
             ],
             &["--read-only", "--memory=512m"],
         ] {
-            let r = run(kit, runtime, opts, &["ctune", "report", "--format", "json"])
-                .ok()
-                .json();
+            let r = ctune_json(kit, runtime, opts, "report");
             let root = r["mounts"]
                 .as_array()
                 .unwrap()
@@ -1025,14 +1000,7 @@ fn item4_read_only_root_is_not_the_writable_layer() {
     let Some(kit) = kit() else { return };
     for runtime in RUNTIMES {
         let opts = ["--read-only", "--tmpfs=/tmp", "--memory=512m"];
-        let d = run(
-            kit,
-            runtime,
-            &opts,
-            &["ctune", "doctor", "--format", "json"],
-        )
-        .ok()
-        .json();
+        let d = ctune_json(kit, runtime, &opts, "doctor");
         for (id, _, text) in findings(&d) {
             assert!(
                 !(id == "data-dir-on-overlay" || text.contains("writable layer")),
@@ -1040,14 +1008,7 @@ fn item4_read_only_root_is_not_the_writable_layer() {
             );
         }
         // Without --read-only the same root is the writable layer, and said.
-        let d = run(
-            kit,
-            runtime,
-            &["--memory=512m"],
-            &["ctune", "doctor", "--format", "json"],
-        )
-        .ok()
-        .json();
+        let d = ctune_json(kit, runtime, &["--memory=512m"], "doctor");
         assert!(
             findings(&d)
                 .iter()

@@ -3,7 +3,9 @@
 //! machine is root with every capability under a hypervisor), SARIF valid with regions equal
 //! to the JSON locations, and the suppression, config and `--assume` rules.
 
-use crate::common::{ctune, finding_ids, object_label as label, repo, scratch_dir, skipped};
+use crate::common::{
+    ctune, finding_ids, object_label as label, repo, scratch_dir, skipped, target_kinds,
+};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -123,12 +125,7 @@ fn corpus_findings_are_at_the_expected_lines_and_nothing_comes_from_the_runner()
     assert_eq!(exact, expected_total);
     assert!(expected_total >= 25, "{expected_total}");
     // Every workload kind of the contract is in the corpus, with its targets listed.
-    let kinds: BTreeSet<&str> = doc["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["object"]["kind"].as_str().unwrap())
-        .collect();
+    let kinds = target_kinds(&doc);
     for k in [
         "Pod",
         "Deployment",

@@ -4,7 +4,7 @@
 //! scripts compute checked against the real JVM's own estimate; `ctune jvm FILE` in each
 //! resource's own terms; a `helm template`-style stream on standard input.
 
-use crate::common::{ctune, final_flag, have, object_label as label, repo, skipped};
+use crate::common::{ctune, final_flag, have, object_label as label, repo, skipped, target_kinds};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -105,12 +105,7 @@ fn every_target_has_the_limits_and_heap_its_expect_file_names() {
     assert!(got.is_empty(), "{got:?}");
     assert!(n >= 20, "{n}");
     // Every kind of the contract gives targets; a session job gives none and says why.
-    let kinds: BTreeSet<&str> = doc["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["object"]["kind"].as_str().unwrap())
-        .collect();
+    let kinds = target_kinds(&doc);
     for k in [
         "Kafka",
         "KafkaNodePool",
