@@ -148,7 +148,7 @@ def _write(a, cells, cfgs, records, machine):
         _ensure_matplotlib()
         err = report.plot(cells, cfgs, summaries, os.path.join(a.out, "results.png"), PYLIB)
         print(err or f"plot: {os.path.join(a.out, 'results.png')}")
-    return 0 if all(ok for ok, _ in verdicts.values()) else 1
+    return 0 if all(status != judge.FAIL for status, _ in verdicts.values()) else 1
 
 
 def schedule(cells, cfgs, runs):
@@ -184,6 +184,8 @@ def _brief(rec):
     peak = rec.get("peak_bytes") or 0
     gc = rec.get("gc_share")
     gc = f"{gc * 100:.1f}%" if gc is not None else "?"
+    if rec.get("gc_cpu_share") is not None:
+        gc += f" ({rec['gc_cpu_share'] * 100:.0f}% cpu)"
     if "rps" in rec:
         return f"{rec['rps']:.0f} req/s p99 {rec['p99_ms']:.0f} ms gc {gc} peak {peak >> 20} MiB"
     return f"{rec['wall_s']:.2f} s gc {gc} peak {peak >> 20} MiB"
@@ -252,7 +254,32 @@ def _machine(env, given_ctune):
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (f"{platform.node()}: Linux {platform.release()}, {os.cpu_count()} x {cpu}, "
             f"{mem:.0f} GiB, cgroup v1; {java_v[1] if len(java_v) > 1 else java_v}; "
-            f"ctune {commit}")
+            f"ctune {commit}; {_first_touch()}")
+
+
+# What committing fresh memory costs on this host. A larger heap commits more, once; in a VM
+# whose host backs guest memory lazily (this benchmark's machine reports free pages to its
+# host, page_reporting_order 9) a first touch can cost 20 times a bare-metal page fault, and
+# a short job's wall time with it.
+FIRST_TOUCH = """
+import mmap, time
+n = 2 << 30
+m = mmap.mmap(-1, n)
+t = time.monotonic()
+for off in range(0, n, 4096):
+    m[off] = 1
+print(time.monotonic() - t)
+"""
+
+
+def _first_touch():
+    try:
+        out = subprocess.run([sys.executable, "-c", FIRST_TOUCH], capture_output=True,
+                             text=True, timeout=120).stdout
+        s = float(out.strip())
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return "first touch of 2 GiB: not measured"
+    return f"first touch of 2 GiB of fresh memory {s:.1f} s ({s / 524288 * 1e6:.1f} us a page)"
 
 
 def _machine_line(machine, a, records, elapsed):

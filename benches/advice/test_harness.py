@@ -2,9 +2,13 @@
 tools printed on this machine. Run: python3 -m unittest discover -s benches/advice -p 'test_*.py'
 (tests/integration/advice_harness.rs runs them under `cargo test`)."""
 
+import json
 import os
 import random
+import shutil
+import subprocess
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -117,12 +121,102 @@ class Paketo(unittest.TestCase):
 class Overlap(unittest.TestCase):
     def test_a_failing_throughput_says_when_the_runs_overlap(self):
         alts = {"mrp75": S("batch", [1.74, 1.80, 2.00])}
-        ok, why = judge.judge("batch", False, alts, S("batch", [1.54, 1.99, 2.20]))
-        self.assertFalse(ok)
+        status, why = judge.judge("batch", False, alts, S("batch", [1.54, 1.99, 2.20]))
+        self.assertEqual(status, judge.NOISE)
         self.assertIn("the runs overlap (1.54-2.2 s against 1.74-2 s)", why[0])
-        ok, why = judge.judge("batch", False, alts, S("batch", [2.5, 2.6, 2.7]))
-        self.assertFalse(ok)
+        status, why = judge.judge("batch", False, alts, S("batch", [2.5, 2.6, 2.7]))
+        self.assertEqual(status, judge.FAIL)
         self.assertNotIn("overlap", why[0])
+
+
+class Noise(unittest.TestCase):
+    def test_exact_mann_whitney(self):
+        # All five below all five: 1 of the C(10,5) = 252 splits ranks them so.
+        self.assertAlmostEqual(judge.mann_whitney_below([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]),
+                               1 / 252)
+        # The reverse order is the least surprising.
+        self.assertEqual(judge.mann_whitney_below([6, 7, 8, 9, 10], [1, 2, 3, 4, 5]), 1.0)
+        # The normal approximation beyond 50,000 splits agrees in direction and size.
+        p = judge.mann_whitney_below(list(range(10)), list(range(10, 20)))
+        self.assertLess(p, 0.001)
+
+    def test_the_first_runs_1_gib_batch_is_noise_and_the_4_gib_batch_is_not(self):
+        # Per-run wall seconds of the first run's records (results/runs.jsonl): the 1 GiB batch,
+        # where ctune's -Xmx768m is MRP75's own heap, and the 4 GiB batch against fabric8.
+        mrp75 = S("batch", [1.738, 1.738, 1.801, 1.946, 1.997], runs=5)
+        ctune = S("batch", [1.539, 1.841, 1.991, 2.089, 2.196], runs=5)
+        self.assertEqual(judge.judge("batch", False, {"mrp75": mrp75}, ctune)[0], judge.NOISE)
+        fabric8 = S("batch", [1.694, 1.698, 1.949, 1.996, 2.214], runs=5)
+        ctune4g = S("batch", [2.495, 2.758, 2.909, 2.947, 3.105], runs=5)
+        status, why = judge.judge("batch", False, {"fabric8": fabric8}, ctune4g)
+        self.assertEqual(status, judge.FAIL)
+        self.assertIn("p = 0.004", why[0])
+
+    def test_noise_never_hides_another_shortfall(self):
+        alts = {"mrp75": S("batch", [1.74, 1.80, 2.00], gc=0.10)}
+        status, why = judge.judge("batch", False, alts, S("batch", [1.54, 1.99, 2.20], gc=0.30))
+        self.assertEqual(status, judge.FAIL)
+        self.assertTrue(any("GC pause share" in w for w in why), why)
+
+
+class GcShare(unittest.TestCase):
+    def test_cpu_deltas(self):
+        before = {"cpu_s": 10.0, "sys_s": 1.0, "gc_cpu_s": 2.0}
+        after = {"cpu_s": 14.0, "sys_s": 1.5, "gc_cpu_s": 3.0}
+        self.assertAlmostEqual(parse.gc_cpu_share(before, after), 0.25)
+        self.assertAlmostEqual(parse.cpu_delta(before, after, "sys_s"), 0.5)
+        # Since the JVM started.
+        self.assertAlmostEqual(parse.gc_cpu_share(None, after), 3.0 / 14.0)
+        # Unreadable /proc (-1), a missing field, a missing object, no CPU spent: no share.
+        self.assertIsNone(parse.gc_cpu_share(None, {"cpu_s": -1, "gc_cpu_s": -1}))
+        self.assertIsNone(parse.gc_cpu_share(before, {"cpu_s": 14.0}))
+        self.assertIsNone(parse.gc_cpu_share(before, None))
+        self.assertIsNone(parse.gc_cpu_share(before, before))
+        self.assertIsNone(parse.cpu_delta(before, {"sys_s": "x"}, "sys_s"))
+
+    def test_the_verdict_compares_cpu_shares_where_both_have_them(self):
+        # The 2 GiB service: Parallel pauses 5.3 % of the time, G1 1.4 %, but G1 also works
+        # beside the application. Judged on the collector threads' CPU where both recorded it.
+        paketo = S("service", [11330] * 3, p99=16, gc=0.014, gc_cpu=0.08)
+        parallel = S("service", [12805] * 3, p99=12, gc=0.053, gc_cpu=0.07)
+        status, why = judge.judge("service", False, {"paketo": paketo}, parallel)
+        self.assertEqual(status, judge.PASS, why)
+        worse = S("service", [12805] * 3, p99=12, gc=0.053, gc_cpu=0.20)
+        status, why = judge.judge("service", False, {"paketo": paketo}, worse)
+        self.assertEqual(status, judge.FAIL)
+        self.assertIn("GC share of CPU 20.0 % vs paketo's 8.0 %", why[0])
+        # Records from before the CPU share existed: the pause share, named as such.
+        old = S("service", [11330] * 3, p99=16, gc=0.014)
+        status, why = judge.judge("service", False, {"paketo": old}, parallel)
+        self.assertEqual(status, judge.FAIL)
+        self.assertIn("GC pause share 5.3 %", why[0])
+
+
+class Workload(unittest.TestCase):
+    """The workloads' CPU counters, from a real JVM (javac and java on PATH)."""
+
+    def test_batch_reports_its_collector_threads_cpu(self):
+        javac, java = shutil.which("javac"), shutil.which("java")
+        if not javac or not java:
+            if os.environ.get("CTUNE_REQUIRE_REAL") == "1":
+                self.fail("javac and java are required (CTUNE_REQUIRE_REAL=1)")
+            self.skipTest("skipped: no javac/java on PATH")
+        with tempfile.TemporaryDirectory() as out:
+            subprocess.run(["sh", os.path.join(HERE, "workloads", "build.sh"), out], check=True,
+                           stdout=subprocess.DEVNULL)
+            for gc in ("-XX:+UseSerialGC", "-XX:+UseG1GC"):
+                run = subprocess.run([java, gc, "-Xmx64m", "-Dlive.bytes=16m", "-Dwork.mib=512",
+                                      "-cp", out, "Batch"], capture_output=True, text=True,
+                                     timeout=120)
+                r = parse.results(run.stdout)[-1]
+                # Serial collects in the VM Thread, G1 in its GC and concurrent threads: either
+                # way a 512 MiB job in a 64 MiB heap spends CPU collecting, and never more CPU
+                # than the process spent.
+                self.assertGreater(r["gc_count"], 5, r)
+                self.assertGreater(r["gc_cpu_s"], 0.0, r)
+                self.assertLessEqual(r["gc_cpu_s"], r["cpu_s"], r)
+                self.assertLessEqual(r["sys_s"], r["cpu_s"], r)
+                self.assertGreater(parse.gc_cpu_share(None, r), 0.0)
 
 
 class Experiments(unittest.TestCase):
@@ -136,13 +230,17 @@ class Experiments(unittest.TestCase):
         self.assertEqual(configs.jvm_options(mrp75, None, None), ["-XX:MaxRAMPercentage=75"])
 
 
-def S(kind, values, killed=0, failures=(), runs=3, p99=None, gc=0.05):
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def S(kind, values, killed=0, failures=(), runs=3, p99=None, gc=0.05, gc_cpu=None):
     """A summary as judge.summarise makes it, from throughput values (all runs ok if given)."""
     ok = len(values)
     st = judge._stat(values)
     s = {"runs": runs, "ok": ok, "killed": killed, "refused": 0, "failures": list(failures),
          "survived": ok == runs, "rps": None, "wall_s": None,
-         "p99_ms": judge._stat([p99] * ok) if p99 else None, "gc_share": judge._stat([gc] * ok)}
+         "p99_ms": judge._stat([p99] * ok) if p99 else None, "gc_share": judge._stat([gc] * ok),
+         "gc_cpu_share": judge._stat([gc_cpu] * ok) if gc_cpu is not None else None}
     s["rps" if kind == "service" else "wall_s"] = st
     return s
 
@@ -151,41 +249,45 @@ class Verdict(unittest.TestCase):
     def test_passes_close_to_the_best(self):
         alts = {"mrp75": S("service", [2889] * 3, p99=69, gc=0.08),
                 "defaults": S("service", [], failures=["OOME heap"])}
-        ok, why = judge.judge("service", False, alts, S("service", [2800] * 3, p99=75, gc=0.09))
-        self.assertTrue(ok, why)
+        status, why = judge.judge("service", False, alts,
+                                  S("service", [2800] * 3, p99=75, gc=0.09))
+        self.assertEqual(status, judge.PASS, why)
 
     def test_issue_figures_fail(self):
         # The issue's 1 GiB / 35 % cell: ctune default 216 req/s, 519 ms, 94 % vs MRP=75.
         alts = {"mrp75": S("service", [2763] * 3, p99=139, gc=0.10)}
-        ok, why = judge.judge("service", False, alts, S("service", [216] * 3, p99=519, gc=0.94))
-        self.assertFalse(ok)
+        status, why = judge.judge("service", False, alts,
+                                  S("service", [216] * 3, p99=519, gc=0.94))
+        self.assertEqual(status, judge.FAIL)
         self.assertEqual(len(why), 3)
 
     def test_failing_where_an_alternative_completes(self):
         alts = {"mrp75": S("batch", [11.9] * 3)}
-        ok, why = judge.judge("batch", False, alts, S("batch", [], failures=["OOME heap"]))
-        self.assertFalse(ok)
+        status, why = judge.judge("batch", False, alts, S("batch", [], failures=["OOME heap"]))
+        self.assertEqual(status, judge.FAIL)
         self.assertIn("mrp75", why[0])
 
     def test_batch_wall_time_direction(self):
         alts = {"mrp75": S("batch", [10.0] * 3)}
-        self.assertTrue(judge.judge("batch", False, alts, S("batch", [10.4] * 3))[0])
-        self.assertFalse(judge.judge("batch", False, alts, S("batch", [10.6] * 3))[0])
+        self.assertEqual(judge.judge("batch", False, alts, S("batch", [10.4] * 3))[0], judge.PASS)
+        # Three runs each, every one of them slower: p = 1/20.
+        self.assertEqual(judge.judge("batch", False, alts, S("batch", [10.6] * 3))[0], judge.FAIL)
 
     def test_kernel_kill_always_fails(self):
-        ok, why = judge.judge("service", True, {}, S("service", [], killed=1, failures=["k"]))
-        self.assertFalse(ok)
+        status, why = judge.judge("service", True, {}, S("service", [], killed=1, failures=["k"]))
+        self.assertEqual(status, judge.FAIL)
 
     def test_native_heavy_where_mrp75_is_killed(self):
         alts = {"mrp75": S("service", [], killed=3, failures=["kernel OOM kill"])}
-        self.assertTrue(judge.judge("service", True, alts, S("service", [900] * 3, p99=80))[0])
-        ok, why = judge.judge("service", True, alts, S("service", [], failures=["OOME heap"]))
-        self.assertFalse(ok)
+        self.assertEqual(judge.judge("service", True, alts, S("service", [900] * 3, p99=80))[0],
+                         judge.PASS)
+        status, why = judge.judge("service", True, alts, S("service", [], failures=["OOME heap"]))
+        self.assertEqual(status, judge.FAIL)
 
     def test_small_gc_shares_within_a_point(self):
         alts = {"mrp75": S("service", [1000] * 3, p99=50, gc=0.004)}
-        self.assertTrue(judge.judge("service", False, alts,
-                                    S("service", [1000] * 3, p99=50, gc=0.009))[0])
+        self.assertEqual(judge.judge("service", False, alts,
+                                     S("service", [1000] * 3, p99=50, gc=0.009))[0], judge.PASS)
 
 
 if __name__ == "__main__":

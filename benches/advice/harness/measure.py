@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.request
 
 from . import parse
 from .cgroup import Cgroup
@@ -97,9 +98,11 @@ def _service(proc, t0, port, cell, env, out_path, rec):
     if proc.poll() is not None:
         rec["died"] = "during warm-up"
         return
+    before = _stats(url)
     start = time.monotonic() - t0
     text = _wrk(url, env.measure_s, latency=True)
     end = time.monotonic() - t0
+    rec["cpu_window"] = [before, _stats(url)]
     with open(os.path.join(os.path.dirname(out_path), "wrk"), "w") as f:
         f.write(text)
     rec["window_s"] = [start, end]
@@ -114,6 +117,17 @@ def _batch(proc, t0, env, rec):
         rec["wall_s"] = time.monotonic() - t0
     except subprocess.TimeoutExpired:
         rec["died"] = f"no result after {env.batch_timeout_s} s"
+
+
+def _stats(url):
+    """The service's own counters (GET /stats: CPU seconds, its collector threads' among them),
+    or None: bracketing the measured window, they give the collector's share of its CPU."""
+    try:
+        with urllib.request.urlopen(url + "stats", timeout=10) as r:
+            found = parse.results("RESULT " + r.read().decode("utf-8", "replace"))
+    except (OSError, ValueError):
+        return None
+    return found[0] if found else None
 
 
 def _wrk(url, seconds, latency):
@@ -178,12 +192,18 @@ def _conclude(rec, stdout, stderr, gclog):
             rec["rps"] = w["rps"]
             rec["p99_ms"] = w["p99_s"] * 1000 if w["p99_s"] is not None else None
             rec["gc_share"] = parse.gc_share(pauses, *rec["window_s"])
+            before, after = rec.get("cpu_window") or [None, None]
+            if after is not None:
+                rec["gc_cpu_share"] = parse.gc_cpu_share(before, after)
+                rec["sys_s"] = parse.cpu_delta(before, after, "sys_s")
     elif "wall_s" in rec:
         if rec.get("exit") != 0:
             rec["status"], rec["failure"] = "failed", f"exit {rec.get('exit')}"
         else:
             rec["status"] = "ok"
             rec["gc_share"] = parse.gc_share(pauses, 0.0, rec["wall_s"])
+            rec["gc_cpu_share"] = parse.gc_cpu_share(None, last)
+            rec["sys_s"] = parse.cpu_delta(None, last, "sys_s")
     else:
         rec["status"], rec["failure"] = "failed", "no result"
     if rec["status"] != "ok":

@@ -68,6 +68,25 @@ def gc_share(pauses, start_s=None, end_s=None):
     return inside / span
 
 
+def cpu_delta(before, after, key):
+    """How much the workload's CPU counter `key` (`cpu_s`, `sys_s`, `gc_cpu_s`) grew between two
+    of its result objects (before=None: since the JVM started), or None where one is missing
+    or could not be read (the workload reports -1)."""
+    def value(r):
+        v = r.get(key) if isinstance(r, dict) else None
+        return v if isinstance(v, (int, float)) and v >= 0 else None
+    b = 0.0 if before is None else value(before)
+    a = value(after)
+    return None if a is None or b is None else max(0.0, a - b)
+
+
+def gc_cpu_share(before, after):
+    """The collector threads' share of the process's CPU between two result objects, or None.
+    Unlike the pause share it counts a concurrent collector's work beside the application."""
+    cpu, gc = cpu_delta(before, after, "cpu_s"), cpu_delta(before, after, "gc_cpu_s")
+    return gc / cpu if cpu and gc is not None else None
+
+
 def results(stdout):
     """The workload's `RESULT {json}` lines, in order (garbage lines are skipped)."""
     out = []

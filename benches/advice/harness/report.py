@@ -24,13 +24,29 @@ def entry(kind, cell, s):
     else:
         head = f"{med_fmt(s['wall_s'], '{:.1f}')} s{spread(s['wall_s'])}"
     gc = s["gc_share"]["median"] * 100 if s["gc_share"] else None
+    gc_cpu = s["gc_cpu_share"]["median"] * 100 if s.get("gc_cpu_share") else None
     peak = s["peak"]["max"] / cell.mem_bytes * 100 if s["peak"] else None
     tail = f" · GC {gc:.0f} %" if gc is not None else ""
+    tail += f" ({gc_cpu:.0f} % of CPU)" if gc_cpu is not None else ""
     tail += f" · peak {peak:.0f} %" if peak is not None else ""
+    if kind == "batch" and s.get("sys_s"):
+        tail += f" · kernel {s['sys_s']['median']:.1f} s"
     if bad:
         what = "OOM-killed" if s["killed"] else ", ".join(f for f in s["failures"] if f)
         tail += f" · **{what} in {bad}/{s['runs']}**"
     return head + tail
+
+
+VERDICT_LABELS = {judge.PASS: "PASS", judge.NOISE: "within noise", judge.FAIL: "**FAIL**"}
+
+
+def tally(verdicts):
+    """The count line under the verdict table."""
+    n = {k: sum(1 for status, _ in verdicts.values() if status == k) for k in VERDICT_LABELS}
+    are = "is" if n[judge.NOISE] == 1 else "are"
+    return (f"{n[judge.PASS]} of {len(verdicts)} verdicts pass, {n[judge.NOISE]} {are} within "
+            f"the runs' noise (a median below {judge.THROUGHPUT_FLOOR}x that the runs cannot "
+            f"tell from it, p > {judge.SIGNIFICANCE}), {n[judge.FAIL]} fail.")
 
 
 def med_fmt(st, fmt):
@@ -52,9 +68,10 @@ def heap(s):
 def markdown(cells, configs, summaries, verdicts, machine):
     lines = []
     for kind, title in (("service", "HTTP service (`wrk -t1 -c32`): req/s ±spread · p99 · "
-                                    "GC pause share · peak memory of the limit"),
-                        ("batch", "Batch job: wall seconds ±spread · GC pause share · "
-                                  "peak memory of the limit")):
+                                    "GC pause share (GC threads' share of CPU) · peak memory of the limit"),
+                        ("batch", "Batch job: wall seconds ±spread · GC pause share (GC "
+                                  "threads' share of CPU) · peak memory of the limit · kernel "
+                                  "CPU (page faults)")):
         ks = [c for c in cells if c.workload.kind == kind]
         if not ks:
             continue
@@ -75,11 +92,10 @@ def markdown(cells, configs, summaries, verdicts, machine):
     for c in cells:
         row = []
         for p in profiles:
-            ok, why = verdicts[(c.id, p.name)]
-            row.append(("PASS" if ok else "**FAIL**") + ": " + "; ".join(why))
+            status, why = verdicts[(c.id, p.name)]
+            row.append(VERDICT_LABELS[status] + ": " + "; ".join(why))
         lines.append(f"| {c.title()} | " + " | ".join(row) + " |")
-    passed = sum(1 for ok, _ in verdicts.values() if ok)
-    lines += ["", f"{passed} of {len(verdicts)} verdicts pass.", ""]
+    lines += ["", tally(verdicts), ""]
     lines += ["ctune's flags per cell (from `ctune exec`'s line):", ""]
     for c in cells:
         for p in profiles:

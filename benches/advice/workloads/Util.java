@@ -65,6 +65,62 @@ final class Util {
         return new long[] {count, ms};
     }
 
+    /**
+     * The collector's own threads, by the names HotSpot gives them (JDK 11-25; Linux keeps 15
+     * characters). Serial collects in the VM Thread, which is counted for every collector: in
+     * these workloads it runs little but safepoint operations.
+     */
+    static final String[] GC_THREADS = {"VM Thread", "GC Thread#", "G1 ", "ZWorker", "ZDriver",
+        "ZDirector", "ZStat", "ZUncommit", "ZUnmapper", "Shenandoah"};
+
+    /** USER_HZ: the unit of /proc's CPU times on every Linux ABI HotSpot runs on. */
+    static final double TICKS_PER_S = 100.0;
+
+    /**
+     * CPU seconds so far, from /proc/self: {the whole process (user + system, threads that
+     * ended included), its system (kernel) part, the collector threads' (user + system)}.
+     * A JVM's pause share misses the work a concurrent collector does beside the application;
+     * its collector threads' CPU does not. {-1, -1, -1} where /proc cannot be read.
+     */
+    static double[] cpu() {
+        try {
+            long[] self = statTimes(read("/proc/self/stat"));
+            long gc = 0;
+            java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+            for (java.io.File t : tasks == null ? new java.io.File[0] : tasks) {
+                String comm;
+                long[] times;
+                try {
+                    comm = read(t.getPath() + "/comm").trim();
+                    times = statTimes(read(t.getPath() + "/stat"));
+                } catch (java.io.IOException gone) {
+                    continue; // the thread ended while we looked
+                }
+                for (String prefix : GC_THREADS) {
+                    if (comm.startsWith(prefix)) {
+                        gc += times[0] + times[1];
+                        break;
+                    }
+                }
+            }
+            return new double[] {(self[0] + self[1]) / TICKS_PER_S, self[1] / TICKS_PER_S,
+                gc / TICKS_PER_S};
+        } catch (java.io.IOException | RuntimeException e) {
+            return new double[] {-1, -1, -1};
+        }
+    }
+
+    /** utime and stime (fields 14 and 15) of a /proc stat line; the name may hold spaces. */
+    static long[] statTimes(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+    }
+
+    static String read(String path) throws java.io.IOException {
+        return new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get(path)),
+            java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
     static long uptimeMs() {
         return ManagementFactory.getRuntimeMXBean().getUptime();
     }
@@ -96,6 +152,10 @@ final class Util {
         m.put("gc_ms", g[1]);
         m.put("gc_share", up > 0 ? Math.round(1000.0 * g[1] / up) / 1000.0 : 0.0);
         m.put("heap_used", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
+        double[] c = cpu();
+        m.put("cpu_s", c[0]);
+        m.put("sys_s", c[1]);
+        m.put("gc_cpu_s", c[2]);
     }
 
     /** One JSON object, no nesting: numbers, booleans and strings. */
