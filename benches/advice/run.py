@@ -287,7 +287,9 @@ def _machine_line(machine, a, records, elapsed):
              if r.get(k) is not None]
     load = (f"load average (1 min) over the runs: min {min(loads):.1f}, median "
             f"{statistics.median(loads):.1f}, max {max(loads):.1f}") if loads else ""
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    # The start: the runs began `elapsed` seconds before now.
+    when = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=elapsed)
+            ).strftime("%Y-%m-%d %H:%M UTC")
     cmd = " ".join(["benches/advice/run.py"] + sys.argv[1:])
     return (f"Ran `{cmd}` on {when} in {elapsed / 60:.1f} min ({len(records)} runs, "
             f"configurations interleaved; service: {a.warmup:g} s warm-up + {a.measure:g} s "

@@ -10,8 +10,9 @@ RATIO_CEILING = 1.2      # ctune's p99 and GC share <= 1.2 x that alternative's
 # GC share below a few percent is noise on a shared 2-CPU machine (one extra 20 ms pause in a
 # 5 s window is 0.4 points): the GC criterion also passes within this many points.
 GC_SLACK_POINTS = 1.0
-# A median below the floor is a failure only when the runs show it: a one-sided Mann-Whitney
-# test of "ctune's throughput is below 0.95 x the best's" at this level. Else the verdict is
+# A median past a criterion's edge is a failure only when the runs show it: a one-sided
+# Mann-Whitney test of "ctune's throughput is below 0.95 x the best's" (or its p99 or GC share
+# above 1.2 x the best's) at this level. Else the verdict is
 # "noise": on this shared 2-CPU machine two runs of one configuration differ by 15-25 %
 # (the JVM's defaults and fabric8's flags, which on JDK 10+ differ only in
 # -XX:+ExitOnOutOfMemoryError, are 10 % apart on the 4 GiB batch), and with 5 runs a median
@@ -79,8 +80,8 @@ def judge(kind, native_heavy, alternatives, ctune):
     """Verdict of one ctune profile in one cell: (PASS | NOISE | FAIL, [reasons]).
 
     alternatives: {name: summary}; ctune: summary. A configuration "completes" when all its
-    runs completed (a configuration killed in 1 of 3 runs does not). NOISE: the only shortfall
-    is a throughput median below the floor that the runs cannot tell from it."""
+    runs completed (a configuration killed in 1 of 3 runs does not). NOISE: the only shortfalls
+    are medians past a criterion's edge that the runs cannot tell from it."""
     reasons = []
     if not ctune["runs"]:
         return FAIL, ["not run"]
@@ -102,36 +103,65 @@ def judge(kind, native_heavy, alternatives, ctune):
             best_name = n
     best = surviving[best_name]
     rel = relative_throughput(kind, ctune, best)
-    noise = None
-    if rel is None or rel < THROUGHPUT_FLOOR:
-        p = p_below_floor(kind, ctune, best)
-        if rel is not None and p is not None and p > SIGNIFICANCE:
-            noise = (f"throughput {_fmt(rel)}x {best_name}'s, not distinguishable from "
-                     f"{THROUGHPUT_FLOOR}x in these runs (one-sided Mann-Whitney p = {p:.2f})"
-                     + _overlap(kind, ctune, best))
-        else:
-            reasons.append(f"throughput {_fmt(rel)}x {best_name}'s (< {THROUGHPUT_FLOOR}"
-                           + (f", p = {p:.3f}" if p is not None else "") + ")"
-                           + _overlap(kind, ctune, best))
+    checks = [_throughput(kind, ctune, best, best_name, rel)]
     if kind == "service":
-        a, b = med(ctune, "p99_ms"), med(best, "p99_ms")
-        if a is None or b is None or a > RATIO_CEILING * b:
-            reasons.append(f"p99 {_fmt(a)} ms vs {best_name}'s {_fmt(b)} ms "
-                           f"(> {RATIO_CEILING}x)")
+        checks.append(_ceiling(ctune, best, best_name, "p99_ms", "p99", _ms))
     key, what = gc_measure(ctune, best)
-    a, b = med(ctune, key), med(best, key)
-    if a is None or b is None or (a > RATIO_CEILING * b and (a - b) * 100 > GC_SLACK_POINTS):
-        reasons.append(f"{what} {_pct(a)} vs {best_name}'s {_pct(b)} (> {RATIO_CEILING}x "
-                       f"and > {GC_SLACK_POINTS:g} point)")
-    if reasons:
-        return FAIL, reasons
+    checks.append(_ceiling(ctune, best, best_name, key, what, _pct, GC_SLACK_POINTS))
+    failed = reasons + [why for status, why in checks if status == FAIL]
+    if failed:
+        return FAIL, failed
+    noise = [why for status, why in checks if status == NOISE]
     if noise:
-        return NOISE, [noise]
+        return NOISE, noise
     return PASS, [f"vs {best_name}: throughput {_fmt(rel)}x"]
 
 
 def _status(reasons):
     return FAIL if reasons else PASS
+
+
+def _shortfall(p, why, what_noise):
+    """A criterion missed by the medians: FAIL when the runs show it (p <= SIGNIFICANCE, or no
+    per-run values to test), NOISE when they cannot tell it from the criterion's edge."""
+    if p is not None and p > SIGNIFICANCE:
+        return NOISE, f"{what_noise}: the runs cannot tell it from the criterion's edge " \
+                      f"(one-sided Mann-Whitney p = {p:.2f})"
+    return FAIL, why + (f" (p = {p:.3f})" if p is not None else "")
+
+
+def _throughput(kind, ctune, best, best_name, rel):
+    """Throughput >= THROUGHPUT_FLOOR x the best's: (status, why or None)."""
+    if rel is not None and rel >= THROUGHPUT_FLOOR:
+        return PASS, None
+    xs, ys = throughputs(kind, ctune), throughputs(kind, best)
+    p = mann_whitney_below(xs, [THROUGHPUT_FLOOR * y for y in ys]) if xs and ys else None
+    what = f"throughput {_fmt(rel)}x {_possessive(best_name)}"
+    status, why = _shortfall(p, f"{what} (< {THROUGHPUT_FLOOR})", what)
+    return status, why + _overlap(kind, ctune, best)
+
+
+def _ceiling(ctune, best, best_name, key, what, fmt, slack_points=None):
+    """ctune's `key` (p99, a GC share) <= RATIO_CEILING x the best's, or (a share) within
+    `slack_points` percentage points of it."""
+    a, b = med(ctune, key), med(best, key)
+    slack = slack_points / 100 if slack_points else 0.0
+    if a is not None and b is not None and (a <= RATIO_CEILING * b or a - b <= slack):
+        return PASS, None
+    why = f"{what} {fmt(a)} vs {_possessive(best_name)} {fmt(b)}"
+    limit = f"> {RATIO_CEILING}x" + (f" and > {slack_points:g} point" if slack_points else "")
+    xs = (ctune.get(key) or {}).get("values")
+    ys = (best.get(key) or {}).get("values")
+    p = mann_whitney_below([RATIO_CEILING * y for y in ys], xs) if xs and ys else None
+    return _shortfall(p, f"{why} ({limit})", why)
+
+
+def _possessive(name):
+    return name + ("'" if name.endswith("s") else "'s")
+
+
+def _ms(x):
+    return "?" if x is None else f"{_fmt(x)} ms"
 
 
 def gc_measure(a, b):
@@ -149,16 +179,6 @@ def throughputs(kind, s):
     if not st or not st.get("values"):
         return None
     return list(st["values"]) if kind == "service" else [1.0 / v for v in st["values"] if v > 0]
-
-
-def p_below_floor(kind, ctune, best):
-    """How likely runs at least this far below `THROUGHPUT_FLOOR` x best's are, were ctune's
-    throughput really at that floor: the exact one-sided Mann-Whitney p of ctune's runs
-    against the best's scaled by the floor. None without per-run values."""
-    xs, ys = throughputs(kind, ctune), throughputs(kind, best)
-    if not xs or not ys:
-        return None
-    return mann_whitney_below([x for x in xs], [THROUGHPUT_FLOOR * y for y in ys])
 
 
 def mann_whitney_below(xs, ys):

@@ -45,8 +45,8 @@ def tally(verdicts):
     n = {k: sum(1 for status, _ in verdicts.values() if status == k) for k in VERDICT_LABELS}
     are = "is" if n[judge.NOISE] == 1 else "are"
     return (f"{n[judge.PASS]} of {len(verdicts)} verdicts pass, {n[judge.NOISE]} {are} within "
-            f"the runs' noise (a median below {judge.THROUGHPUT_FLOOR}x that the runs cannot "
-            f"tell from it, p > {judge.SIGNIFICANCE}), {n[judge.FAIL]} fail.")
+            f"the runs' noise (medians past a criterion's edge that the runs cannot tell from "
+            f"it, one-sided Mann-Whitney p > {judge.SIGNIFICANCE}), {n[judge.FAIL]} fail.")
 
 
 def med_fmt(st, fmt):
@@ -68,7 +68,8 @@ def heap(s):
 def markdown(cells, configs, summaries, verdicts, machine):
     lines = []
     for kind, title in (("service", "HTTP service (`wrk -t1 -c32`): req/s ±spread · p99 · "
-                                    "GC pause share (GC threads' share of CPU) · peak memory of the limit"),
+                                    "GC pause share (GC threads' share of CPU) · peak memory "
+                                    "of the limit"),
                         ("batch", "Batch job: wall seconds ±spread · GC pause share (GC "
                                   "threads' share of CPU) · peak memory of the limit · kernel "
                                   "CPU (page faults)")):
