@@ -257,10 +257,10 @@ def _machine(env, given_ctune):
             f"ctune {commit}; {_first_touch()}")
 
 
-# What committing fresh memory costs on this host. A larger heap commits more, once; in a VM
-# whose host backs guest memory lazily (this benchmark's machine reports free pages to its
-# host, page_reporting_order 9) a first touch can cost 20 times a bare-metal page fault, and
-# a short job's wall time with it.
+# What committing fresh memory costs on this host. A larger heap touches more pages, once; in a
+# VM whose host backs guest memory lazily that is a short job's largest cost. On the dev VM
+# (virtio balloon, free page reporting at order 9) 2 GiB took 2.8-14.5 s over ten tries, 5-24 us
+# a page, while 1 GiB, mostly pages the guest had used recently, took about 1 s.
 FIRST_TOUCH = """
 import mmap, time
 n = 2 << 30
