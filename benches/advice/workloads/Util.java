@@ -66,12 +66,17 @@ final class Util {
     }
 
     /**
-     * The collector's own threads, by the names HotSpot gives them (JDK 11-25; Linux keeps 15
-     * characters). Serial collects in the VM Thread, which is counted for every collector: in
+     * The collector's own threads, by the names HotSpot gives them (Linux keeps 15 characters),
+     * as listed from /proc/PID/task under each collector on JDK 11.0.13, 17.0.15, 21.0.8 and
+     * 25.0.2: Parallel's workers are "ParGC Thread#N" on 11 and "GC Thread#N" after; JDK 21's
+     * non-generational ZGC names its threads X*, 25's Z*; ZGC's RuntimeWorker#N do its
+     * safepoint work. Serial collects in the VM Thread, which is counted for every collector: in
      * these workloads it runs little but safepoint operations.
      */
-    static final String[] GC_THREADS = {"VM Thread", "GC Thread#", "G1 ", "ZWorker", "ZDriver",
-        "ZDirector", "ZStat", "ZUncommit", "ZUnmapper", "Shenandoah"};
+    static final String[] GC_THREADS = {"VM Thread", "GC Thread#", "ParGC Thread#", "G1 ",
+        "ZWorker", "ZDriver", "ZDirector", "ZStat", "ZUncommit", "ZUnmapper", "XWorker",
+        "XDriver", "XDirector", "XStat", "XUncommit", "XUnmapper", "RuntimeWorker#",
+        "Shenandoah"};
 
     /** USER_HZ: the unit of /proc's CPU times on every Linux ABI HotSpot runs on. */
     static final double TICKS_PER_S = 100.0;
