@@ -146,7 +146,9 @@ pub struct BudgetPlan {
 }
 
 /// The smallest non-heap the JVM can run with under `limit`: every part of the profile's
-/// budget squeezed to its floor (what [`plan`] reaches when the heap asks for everything).
+/// budget squeezed to its floor (what [`plan`] reaches when the heap asks for everything),
+/// what the user stated included, so that a heap graded as killed by it is killed whatever
+/// the application holds.
 pub fn non_heap_floor(limit: u64, m: &Memory, gc: Gc, jdk: u32) -> u64 {
     let all = Memory {
         min_heap_fraction: 1.0,

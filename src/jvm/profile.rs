@@ -281,12 +281,14 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
     }
 }
 
-/// Apply one `section.key=value`; the value is read as TOML, else taken as a string.
-fn apply_set(table: &mut toml::Table, item: &str) -> Result<(), ProfileError> {
+/// Apply one `section.key=value`; the value is read as TOML, else taken as a string. Returns
+/// the dotted key it set.
+fn apply_set<'a>(table: &mut toml::Table, item: &'a str) -> Result<&'a str, ProfileError> {
     let (key, raw) = item
         .split_once('=')
         .ok_or_else(|| ProfileError::BadSet(format!("{item:?}: expected section.key=value")))?;
-    let path: Vec<&str> = key.trim().split('.').collect();
+    let key = key.trim();
+    let path: Vec<&str> = key.split('.').collect();
     let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
         .ok()
         .and_then(|mut t| t.remove("v"))
@@ -309,7 +311,7 @@ fn apply_set(table: &mut toml::Table, item: &str) -> Result<(), ProfileError> {
         };
     }
     cur.insert(last.to_string(), value);
-    Ok(())
+    Ok(key)
 }
 
 /// Load a profile by name or path, with its `extends` chain and the `--set` overrides.
@@ -362,11 +364,7 @@ fn load_toml(name: &str, sets: &[String]) -> Result<Profile, ProfileError> {
         merge(&mut merged, t);
     }
     for s in sets {
-        apply_set(&mut merged, s)?;
-        if let Some(key) = s
-            .split_once('=')
-            .and_then(|(k, _)| k.trim().strip_prefix("memory."))
-        {
+        if let Some(key) = apply_set(&mut merged, s)?.strip_prefix("memory.") {
             told.push(key.to_owned());
         }
     }

@@ -2,7 +2,7 @@
 //! collector when the user touched collector selection (two selected collectors stop the JVM),
 //! and the pause goal for G1.
 
-use super::{Cx, Draft};
+use super::{heap::Heap, Cx, Draft};
 use crate::jvm::ergonomics::{MIB, SERVER_CLASS_MEMORY};
 use crate::jvm::profile::Goal;
 use crate::jvm::version::{Gc, JavaVersion};
@@ -100,18 +100,19 @@ fn old_generation_target(limit: u64) -> u64 {
 /// split stays the JVM's: with 900 threads and a 460 MiB live set, 512 and 526 MiB heaps with
 /// `NewRatio=3` or `4` thrashed as before (77 % GC) and peaked up to 28 MiB higher. G1 sizes
 /// its young generation itself.
-pub(super) fn young_generation(cx: &Cx, gc: Gc, limit: Option<u64>, heap: u64, d: &mut Draft) {
-    let Some(limit) = limit else { return };
-    let user_sized = cx.user.max_heap().is_some()
-        || cx.user.sets_xx("MaxRAM")
-        || ["NewRatio", "NewSize", "MaxNewSize", "OldSize"]
-            .iter()
-            .any(|f| cx.user.sets_xx(f))
+pub(super) fn young_generation(cx: &Cx, gc: Gc, limit: u64, heap: &Heap, d: &mut Draft) {
+    let user_split = ["NewRatio", "NewSize", "MaxNewSize", "OldSize"]
+        .iter()
+        .any(|f| cx.user.sets_xx(f))
         || cx.user.has_prefix("-Xmn");
-    if !matches!(gc, Gc::Serial | Gc::Parallel) || user_sized || !cx.profile.memory.told_non_heap()
+    if !matches!(gc, Gc::Serial | Gc::Parallel)
+        || !heap.budgeted
+        || user_split
+        || !cx.profile.memory.told_non_heap()
     {
         return;
     }
+    let heap = heap.max_heap;
     if let Some(ratio) = new_ratio_for(heap, limit) {
         d.add(
             format!("-XX:NewRatio={ratio}"),

@@ -23,6 +23,8 @@ pub(super) struct Basis {
 /// The heap decided.
 pub(super) struct Heap {
     pub max_heap: u64,
+    /// `max_heap` is the budget's (a limit, and no heap or `MaxRAM` of the user's).
+    pub budgeted: bool,
     pub budget: Budget,
     pub squeezed: Vec<budget::Squeeze>,
 }
@@ -74,14 +76,17 @@ pub(super) fn heap(cx: &Cx, basis: &Basis, gc: Gc, d: &mut Draft) -> Heap {
     if !basis.limited {
         b.heap = cx.view.max_heap_bytes;
     }
-    let max_heap = match cx.user.max_heap() {
-        Some(setting) => users_heap(cx, basis, &b, setting, d),
-        None if cx.user.xx_value("MaxRAM").is_some() => users_max_ram(cx, gc, d),
+    let (max_heap, budgeted) = match cx.user.max_heap() {
+        Some(setting) => (users_heap(cx, basis, &b, setting, d), false),
+        None if cx.user.xx_value("MaxRAM").is_some() => (users_max_ram(cx, gc, d), false),
         None if !basis.limited => {
             users_floor_unbudgeted(cx, d);
-            cx.view.max_heap_bytes.max(users_floor(cx).unwrap_or(0))
+            (
+                cx.view.max_heap_bytes.max(users_floor(cx).unwrap_or(0)),
+                false,
+            )
         }
-        None => budgeted_heap(cx, basis, &b, &plan.headroom, d),
+        None => (budgeted_heap(cx, basis, &b, &plan.headroom, d), true),
     };
     if plan.over_committed {
         d.warn(format!(
@@ -98,6 +103,7 @@ pub(super) fn heap(cx: &Cx, basis: &Basis, gc: Gc, d: &mut Draft) -> Heap {
     }
     Heap {
         max_heap,
+        budgeted,
         budget: b,
         squeezed: plan.squeezed,
     }

@@ -202,8 +202,7 @@ pub fn advise(f: &Facts, profile: &Profile, user: &UserOptions) -> Advice {
     let cpus = processors::processors(&cx, &mut d);
     let gc = collector::collector(&cx, cpus, basis.bytes, &mut d);
     let heap = heap::heap(&cx, &basis, gc, &mut d);
-    let limit = basis.limited.then_some(basis.bytes);
-    collector::young_generation(&cx, gc, limit, heap.max_heap, &mut d);
+    collector::young_generation(&cx, gc, basis.bytes, &heap, &mut d);
     blind::explicit_flags(&cx, cpus, &mut d);
     off_heap::off_heap(&cx, &heap.budget, heap.max_heap, &mut d);
     collector::pause_goal(&cx, gc, &mut d);
