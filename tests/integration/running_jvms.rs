@@ -718,7 +718,9 @@ fn snapshot_carries_the_perf_data() {
 
 /// `--interval`: a GC-bound JVM's GC time over the interval, against jcmd's counters read just
 /// before and just after ctune ran. ctune's two readings lie inside jcmd's, so its delta is at
-/// most jcmd's, and at least that minus the wall time jcmd's window has beyond ctune's.
+/// most jcmd's, and at least that minus the wall time jcmd's window has beyond ctune's and two
+/// collections: a collector's time counter grows by a whole collection when it ends, so one
+/// that began before jcmd's first reading, or before ctune's second, counts in full in jcmd's.
 #[test]
 fn gc_share_over_an_interval_matches_jcmd() {
     if !ready() {
@@ -736,8 +738,10 @@ fn gc_share_over_an_interval_matches_jcmd() {
     ));
     let pid = jvm.pid();
     let jc = Path::new("jcmd");
-    let before = counters(&jcmd(jc, pid, "PerfCounter.print"));
+    // The window starts before the first jcmd: it reads the counters somewhere inside its
+    // attach, which takes a few hundred milliseconds here, and all of that may be GC time.
     let t0 = std::time::Instant::now();
+    let before = counters(&jcmd(jc, pid, "PerfCounter.print"));
     let p = pid.to_string();
     let out = ctune_in(
         &rel,
@@ -758,9 +762,14 @@ fn gc_share_over_an_interval_matches_jcmd() {
     };
     let k = time(&after) - time(&before);
     let gc = j["gc_time_seconds"].as_f64().unwrap();
-    let extra = jcmd_window - secs;
+    // Two of the longest collections a 32 MiB Serial heap takes, throttled to 50 ms of CPU a
+    // 100 ms period: its own few tens of milliseconds plus a throttled period each.
+    let straddle = 0.2;
+    let extra = jcmd_window - secs + straddle;
     eprintln!(
-        "ctune: {gc:.3} s of GC in {secs:.3} s; jcmd: {k:.3} s in at most {jcmd_window:.3} s"
+        "ctune: {gc:.3} s of GC in {secs:.3} s; jcmd: {k:.3} s in at most {jcmd_window:.3} s; \
+         jcmd - ctune = {:.3} s",
+        k - gc
     );
     assert!(
         gc <= k + 0.001 && gc + extra + 0.001 >= k,
