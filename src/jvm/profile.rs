@@ -158,6 +158,8 @@ pub enum Goal {
 pub struct GcSettings {
     pub goal: Goal,
     pub max_pause_ms: u64,
+    /// G1's `-XX:GCTimeRatio` where ctune sized the heap; 0 = the JVM's own (12).
+    pub g1_time_ratio: u32,
 }
 
 impl Default for GcSettings {
@@ -165,6 +167,7 @@ impl Default for GcSettings {
         GcSettings {
             goal: Goal::Balanced,
             max_pause_ms: 0,
+            g1_time_ratio: 7,
         }
     }
 }

@@ -128,6 +128,17 @@ impl JavaVersion {
         }
     }
 
+    /// G1's default `GCTimeRatio`: 9 (10 % of the time in GC) on 8, 12 (7.7 %) from 9. HotSpot's
+    /// own comment on 8's: "even 10% seems to not be high enough in some cases (especially
+    /// small GC stress tests that the main thing they do is allocation)".
+    pub fn g1_time_ratio(&self) -> u32 {
+        if self.feature >= 9 {
+            12
+        } else {
+            9
+        }
+    }
+
     /// ZGC is a product feature (JEP 377) from 15, generational from 21, only mode from 23.
     pub fn has_zgc(&self) -> bool {
         self.feature >= 15

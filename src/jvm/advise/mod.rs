@@ -203,6 +203,7 @@ pub fn advise(f: &Facts, profile: &Profile, user: &UserOptions) -> Advice {
     let gc = collector::collector(&cx, cpus, basis.bytes, &mut d);
     let heap = heap::heap(&cx, &basis, gc, &mut d);
     collector::young_generation(&cx, gc, basis.bytes, &heap, &mut d);
+    collector::heap_growth(&cx, gc, &heap, &mut d);
     blind::explicit_flags(&cx, cpus, &mut d);
     off_heap::off_heap(&cx, &heap.budget, heap.max_heap, &mut d);
     collector::pause_goal(&cx, gc, &mut d);

@@ -324,3 +324,30 @@ fn blind_and_crashing_jvms_get_every_flag() {
     let a = run(&f, "default", &["-XX:+UseContainerSupport"]);
     assert!(!has(&a, "-XX:-UseContainerSupport"));
 }
+
+/// G1's GC-time target comes with the heap ctune sized, and only then: not under Parallel or
+/// Serial, not for a heap or a ratio of the user's, not where the profile asks for none.
+#[test]
+fn g1_time_ratio_only_with_a_budgeted_g1_heap() {
+    let ratio = load("default", &[]).unwrap().gc.g1_time_ratio;
+    assert!(ratio > 0, "the default profile sets one");
+    let flag = format!("-XX:GCTimeRatio={ratio}");
+    let big = facts(Some(4 * GIB), Some(2.0), "17.0.15", &[]);
+    let a = run(&big, "default", &[]);
+    assert_eq!(a.recommended.gc, Gc::G1);
+    assert!(a.recommended.flags.contains(&flag), "{:?}", a.recommended.flags);
+    let why = &a.rationale.iter().find(|r| r.flag == flag).unwrap().why;
+    assert!(why.contains("1024 MiB"), "names the JVM's own heap: {why}");
+    assert!(has(&run(&big, "latency", &[]), "-XX:GCTimeRatio="), "latency extends default");
+    let none = |a: &Advice, what: &str| {
+        assert!(!has(a, "-XX:GCTimeRatio"), "{what}: {:?}", a.recommended.flags)
+    };
+    none(&run(&big, "throughput", &[]), "Parallel sizes by its own ratio");
+    none(&run(&facts(Some(4 * GIB), Some(1.0), "17.0.15", &[]), "default", &[]), "Serial");
+    none(&run(&big, "default", &["java", "-Xmx2g", "Main"]), "the user's heap");
+    none(&run(&big, "default", &["java", "-XX:GCTimeRatio=19", "Main"]), "the user's ratio");
+    none(&run(&facts(None, Some(2.0), "17.0.15", &[]), "default", &[]), "the JVM's own heap");
+    let unset = load("default", &["gc.g1_time_ratio=0".into()]).unwrap();
+    let user = UserOptions::gather(&big.env, &[]);
+    none(&advise(&big, &unset, &user), "--set gc.g1_time_ratio=0");
+}
