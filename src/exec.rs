@@ -156,7 +156,9 @@ fn plan_at(
 ///   the JVM raises a maximum it computed itself to a larger `-Xms` instead of refusing to
 ///   start, and clamps its computed initial size to a smaller `-Xmx`. `MinRAMPercentage` is
 ///   set to the same value so small limits take it too (below ~250 MiB HotSpot uses it);
-/// - no collector is chosen: a second one on the script's line stops the JVM.
+/// - no collector is chosen: a second one on the script's line stops the JVM. Nor is G1's
+///   `GCTimeRatio`: under a Parallel collector the script picks it would mean 12.5 % of the
+///   time in GC where Parallel's own goal is 1 %.
 ///
 /// - the code cache size is left out: the script may set a larger `InitialCodeCacheSize`,
 ///   and a reserved size below it stops the JVM.
@@ -206,7 +208,10 @@ pub fn for_unseen_command(
         } else if let Some(p) = pct(f, "-Xms") {
             out.push(format!("-XX:InitialRAMPercentage={p}"));
             notes.push(format!("{f} as -XX:InitialRAMPercentage={p}"));
-        } else if crate::jvm::version::Gc::from_option(f).is_some() || f == "-XX:+ZGenerational" {
+        } else if crate::jvm::version::Gc::from_option(f).is_some()
+            || f == "-XX:+ZGenerational"
+            || f.starts_with("-XX:GCTimeRatio=")
+        {
             notes.push(format!("{f} left out"));
         } else {
             out.push(f.clone());
@@ -593,11 +598,17 @@ mod tests {
             "-XX:MaxDirectMemorySize=64m",
             "-XX:ReservedCodeCacheSize=90m",
             "-XX:+ExitOnOutOfMemoryError",
+            "-XX:GCTimeRatio=7",
         ]
         .map(String::from)
         .to_vec();
         let gib = 1u64 << 30;
-        let (new, _) = for_unseen_command(&flags, gib, Some(gib), Percentages);
+        let (new, notes) = for_unseen_command(&flags, gib, Some(gib), Percentages);
+        assert!(!new.iter().any(|f| f.contains("GCTimeRatio")), "{new:?}");
+        assert!(
+            notes.contains(&"-XX:GCTimeRatio=7 left out".to_owned()),
+            "{notes:?}"
+        );
         assert!(
             new.iter().any(|f| f.starts_with("-XX:MaxRAMPercentage=")),
             "{new:?}"

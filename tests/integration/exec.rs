@@ -543,12 +543,17 @@ fn advises_for_the_java_the_command_runs() {
         "{bare}"
     );
     // A start script gets JAVA_HOME's Java.
-    // (Its own JVM options are unseen: the heap goes as percentages, no collector and no code
-    // cache size are chosen (its InitialCodeCacheSize may be larger); every other flag is the
-    // new Java's.)
+    // (Its own JVM options are unseen: the heap goes as percentages, no collector, no G1
+    // GCTimeRatio (its collector may be Parallel) and no code cache size are chosen (its
+    // InitialCodeCacheSize may be larger); every other flag is the new Java's.)
     let script = dry_run("true", path.clone());
+    assert!(new_flags.contains("-XX:GCTimeRatio="), "{new_flags}");
     for f in new_flags.split(' ') {
-        if f.starts_with("-Xm") || f.ends_with("GC") || f.starts_with("-XX:ReservedCodeCacheSize") {
+        if f.starts_with("-Xm")
+            || f.ends_with("GC")
+            || f.starts_with("-XX:ReservedCodeCacheSize")
+            || f.starts_with("-XX:GCTimeRatio=")
+        {
             assert!(!script.contains(f), "{f}: {script}");
             continue;
         }

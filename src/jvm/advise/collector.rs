@@ -89,17 +89,21 @@ pub(super) fn pause_goal(cx: &Cx, gc: Gc, d: &mut Draft) {
 /// times the JVM's own quarter of the limit, so at the same size G1 wants as many times less GC
 /// and grows toward half the larger maximum, touching memory an allocation-heavy job never
 /// needed. Each fresh page costs a fault, and where the hypervisor backs guest memory lazily
-/// (Firecracker, as on the machine measured) a host fault too: 5.9-9.4 s for 2 GiB there.
-/// A little more GC before growing costs a service nothing measurable.
+/// (Firecracker, as on the machine measured) a host fault too: 1.8 to 9.4 s for 2 GiB there,
+/// from one day to the next.
 ///
-/// Measured (issue 20, JDK 17, 4 GiB / 2 CPUs, a batch allocating 2 GiB at a 10 % live set,
-/// 5 runs each; `-Xmx3634m` against the JVM's own 1 GiB): at the default ratio the job peaked
-/// at 56 % of the limit and took 9.6 s against 1.7 s; with `GCTimeRatio=7` 43 % and 1.8 s, with
-/// 4 32 % and 1.7 s. On the 2 GiB service (7 runs) 7 gave 12,207 req/s and a p99 of 12 ms
-/// against 12,650 and 11 ms without and `MaxRAMPercentage=75`'s 12,027; 4 gave 10,421 and
-/// 16 ms. Over the 13 cells of `--matrix large --only 2cpu` (2 and 4 GiB, services and batches
-/// at 10, 35 and 60 % live, 5 runs) 7 was level with the default ratio on the services and on
-/// the 2 GiB batches, and faster on three of the four 4 GiB batches.
+/// Measured (issue 20, JDK 17, 2 CPUs, 5 to 7 runs each; `benches/advice`, `--try` and
+/// profiles of this flag alone):
+/// - a 4 GiB batch allocating 2 GiB at a 10 % live set, `-Xmx3634m`: peak 56 % of the limit at
+///   the default ratio, 40 to 43 % at 7 and 32 % at 4, against 25 % under the JVM's own 1 GiB
+///   heap. In three runs it took 9.6, 2.8 and 2.8 s at the default ratio, 1.8, 2.5 and 2.5 s
+///   at 7, and 1.7, 2.2 and 2.1 s under the JVM's own heap;
+/// - the 2 GiB service at 35 % live: 12,207 and 9,550 req/s at 7 against 12,650 and 10,124 at
+///   the default ratio, within those runs' noise; 4 gave 10,421 req/s and a p99 of 16 ms
+///   against 11 ms, so it is not 4;
+/// - `--matrix large --only 2cpu` (13 cells: services and batches at 2 and 4 GiB, 10, 35 and
+///   60 % live): level on the services and the 2 GiB batches, faster on three of the four
+///   4 GiB batches, a lower peak at 10 % live (24 % of 4 GiB against 41 %).
 pub(super) fn heap_growth(cx: &Cx, gc: Gc, heap: &Heap, d: &mut Draft) {
     let (ratio, jvms) = (cx.profile.gc.g1_time_ratio, cx.v.g1_time_ratio());
     if gc != Gc::G1

@@ -335,18 +335,48 @@ fn g1_time_ratio_only_with_a_budgeted_g1_heap() {
     let big = facts(Some(4 * GIB), Some(2.0), "17.0.15", &[]);
     let a = run(&big, "default", &[]);
     assert_eq!(a.recommended.gc, Gc::G1);
-    assert!(a.recommended.flags.contains(&flag), "{:?}", a.recommended.flags);
+    assert!(
+        a.recommended.flags.contains(&flag),
+        "{:?}",
+        a.recommended.flags
+    );
     let why = &a.rationale.iter().find(|r| r.flag == flag).unwrap().why;
     assert!(why.contains("1024 MiB"), "names the JVM's own heap: {why}");
-    assert!(has(&run(&big, "latency", &[]), "-XX:GCTimeRatio="), "latency extends default");
+    assert!(
+        has(&run(&big, "latency", &[]), "-XX:GCTimeRatio="),
+        "latency extends default"
+    );
     let none = |a: &Advice, what: &str| {
-        assert!(!has(a, "-XX:GCTimeRatio"), "{what}: {:?}", a.recommended.flags)
+        assert!(
+            !has(a, "-XX:GCTimeRatio"),
+            "{what}: {:?}",
+            a.recommended.flags
+        )
     };
-    none(&run(&big, "throughput", &[]), "Parallel sizes by its own ratio");
-    none(&run(&facts(Some(4 * GIB), Some(1.0), "17.0.15", &[]), "default", &[]), "Serial");
-    none(&run(&big, "default", &["java", "-Xmx2g", "Main"]), "the user's heap");
-    none(&run(&big, "default", &["java", "-XX:GCTimeRatio=19", "Main"]), "the user's ratio");
-    none(&run(&facts(None, Some(2.0), "17.0.15", &[]), "default", &[]), "the JVM's own heap");
+    none(
+        &run(&big, "throughput", &[]),
+        "Parallel sizes by its own ratio",
+    );
+    none(
+        &run(
+            &facts(Some(4 * GIB), Some(1.0), "17.0.15", &[]),
+            "default",
+            &[],
+        ),
+        "Serial",
+    );
+    none(
+        &run(&big, "default", &["java", "-Xmx2g", "Main"]),
+        "the user's heap",
+    );
+    none(
+        &run(&big, "default", &["java", "-XX:GCTimeRatio=19", "Main"]),
+        "the user's ratio",
+    );
+    none(
+        &run(&facts(None, Some(2.0), "17.0.15", &[]), "default", &[]),
+        "the JVM's own heap",
+    );
     let unset = load("default", &["gc.g1_time_ratio=0".into()]).unwrap();
     let user = UserOptions::gather(&big.env, &[]);
     none(&advise(&big, &unset, &user), "--set gc.g1_time_ratio=0");
