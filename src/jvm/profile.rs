@@ -158,7 +158,7 @@ pub enum Goal {
 pub struct GcSettings {
     pub goal: Goal,
     pub max_pause_ms: u64,
-    /// G1's `-XX:GCTimeRatio` where ctune sized the heap; 0 = the JVM's own (12).
+    /// G1's `-XX:GCTimeRatio` where ctune sized the heap; 0 = the JVM's own (12, 9 on JDK 8).
     pub g1_time_ratio: u32,
 }
 

@@ -108,7 +108,7 @@ pub(super) fn heap_growth(cx: &Cx, gc: Gc, heap: &Heap, d: &mut Draft) {
     let (ratio, jvms) = (cx.profile.gc.g1_time_ratio, cx.v.g1_time_ratio());
     if gc != Gc::G1
         || ratio == 0
-        || ratio >= jvms
+        || ratio == jvms
         || !heap.budgeted
         || heap.max_heap <= cx.view.max_heap_bytes
         || cx.user.sets_xx("GCTimeRatio")
@@ -116,8 +116,7 @@ pub(super) fn heap_growth(cx: &Cx, gc: Gc, heap: &Heap, d: &mut Draft) {
         return;
     }
     let share = |r: u32| 100.0 / (1.0 + r as f64);
-    d.add(
-        format!("-XX:GCTimeRatio={ratio}"),
+    let why = if ratio < jvms {
         format!(
             "the heap ({} MiB) is {:.1}x the JVM's own ({} MiB), and G1 grows a heap under half its maximum that many times as eagerly: letting collections take up to {:.1} % of the time before it grows (the JVM's {:.1} %) keeps a short job from touching memory it does not need",
             heap.max_heap / MIB,
@@ -125,8 +124,15 @@ pub(super) fn heap_growth(cx: &Cx, gc: Gc, heap: &Heap, d: &mut Draft) {
             cx.view.max_heap_bytes / MIB,
             share(ratio),
             share(jvms)
-        ),
-    );
+        )
+    } else {
+        format!(
+            "the profile's gc.g1_time_ratio: G1 grows the heap once collections take more than {:.1} % of the time (the JVM's {:.1} %)",
+            share(ratio),
+            share(jvms)
+        )
+    };
+    d.add(format!("-XX:GCTimeRatio={ratio}"), why);
 }
 
 /// The old generation `-XX:MaxRAMPercentage=75` gives under Serial and Parallel (two thirds of

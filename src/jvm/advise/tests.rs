@@ -377,7 +377,13 @@ fn g1_time_ratio_only_with_a_budgeted_g1_heap() {
         &run(&facts(None, Some(2.0), "17.0.15", &[]), "default", &[]),
         "the JVM's own heap",
     );
-    let unset = load("default", &["gc.g1_time_ratio=0".into()]).unwrap();
-    let user = UserOptions::gather(&big.env, &[]);
-    none(&advise(&big, &unset, &user), "--set gc.g1_time_ratio=0");
+    let set = |v: &str| {
+        let p = load("default", &[format!("gc.g1_time_ratio={v}")]).unwrap();
+        advise(&big, &p, &UserOptions::gather(&big.env, &[]))
+    };
+    none(&set("0"), "--set gc.g1_time_ratio=0");
+    none(&set("12"), "the JVM's own ratio");
+    let lazier = set("19");
+    assert!(has(&lazier, "-XX:GCTimeRatio=19"), "{:?}", lazier.rationale);
+    assert!(lazier.rationale.iter().any(|r| r.why.contains("5.0 %")));
 }
