@@ -157,7 +157,7 @@ class Noise(unittest.TestCase):
         # An A/A test on every recorded run: on JDK 10+ fabric8's run-java.sh adds only
         # -XX:+ExitOnOutOfMemoryError to the JVM's defaults, so where both complete, neither may
         # fail against the other. Their medians are up to 12 % apart (0.879x on the rerun's
-        # 4 GiB batch): a bare 0.95 threshold would call 4 of the JDK 17 runs' 6 pairs failures.
+        # 4 GiB batch): a bare 0.95 threshold would call 4 of the JDK 17 runs' 8 pairs failures.
         pairs = 0
         for d in ("", "4dbf0f9", "earlier", "rerun", "jdk21", "jdk21-g1ratio"):
             path = os.path.join(HERE, "results", d, "runs.jsonl")
