@@ -101,7 +101,7 @@ def main():
     elapsed = time.monotonic() - started
 
     shutil.rmtree(env.workdir, ignore_errors=True)
-    machine = _machine_line(env.machine, a, records, elapsed)
+    machine = _machine_line(f"{env.machine}; {_first_touch('after them')}", a, records, elapsed)
     with open(os.path.join(a.out, "machine.txt"), "w") as f:
         f.write(machine + "\n")
     return _write(a, cells, cfgs, records, machine)
@@ -254,13 +254,17 @@ def _machine(env, given_ctune):
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (f"{platform.node()}: Linux {platform.release()}, {os.cpu_count()} x {cpu}, "
             f"{mem:.0f} GiB, cgroup v1; {java_v[1] if len(java_v) > 1 else java_v}; "
-            f"ctune {commit}; {_first_touch()}")
+            f"ctune {commit}; {_first_touch('before the runs')}")
 
 
 # What committing fresh memory costs on this host. A larger heap touches more pages, once; in a
 # VM whose host backs guest memory lazily that is a short job's largest cost. On the dev VM
 # (virtio balloon, free page reporting at order 9) 2 GiB took 2.8-14.5 s over ten tries, 5-24 us
-# a page, while 1 GiB, mostly pages the guest had used recently, took about 1 s.
+# a page, while 1 GiB, mostly pages the guest had used recently, took about 1 s. It changes over
+# hours, so it is measured before the runs and again after them. Two runs of the same 13 cells
+# two hours apart (results/large-2cpu-r7 and -r4): the 4 GiB service at 60 % live under ctune
+# spent 3.4-4.3 s of kernel CPU in the first and 2.3-2.4 s in the second; the probe before each
+# said 2.3 s and 1.8 s.
 FIRST_TOUCH = """
 import mmap, time
 n = 2 << 30
@@ -272,14 +276,22 @@ print(time.monotonic() - t)
 """
 
 
-def _first_touch():
+def _first_touch(when):
     try:
         out = subprocess.run([sys.executable, "-c", FIRST_TOUCH], capture_output=True,
                              text=True, timeout=120).stdout
         s = float(out.strip())
     except (OSError, ValueError, subprocess.TimeoutExpired):
-        return "first touch of 2 GiB: not measured"
-    return f"first touch of 2 GiB of fresh memory {s:.1f} s ({s / 524288 * 1e6:.1f} us a page)"
+        s = None
+    return first_touch_text(s, when)
+
+
+def first_touch_text(seconds, when):
+    """The probe's result for machine.txt: `seconds` for 2 GiB (None: not measured)."""
+    if seconds is None:
+        return f"first touch of 2 GiB {when}: not measured"
+    return (f"first touch of 2 GiB of fresh memory {seconds:.1f} s {when} "
+            f"({seconds / 524288 * 1e6:.1f} us a page)")
 
 
 def _machine_line(machine, a, records, elapsed):

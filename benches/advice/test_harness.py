@@ -242,6 +242,16 @@ class Workload(unittest.TestCase):
                 self.assertGreater(parse.gc_cpu_share(None, r), 0.0)
 
 
+class Machine(unittest.TestCase):
+    def test_first_touch_before_and_after(self):
+        import run
+        self.assertEqual(run.first_touch_text(1.8, "before the runs"),
+                         "first touch of 2 GiB of fresh memory 1.8 s before the runs "
+                         "(3.4 us a page)")
+        self.assertEqual(run.first_touch_text(None, "after them"),
+                         "first touch of 2 GiB after them: not measured")
+
+
 class Experiments(unittest.TestCase):
     def test_try_adds_its_options_and_nothing_else(self):
         e = configs.Experiment("x346n3", ["-Xmx346m", "-XX:NewRatio=3"])
