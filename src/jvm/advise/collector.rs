@@ -99,11 +99,20 @@ pub(super) fn pause_goal(cx: &Cx, gc: Gc, d: &mut Draft) {
 ///   heap. In three runs it took 9.6, 2.8 and 2.8 s at the default ratio, 1.8, 2.5 and 2.5 s
 ///   at 7, and 1.7, 2.2 and 2.1 s under the JVM's own heap;
 /// - the 2 GiB service at 35 % live: 12,207 and 9,550 req/s at 7 against 12,650 and 10,124 at
-///   the default ratio, within those runs' noise; 4 gave 10,421 req/s and a p99 of 16 ms
-///   against 11 ms, so it is not 4;
+///   the default ratio, within those runs' noise;
 /// - `--matrix large --only 2cpu` (13 cells: services and batches at 2 and 4 GiB, 10, 35 and
-///   60 % live): level on the services and the 2 GiB batches, faster on three of the four
-///   4 GiB batches, a lower peak at 10 % live (24 % of 4 GiB against 41 %).
+///   60 % live; `benches/advice/results/large-2cpu-r7/`): level on the services and the 2 GiB
+///   batches, faster on three of the four 4 GiB batches, a lower peak at 10 % live (24 % of
+///   4 GiB against 41 %). Again with 7 shipped (`large-2cpu-r4/`): no cell fails (9 pass, 4
+///   within noise);
+/// - why not lower: past half its maximum, G1 grows the heap after young collections only while
+///   they take more than `1 / (1 + ratio)` of the time, so a low ratio leaves a service on a
+///   heap that collects more often for as long as it runs (marking's resize to
+///   `MinHeapFreeRatio` still grows it where the live set needs it). At
+///   4 the 2 GiB service spent 3.7 % of its CPU collecting against 2.4 % at 7 and 1.4 % under
+///   `MaxRAMPercentage=75` (`large-2cpu-r4/`), and in another run served 10,421 req/s at a
+///   p99 of 16 ms against 11 ms, though it brought the 4 GiB batch level with the JVM's own
+///   heap (1.7 and 1.8 s, peak 24 to 32 %).
 pub(super) fn heap_growth(cx: &Cx, gc: Gc, heap: &Heap, d: &mut Draft) {
     let (ratio, jvms) = (cx.profile.gc.g1_time_ratio, cx.v.g1_time_ratio());
     if gc != Gc::G1
