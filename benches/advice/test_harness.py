@@ -159,7 +159,7 @@ class Noise(unittest.TestCase):
         # fail against the other. Their medians are up to 12 % apart (0.879x on the rerun's
         # 4 GiB batch): a bare 0.95 threshold would call 4 of the JDK 17 runs' 8 pairs failures.
         pairs = 0
-        for d in ("", "4dbf0f9", "earlier", "rerun", "jdk21", "jdk21-g1ratio"):
+        for d in ("", "4dbf0f9", "earlier", "rerun", "jdk21", "jdk21-g1ratio", "jdk25"):
             path = os.path.join(HERE, "results", d, "runs.jsonl")
             with open(path) as f:
                 recs = [json.loads(line) for line in f if line.strip()]
@@ -173,7 +173,7 @@ class Noise(unittest.TestCase):
                 for x, y in ((a, b), (b, a)):
                     status, why = judge.judge(kind, False, {"other": y}, x)
                     self.assertNotEqual(status, judge.FAIL, f"{path} {cell}: {why}")
-        self.assertEqual(pairs, 11)
+        self.assertEqual(pairs, 13)
 
     def test_noise_never_hides_another_shortfall(self):
         alts = {"mrp75": S("batch", [1.74, 1.80, 2.00], gc=0.10)}
