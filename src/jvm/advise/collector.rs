@@ -107,9 +107,9 @@ pub(super) fn pause_goal(cx: &Cx, gc: Gc, d: &mut Draft) {
 ///   within noise);
 /// - why not lower: past half its maximum, G1 grows the heap after young collections only while
 ///   they take more than `1 / (1 + ratio)` of the time, so a low ratio leaves a service on a
-///   heap that collects more often for as long as it runs (marking's resize to
-///   `MinHeapFreeRatio` still grows it where the live set needs it). At
-///   4 the 2 GiB service spent 3.7 % of its CPU collecting against 2.4 % at 7 and 1.4 % under
+///   heap that collects more often for as long as it runs (Remark's resize to
+///   `MinHeapFreeRatio` still grows it where the live set needs it). At 4 the 2 GiB service
+///   spent 3.7 % of its CPU collecting against 2.4 % at 7 and 1.4 % under
 ///   `MaxRAMPercentage=75` (`large-2cpu-r4/`), and in another run served 10,421 req/s at a
 ///   p99 of 16 ms against 11 ms, though it brought the 4 GiB batch level with the JVM's own
 ///   heap (1.7 and 1.8 s, peak 24 to 32 %).
