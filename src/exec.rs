@@ -158,7 +158,9 @@ fn plan_at(
 ///   set to the same value so small limits take it too (below ~250 MiB HotSpot uses it);
 /// - no collector is chosen: a second one on the script's line stops the JVM. Nor is G1's
 ///   `GCTimeRatio`: under a Parallel collector the script picks it would mean 12.5 % of the
-///   time in GC where Parallel's own goal is 1 %.
+///   time in GC where Parallel's own goal is 1 %. Nor is Serial's young generation
+///   (`-Xmn`, `-XX:NewRatio`): under G1 either turns off its pause-time sizing of the young
+///   generation.
 ///
 /// - the code cache size is left out: the script may set a larger `InitialCodeCacheSize`,
 ///   and a reserved size below it stops the JVM.
@@ -211,6 +213,8 @@ pub fn for_unseen_command(
         } else if crate::jvm::version::Gc::from_option(f).is_some()
             || f == "-XX:+ZGenerational"
             || f.starts_with("-XX:GCTimeRatio=")
+            || f.starts_with("-Xmn")
+            || f.starts_with("-XX:NewRatio=")
         {
             notes.push(format!("{f} left out"));
         } else {
@@ -599,16 +603,17 @@ mod tests {
             "-XX:ReservedCodeCacheSize=90m",
             "-XX:+ExitOnOutOfMemoryError",
             "-XX:GCTimeRatio=7",
+            "-Xmn32m",
+            "-XX:NewRatio=4",
         ]
         .map(String::from)
         .to_vec();
         let gib = 1u64 << 30;
         let (new, notes) = for_unseen_command(&flags, gib, Some(gib), Percentages);
-        assert!(!new.iter().any(|f| f.contains("GCTimeRatio")), "{new:?}");
-        assert!(
-            notes.contains(&"-XX:GCTimeRatio=7 left out".to_owned()),
-            "{notes:?}"
-        );
+        for f in ["-XX:GCTimeRatio=7", "-Xmn32m", "-XX:NewRatio=4"] {
+            assert!(!new.contains(&f.to_owned()), "{f}: {new:?}");
+            assert!(notes.contains(&format!("{f} left out")), "{f}: {notes:?}");
+        }
         assert!(
             new.iter().any(|f| f.starts_with("-XX:MaxRAMPercentage=")),
             "{new:?}"

@@ -159,10 +159,11 @@ fn old_generation_target(limit: u64) -> u64 {
 /// 1 CPU, 240 MiB of direct buffers, a 358 MiB live set, single runs): a 512 MiB heap ran at
 /// 23 % GC share and a p99 of 81 ms under the default split and 14 % (65 ms) with
 /// `NewRatio=4`; 526 MiB with `NewRatio=4` at 1 % (42 ms), and so did 600 MiB with
-/// `NewRatio=4` and 632 MiB with `NewRatio=3`, level with `MaxRAMPercentage=75`'s 768 MiB. Where even `NewRatio=4` falls short the
-/// split stays the JVM's: with 900 threads and a 460 MiB live set, 512 and 526 MiB heaps with
-/// `NewRatio=3` or `4` thrashed as before (77 % GC) and peaked up to 28 MiB higher. G1 sizes
-/// its young generation itself.
+/// `NewRatio=4` and 632 MiB with `NewRatio=3`, level with `MaxRAMPercentage=75`'s 768 MiB.
+///
+/// Where even `NewRatio=4` falls short, Serial gets a fixed young generation instead
+/// ([`fixed_young_for`]). G1 sizes its young generation itself, and Parallel's fallback was
+/// not measured, so it keeps the JVM's split there.
 pub(super) fn young_generation(cx: &Cx, gc: Gc, limit: u64, heap: &Heap, d: &mut Draft) {
     let user_split = ["NewRatio", "NewSize", "MaxNewSize", "OldSize"]
         .iter()
@@ -185,6 +186,16 @@ pub(super) fn young_generation(cx: &Cx, gc: Gc, limit: u64, heap: &Heap, d: &mut
                 heap * ratio / (ratio + 1) / MIB
             ),
         );
+    } else if let Some(young) = fixed_young_for(heap, limit).filter(|_| gc == Gc::Serial) {
+        d.add(
+            format!("-Xmn{}m", young / MIB),
+            format!(
+                "the heap ({} MiB) makes room for the memory outside it that the profile was told of, and no NewRatio up to 4 keeps half the limit for the old generation: a fixed {} MiB young generation leaves it {} MiB, and unlike a ratio it is that size from the start (JDK 25's Serial keeps a young generation at its initial size)",
+                heap / MIB,
+                young / MIB,
+                (heap - young) / MIB
+            ),
+        );
     }
 }
 
@@ -197,6 +208,46 @@ fn new_ratio_for(heap: u64, limit: u64) -> Option<u64> {
         return None;
     }
     (3..=4).find(|&r| old(r) >= target)
+}
+
+/// The smallest young generation measured to keep a squeezed Serial heap working.
+const MIN_FIXED_YOUNG: u64 = 32 * MIB;
+
+/// Serial's young generation (`-Xmn`) where [`new_ratio_for`] finds no ratio: what is left of
+/// the heap once the old generation has [`old_generation_target`], but at least
+/// [`MIN_FIXED_YOUNG`]. None where the default split already reaches the target, where
+/// `NewRatio=4` does, or where the heap is too small to leave the old generation more than the
+/// default split does. A ratio cannot do it: JDK 25.0.2's Serial resizes its young generation
+/// only when both survivor spaces are empty (`DefNewGeneration::compute_new_size`), so in these
+/// runs it stayed at its initial size, `-Xms / (NewRatio + 1)`, a few MiB, while the old
+/// generation had to hold the whole live set.
+///
+/// Measured (issue 20, the 900-thread job: 1 GiB / 1 CPU, 900 threads touching 300 KiB of
+/// stack, a 461 MiB live set, ctune's `-Xmx526m`; single runs, wall seconds):
+///
+/// | young | JDK 25.0.2 | JDK 21.0.8 | JDK 17.0.15 |
+/// |---|---|---|---|
+/// | JVM's split (old 351 MiB) | OutOfMemoryError | 9.7 | 12.5 (peak 964 MiB) |
+/// | `NewRatio=8` / `12` | 61.5 / 91.3 | | |
+/// | `-Xmn16m` | 11.1 | | 19.1 |
+/// | `-Xmn32m` | 6.6 (peak 893 MiB) | 7.6 | 11.2 (peak 972 MiB) |
+/// | `-Xmn64m` | 6.4 | | 10.6 (peak 990 MiB) |
+///
+/// `MaxRAMPercentage=75` took 26.7 s on JDK 25 (5 runs) and was killed by the kernel on 17.
+/// JDK 11.0.13 was killed by the kernel with `-Xmx526m`, with or without `-Xmn32m`. With this
+/// rule, interleaved runs (`benches/advice/results/900threads-xmn-jdk25/`, `-jdk17/`): 7.2 to
+/// 7.5 s on JDK 25 against `MaxRAMPercentage=75`'s 26.0 s, 11.5 to 13.0 s on 17 (peak 94 to
+/// 99 %), every profile. The 30 000-class service (`results/30kclasses-xmn/`, JDK 17,
+/// `-Xmx564m -Xmn52m`): 6,040 req/s, p99 45 ms, 3 % GC, against 4,216 req/s, 159 ms, 26 %
+/// under the default split.
+fn fixed_young_for(heap: u64, limit: u64) -> Option<u64> {
+    let target = old_generation_target(limit);
+    if heap * 2 / 3 >= target || new_ratio_for(heap, limit).is_some() {
+        return None;
+    }
+    let young = heap.saturating_sub(target).max(MIN_FIXED_YOUNG);
+    // The old generation must end up larger than the default split would make it.
+    (heap - young.min(heap) > heap * 2 / 3).then_some(young)
 }
 
 #[cfg(test)]
@@ -213,5 +264,22 @@ mod young_tests {
         assert_eq!(new_ratio_for(700 * MIB, gib), Some(3));
         // 900 threads told: 526 MiB cannot hold 512 MiB of old generation at any ratio tried.
         assert_eq!(new_ratio_for(526 * MIB, gib), None);
+    }
+
+    #[test]
+    fn fixed_young_only_where_no_ratio_reaches_the_target() {
+        let gib = 1024 * MIB;
+        // The 900-thread job's heap: 32 MiB young, 494 MiB old (the target, 512, is out of reach).
+        assert_eq!(fixed_young_for(526 * MIB, gib), Some(32 * MIB));
+        // Close to the target: the young generation is what the old generation leaves.
+        assert_eq!(fixed_young_for(620 * MIB, gib), Some(108 * MIB));
+        assert_eq!(new_ratio_for(620 * MIB, gib), None);
+        // Where a ratio or the default split does it, no fixed size.
+        assert_eq!(fixed_young_for(668 * MIB, gib), None);
+        assert_eq!(fixed_young_for(768 * MIB, gib), None);
+        // Too small a heap for 32 MiB to leave the old generation more than two thirds.
+        assert_eq!(fixed_young_for(90 * MIB, gib), None);
+        assert_eq!(fixed_young_for(96 * MIB, gib), None);
+        assert_eq!(fixed_young_for(100 * MIB, gib), Some(32 * MIB));
     }
 }
