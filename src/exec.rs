@@ -158,7 +158,7 @@ fn plan_at(
 ///   set to the same value so small limits take it too (below ~250 MiB HotSpot uses it);
 /// - no collector is chosen: a second one on the script's line stops the JVM. Nor is G1's
 ///   `GCTimeRatio`: under a Parallel collector the script picks it would mean 12.5 % of the
-///   time in GC where Parallel's own goal is 1 %. Nor is Serial's young generation
+///   time in GC where Parallel's own goal is 1 %. Nor is the young generation's size
 ///   (`-Xmn`, `-XX:NewRatio`): under G1 either turns off its pause-time sizing of the young
 ///   generation.
 ///

@@ -190,7 +190,7 @@ pub(super) fn young_generation(cx: &Cx, gc: Gc, limit: u64, heap: &Heap, d: &mut
         d.add(
             format!("-Xmn{}m", young / MIB),
             format!(
-                "the heap ({} MiB) makes room for the memory outside it that the profile was told of, and no NewRatio up to 4 keeps half the limit for the old generation: a fixed {} MiB young generation leaves it {} MiB, and unlike a ratio it is that size from the start (JDK 25's Serial keeps a young generation at its initial size)",
+                "the heap ({} MiB) makes room for the memory outside it that the profile was told of, and no NewRatio up to 4 keeps half the limit for the old generation: a fixed {} MiB young generation leaves it {} MiB, and unlike a ratio it is that size from the start (JDK 25's Serial can keep a young generation at its initial few MiB)",
                 heap / MIB,
                 young / MIB,
                 (heap - young) / MIB
@@ -217,10 +217,13 @@ const MIN_FIXED_YOUNG: u64 = 32 * MIB;
 /// the heap once the old generation has [`old_generation_target`], but at least
 /// [`MIN_FIXED_YOUNG`]. None where the default split already reaches the target, where
 /// `NewRatio=4` does, or where the heap is too small to leave the old generation more than the
-/// default split does. A ratio cannot do it: JDK 25.0.2's Serial resizes its young generation
-/// only when both survivor spaces are empty (`DefNewGeneration::compute_new_size`), so in these
-/// runs it stayed at its initial size, `-Xms / (NewRatio + 1)`, a few MiB, while the old
-/// generation had to hold the whole live set.
+/// default split does. A larger ratio cannot do it: in these runs JDK 25.0.2's Serial kept its
+/// young generation at its initial size, `-Xms / (NewRatio + 1)`, a few MiB, so the old
+/// generation had to hold the whole live set (its `DefNewGeneration::compute_new_size` returns
+/// early unless both survivor spaces are empty, and it ran few or no full collections; 17 and
+/// 21 grew the young generation to 158 MiB and kept part of the live set there). On JDK 17,
+/// `NewRatio=3` and `4` at 512 and 526 MiB thrashed as the default split did (77 % GC) and
+/// peaked up to 28 MiB higher.
 ///
 /// Measured (issue 20, the 900-thread job: 1 GiB / 1 CPU, 900 threads touching 300 KiB of
 /// stack, a 461 MiB live set, ctune's `-Xmx526m`; single runs, wall seconds):
