@@ -149,6 +149,10 @@ fn plan_at(
     p
 }
 
+/// Flags whose meaning depends on the collector, which a start script may choose: left out for
+/// its JVM (see [`for_unseen_command`]).
+const COLLECTOR_DEPENDENT: [&str; 3] = ["-XX:GCTimeRatio=", "-Xmn", "-XX:NewRatio="];
+
 /// ctune's flags made safe for a command whose own JVM options ctune cannot see (a start
 /// script that runs `java -Xms700m ...`), where the flags travel in an options variable the
 /// JVM reads before that command line:
@@ -212,9 +216,7 @@ pub fn for_unseen_command(
             notes.push(format!("{f} as -XX:InitialRAMPercentage={p}"));
         } else if crate::jvm::version::Gc::from_option(f).is_some()
             || f == "-XX:+ZGenerational"
-            || f.starts_with("-XX:GCTimeRatio=")
-            || f.starts_with("-Xmn")
-            || f.starts_with("-XX:NewRatio=")
+            || COLLECTOR_DEPENDENT.iter().any(|p| f.starts_with(p))
         {
             notes.push(format!("{f} left out"));
         } else {
