@@ -153,54 +153,59 @@ fn old_generation_target(limit: u64) -> u64 {
 
 /// The young generation, under Serial and Parallel, when ctune shrank the heap for memory the
 /// user told it of (`memory.direct_mib`, `memory.threads`, ...) below what keeps the old
-/// generation at [`old_generation_target`]: the smallest `-XX:NewRatio` of 3 or 4 that reaches
-/// it. (Untold, the budget squeezes its own guesses until the heap is MaxRAMPercentage=75's,
-/// or the JVM's own on a small limit, and the JVM's split stays.) Measured (issue 20, 1 GiB /
-/// 1 CPU, 240 MiB of direct buffers, a 358 MiB live set, single runs): a 512 MiB heap ran at
-/// 23 % GC share and a p99 of 81 ms under the default split and 14 % (65 ms) with
-/// `NewRatio=4`; 526 MiB with `NewRatio=4` at 1 % (42 ms), and so did 600 MiB with
-/// `NewRatio=4` and 632 MiB with `NewRatio=3`, level with `MaxRAMPercentage=75`'s 768 MiB.
-///
-/// Where even `NewRatio=4` falls short, Serial gets a fixed young generation instead
-/// ([`fixed_young_for`]). G1 sizes its young generation itself, and Parallel's fallback was
-/// not measured, so it keeps the JVM's split there.
+/// generation at [`old_generation_target`]. (Untold, the budget squeezes its own guesses until
+/// the heap is MaxRAMPercentage=75's, or the JVM's own on a small limit, and the JVM's split
+/// stays.) Serial gets a fixed young generation ([`fixed_young_for`]); Parallel the smallest
+/// `-XX:NewRatio` of 3 or 4 that reaches the target ([`new_ratio_for`]), or the JVM's split,
+/// since its fixed size was not measured and `-Xmn` would stop its adaptive sizing of the young
+/// generation. G1 sizes its young generation itself.
 pub(super) fn young_generation(cx: &Cx, gc: Gc, limit: u64, heap: &Heap, d: &mut Draft) {
     let user_split = ["NewRatio", "NewSize", "MaxNewSize", "OldSize"]
         .iter()
         .any(|f| cx.user.sets_xx(f))
         || cx.user.has_prefix("-Xmn");
-    if !matches!(gc, Gc::Serial | Gc::Parallel)
-        || !heap.budgeted
-        || user_split
-        || !cx.profile.memory.told_non_heap()
-    {
+    if !heap.budgeted || user_split || !cx.profile.memory.told_non_heap() {
         return;
     }
     let heap = heap.max_heap;
-    if let Some(ratio) = new_ratio_for(heap, limit) {
-        d.add(
-            format!("-XX:NewRatio={ratio}"),
-            format!(
-                "the heap ({} MiB) makes room for the memory outside it that the profile was told of: a smaller young generation keeps the old generation at {} MiB (at least half the limit, what MaxRAMPercentage=75 gives it), so a live set that fits there still fits",
-                heap / MIB,
-                heap * ratio / (ratio + 1) / MIB
-            ),
-        );
-    } else if let Some(young) = fixed_young_for(heap, limit).filter(|_| gc == Gc::Serial) {
-        d.add(
-            format!("-Xmn{}m", young / MIB),
-            format!(
-                "the heap ({} MiB) makes room for the memory outside it that the profile was told of, and no NewRatio up to 4 keeps half the limit for the old generation: a fixed {} MiB young generation leaves it {} MiB, and unlike a ratio it is that size from the start (JDK 25's Serial can keep a young generation at its initial few MiB)",
-                heap / MIB,
-                young / MIB,
-                (heap - young) / MIB
-            ),
-        );
+    match gc {
+        Gc::Serial => {
+            if let Some(young) = fixed_young_for(heap, limit) {
+                d.add(
+                    format!("-Xmn{}m", young / MIB),
+                    format!(
+                        "the heap ({} MiB) makes room for the memory outside it that the profile was told of: a fixed {} MiB young generation leaves the old generation {} MiB (half the limit is what MaxRAMPercentage=75 gives it), so a live set that fits there still fits; unlike a NewRatio it is that size from the start (JDK 25's Serial can keep a young generation at its initial few MiB)",
+                        heap / MIB,
+                        young / MIB,
+                        (heap - young) / MIB
+                    ),
+                );
+            }
+        }
+        Gc::Parallel => {
+            if let Some(ratio) = new_ratio_for(heap, limit) {
+                d.add(
+                    format!("-XX:NewRatio={ratio}"),
+                    format!(
+                        "the heap ({} MiB) makes room for the memory outside it that the profile was told of: a smaller young generation keeps the old generation at {} MiB (at least half the limit, what MaxRAMPercentage=75 gives it), so a live set that fits there still fits",
+                        heap / MIB,
+                        heap * ratio / (ratio + 1) / MIB
+                    ),
+                );
+            }
+        }
+        _ => {}
     }
 }
 
 /// The `NewRatio` that keeps the old generation of `heap` at [`old_generation_target`]: none
-/// when the default (2) already does, none when 4 does not.
+/// when the default (2) already does, none when 4 does not. Measured under Serial (issue 20,
+/// 1 GiB / 1 CPU, 240 MiB of direct buffers, a 358 MiB live set, JDK 17, single runs): a
+/// 512 MiB heap ran at 23 % GC share and a p99 of 81 ms under the default split and 14 %
+/// (65 ms) with `NewRatio=4`; 526 MiB with `NewRatio=4` at 1 % (42 ms), and so did 600 MiB
+/// with `NewRatio=4` and 632 MiB with `NewRatio=3`, level with `MaxRAMPercentage=75`'s
+/// 768 MiB. Serial has since moved to [`fixed_young_for`], which did as well on JDK 17 and
+/// better on JDK 25; Parallel keeps the ratio.
 fn new_ratio_for(heap: u64, limit: u64) -> Option<u64> {
     let target = old_generation_target(limit);
     let old = |ratio: u64| heap * ratio / (ratio + 1);
@@ -213,17 +218,23 @@ fn new_ratio_for(heap: u64, limit: u64) -> Option<u64> {
 /// The smallest young generation measured to keep a squeezed Serial heap working.
 const MIN_FIXED_YOUNG: u64 = 32 * MIB;
 
-/// Serial's young generation (`-Xmn`) where [`new_ratio_for`] finds no ratio: what is left of
-/// the heap once the old generation has [`old_generation_target`], but at least
-/// [`MIN_FIXED_YOUNG`]. None where the default split already reaches the target, where
-/// `NewRatio=4` does, or where the heap is too small to leave the old generation more than the
-/// default split does. A larger ratio cannot do it: in these runs JDK 25.0.2's Serial kept its
-/// young generation at its initial size, `-Xms / (NewRatio + 1)`, a few MiB, so the old
-/// generation had to hold the whole live set (its `DefNewGeneration::compute_new_size` returns
-/// early unless both survivor spaces are empty, and it ran few or no full collections; 17 and
-/// 21 grew the young generation to 158 MiB and kept part of the live set there). On JDK 17,
-/// `NewRatio=3` and `4` at 512 and 526 MiB thrashed as the default split did (77 % GC) and
-/// peaked up to 28 MiB higher.
+/// Serial's young generation (`-Xmn`) where the JVM's split (old generation two thirds of the
+/// heap) falls short of [`old_generation_target`]: what is left of the heap once the old
+/// generation has the target, but at least [`MIN_FIXED_YOUNG`]. None where the default split
+/// reaches the target, or where the heap is too small to leave the old generation more than
+/// the default split does.
+///
+/// A fixed size, not a ratio: in these runs JDK 25.0.2's Serial kept its young generation at
+/// its initial size, `-Xms / (NewRatio + 1)`, a few MiB (its `DefNewGeneration::compute_new_size`
+/// returns early unless both survivor spaces are empty, and it ran few or no full collections;
+/// 17 and 21 grew the young generation to 158 MiB and kept part of the live set there). With
+/// 240 MiB of direct buffers (1 GiB / 1 CPU, a 358 MiB live set, `-Xmx666m`; 5 interleaved
+/// runs each, `run.py --only direct240 --try`), `-Xmn154m` spent 1.5 % of the CPU in the
+/// collector on JDK 25 against 9.2 % with `NewRatio=4` and 6-7 % under `MaxRAMPercentage=75`
+/// (6,179 req/s against 5,036 and 4,942; peak 80 % of the limit against 66 and 65), and on
+/// JDK 17 served as `NewRatio=4` did (6,400 req/s against 6,309, GC 1 %, peak 80 % against 76).
+/// On JDK 17, `NewRatio=3` and `4` at 512 and 526 MiB thrashed as the default split did (77 %
+/// GC) and peaked up to 28 MiB higher.
 ///
 /// Measured (issue 20, the 900-thread job: 1 GiB / 1 CPU, 900 threads touching 300 KiB of
 /// stack, a 461 MiB live set, ctune's `-Xmx526m`; single runs, wall seconds):
@@ -244,9 +255,6 @@ const MIN_FIXED_YOUNG: u64 = 32 * MIB;
 /// `-Xmx564m -Xmn52m`): 6,040 req/s, p99 45 ms, 3 % GC, against 4,216 req/s, 159 ms, 26 %
 /// under the default split.
 fn fixed_young_for(heap: u64, limit: u64) -> Option<u64> {
-    if new_ratio_for(heap, limit).is_some() {
-        return None;
-    }
     let young = heap
         .saturating_sub(old_generation_target(limit))
         .max(MIN_FIXED_YOUNG);
@@ -272,16 +280,18 @@ mod young_tests {
     }
 
     #[test]
-    fn fixed_young_only_where_no_ratio_reaches_the_target() {
+    fn fixed_young_only_where_the_default_split_falls_short() {
         let gib = 1024 * MIB;
         // The 900-thread job's heap: 32 MiB young, 494 MiB old (the target, 512, is out of reach).
         assert_eq!(fixed_young_for(526 * MIB, gib), Some(32 * MIB));
         // Close to the target: the young generation is what the old generation leaves.
         assert_eq!(fixed_young_for(620 * MIB, gib), Some(108 * MIB));
-        assert_eq!(new_ratio_for(620 * MIB, gib), None);
-        // Where a ratio or the default split does it, no fixed size.
-        assert_eq!(fixed_young_for(668 * MIB, gib), None);
+        // 240 MiB of direct buffers told: 154 MiB young, the old generation exactly the target.
+        assert_eq!(fixed_young_for(666 * MIB, gib), Some(154 * MIB));
+        // Where the default split reaches the target (two thirds of 768 MiB is 512), no fixed size.
+        assert_eq!(fixed_young_for(767 * MIB, gib), Some(255 * MIB));
         assert_eq!(fixed_young_for(768 * MIB, gib), None);
+        assert_eq!(fixed_young_for(1024 * MIB, gib), None);
         // Too small a heap for 32 MiB to leave the old generation more than two thirds.
         assert_eq!(fixed_young_for(90 * MIB, gib), None);
         assert_eq!(fixed_young_for(96 * MIB, gib), None);
