@@ -387,3 +387,40 @@ fn g1_time_ratio_only_with_a_budgeted_g1_heap() {
     assert!(has(&lazier, "-XX:GCTimeRatio=19"), "{:?}", lazier.rationale);
     assert!(lazier.rationale.iter().any(|r| r.why.contains("5.0 %")));
 }
+
+/// Where the heap made room for told memory, Serial gets a fixed young generation and Parallel a
+/// ratio; untold, or with the user's own split, neither.
+#[test]
+fn young_generation_by_collector() {
+    let one_cpu = facts(Some(GIB), Some(1.0), "17.0.15", &[]);
+    let told = |profile: &str, set: &str, cmd: &[&str]| {
+        let p = load(profile, &[set.to_string()]).unwrap();
+        let cmd: Vec<String> = cmd.iter().map(|s| s.to_string()).collect();
+        advise(&one_cpu, &p, &UserOptions::gather(&one_cpu.env, &cmd))
+    };
+    let serial = told("default", "memory.direct_mib=240", &[]);
+    assert_eq!(serial.recommended.gc, Gc::Serial);
+    assert!(has(&serial, "-Xmn"), "{:?}", serial.recommended.flags);
+    assert!(
+        !has(&serial, "-XX:NewRatio"),
+        "{:?}",
+        serial.recommended.flags
+    );
+    // The throughput profile's smaller thread guess leaves a heap (646 MiB) where NewRatio=4
+    // reaches half the limit; the default profile's 636 MiB gets no split from Parallel.
+    let parallel = told(
+        "throughput",
+        "memory.direct_mib=240",
+        &["java", "-XX:+UseParallelGC", "Main"],
+    );
+    assert!(has(&parallel, "-XX:NewRatio="), "{:?}", parallel.rationale);
+    assert!(!has(&parallel, "-Xmn"), "{:?}", parallel.recommended.flags);
+    let untold = run(&one_cpu, "default", &[]);
+    assert!(!has(&untold, "-Xmn") && !has(&untold, "-XX:NewRatio"));
+    let users = told(
+        "default",
+        "memory.direct_mib=240",
+        &["java", "-XX:NewRatio=2", "Main"],
+    );
+    assert!(!has(&users, "-Xmn"), "{:?}", users.recommended.flags);
+}
