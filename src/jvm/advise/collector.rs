@@ -174,7 +174,7 @@ pub(super) fn young_generation(cx: &Cx, gc: Gc, limit: u64, heap: &Heap, d: &mut
                 d.add(
                     format!("-Xmn{}m", young / MIB),
                     format!(
-                        "the heap ({} MiB) makes room for the memory outside it that the profile was told of: a fixed {} MiB young generation (at most a fifth of the heap) leaves the old generation {} MiB (toward half the limit, what MaxRAMPercentage=75 gives it), so a live set that fits there still fits; unlike a NewRatio it is that size from the start (JDK 25's Serial can keep a young generation at its initial few MiB)",
+                        "the heap ({} MiB) makes room for the memory outside it that the profile was told of: a fixed {} MiB young generation (at most a fifth of the heap) leaves the old generation {} MiB (at least half the limit where the heap allows it, what MaxRAMPercentage=75 gives it), so a live set that fits there still fits; unlike a NewRatio it is that size from the start (JDK 25's Serial can keep a young generation at its initial few MiB)",
                         heap / MIB,
                         young / MIB,
                         (heap - young) / MIB
@@ -239,7 +239,9 @@ const MIN_FIXED_YOUNG: u64 = 32 * MIB;
 /// collector on JDK 25 against 9.2 % with `NewRatio=4` and 6-7 % under `MaxRAMPercentage=75`
 /// (6,179 req/s against 5,036 and 4,942; peak 80 % of the limit against 66 and 65), and on
 /// JDK 17 served as `NewRatio=4` did (6,400 req/s against 6,309, GC 1 %, peak 80 % against 76).
-/// On JDK 17, `NewRatio=3` and `4` at 512 and 526 MiB thrashed as the default split did (77 %
+/// With the cap (`-Xmx666m -Xmn133m`), the default matrix: on JDK 25 1 % of the CPU in the
+/// collector against `MaxRAMPercentage=75`'s 7 % and 1.16-1.34x its requests, every profile
+/// (`results/jdk25-young/`, 5 runs); on JDK 17 0.98-1.02x (`results/`, 7 runs). On JDK 17, `NewRatio=3` and `4` at 512 and 526 MiB thrashed as the default split did (77 %
 /// GC) and peaked up to 28 MiB higher.
 ///
 /// Measured (issue 20, the 900-thread job: 1 GiB / 1 CPU, 900 threads touching 300 KiB of
