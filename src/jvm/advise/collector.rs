@@ -168,14 +168,17 @@ pub(super) fn young_generation(cx: &Cx, gc: Gc, limit: u64, heap: &Heap, d: &mut
         return;
     }
     let heap = heap.max_heap;
+    let made_room = format!(
+        "the heap ({} MiB) makes room for the memory outside it that the profile was told of",
+        heap / MIB
+    );
     match gc {
         Gc::Serial => {
             if let Some(young) = fixed_young_for(heap, limit) {
                 d.add(
                     format!("-Xmn{}m", young / MIB),
                     format!(
-                        "the heap ({} MiB) makes room for the memory outside it that the profile was told of: a fixed {} MiB young generation (at most a fifth of the heap) leaves the old generation {} MiB (at least half the limit where the heap allows it, what MaxRAMPercentage=75 gives it), so a live set that fits there still fits; unlike a NewRatio it is that size from the start (JDK 25's Serial can keep a young generation at its initial few MiB)",
-                        heap / MIB,
+                        "{made_room}: a fixed {} MiB young generation (at most a fifth of the heap) leaves the old generation {} MiB (at least half the limit where the heap allows it, what MaxRAMPercentage=75 gives it), so a live set that fits there still fits; unlike a NewRatio it is that size from the start (JDK 25's Serial can keep a young generation at its initial few MiB)",
                         young / MIB,
                         (heap - young) / MIB
                     ),
@@ -187,9 +190,8 @@ pub(super) fn young_generation(cx: &Cx, gc: Gc, limit: u64, heap: &Heap, d: &mut
                 d.add(
                     format!("-XX:NewRatio={ratio}"),
                     format!(
-                        "the heap ({} MiB) makes room for the memory outside it that the profile was told of: a smaller young generation keeps the old generation at {} MiB (at least half the limit, what MaxRAMPercentage=75 gives it), so a live set that fits there still fits",
-                        heap / MIB,
-                        heap * ratio / (ratio + 1) / MIB
+                        "{made_room}: a smaller young generation keeps the old generation at {} MiB (at least half the limit, what MaxRAMPercentage=75 gives it), so a live set that fits there still fits",
+                        old_at(heap, ratio) / MIB
                     ),
                 );
             }
@@ -208,11 +210,21 @@ pub(super) fn young_generation(cx: &Cx, gc: Gc, limit: u64, heap: &Heap, d: &mut
 /// better on JDK 25; Parallel keeps the ratio.
 fn new_ratio_for(heap: u64, limit: u64) -> Option<u64> {
     let target = old_generation_target(limit);
-    let old = |ratio: u64| heap * ratio / (ratio + 1);
-    if old(2) >= target {
+    if old_at(heap, JVM_NEW_RATIO) >= target {
         return None;
     }
-    (3..=4).find(|&r| old(r) >= target)
+    (JVM_NEW_RATIO + 1..=MAX_NEW_RATIO).find(|&r| old_at(heap, r) >= target)
+}
+
+/// HotSpot's default `NewRatio` for Serial and Parallel: the old generation two thirds.
+const JVM_NEW_RATIO: u64 = 2;
+
+/// The largest ratio ctune gives, and the young generation's share it caps a fixed size at.
+const MAX_NEW_RATIO: u64 = 4;
+
+/// The old generation of `heap` at `NewRatio=ratio`.
+fn old_at(heap: u64, ratio: u64) -> u64 {
+    heap * ratio / (ratio + 1)
 }
 
 /// The smallest young generation measured to keep a squeezed Serial heap working.
@@ -267,15 +279,16 @@ const MIN_FIXED_YOUNG: u64 = 32 * MIB;
 /// under the default split.
 fn fixed_young_for(heap: u64, limit: u64) -> Option<u64> {
     let target = old_generation_target(limit);
-    if heap * 2 / 3 >= target {
+    let default_old = old_at(heap, JVM_NEW_RATIO);
+    if default_old >= target {
         return None;
     }
     let young = heap
         .saturating_sub(target)
-        .min(heap / 5)
+        .min(heap / (MAX_NEW_RATIO + 1))
         .max(MIN_FIXED_YOUNG);
-    // Only where the old generation ends up larger than the default split's two thirds.
-    (heap.saturating_sub(young) > heap * 2 / 3).then_some(young)
+    // Only where the old generation ends up larger than the default split's.
+    (heap.saturating_sub(young) > default_old).then_some(young)
 }
 
 #[cfg(test)]
@@ -304,7 +317,8 @@ mod young_tests {
         // 240 MiB of direct buffers told: the target would leave 154 MiB, a fifth is 133.2.
         assert_eq!(fixed_young_for(666 * MIB, gib), Some(666 * MIB / 5));
         assert_eq!(fixed_young_for(640 * MIB, gib), Some(128 * MIB));
-        // Where the default split reaches the target (two thirds of 768 MiB is 512), no fixed size.
+        // Just short of the default split's reach: still capped at a fifth. At 768 MiB two
+        // thirds are 512, the target, and there is no fixed size.
         assert_eq!(fixed_young_for(767 * MIB, gib), Some(767 * MIB / 5));
         assert_eq!(fixed_young_for(768 * MIB, gib), None);
         assert_eq!(fixed_young_for(1024 * MIB, gib), None);
