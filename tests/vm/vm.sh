@@ -297,7 +297,8 @@ cmd_boot() {
     -kernel "$kdir/vmlinux" -initrd "$initrd"
     # no_timer_check: under TCG on a loaded host the kernel's IO-APIC timer check can time out
     # and panic ("IO-APIC + timer doesn't work"), seen once with the 7.x kernel at load 11.
-    -append "console=ttyS0 loglevel=1 panic=-1 no_timer_check"
+    # ctune.stall: when the guest is still running this much later, init prints where it waits.
+    -append "console=ttyS0 loglevel=1 panic=-1 no_timer_check ctune.stall=$((timeout > 60 ? timeout - 30 : timeout / 2))"
     -nodefaults -nographic -no-user-config -nic none -serial stdio -no-reboot)
   if [ "$hostfs" = 1 ]; then
     # multidevs=remap: / spans several host file systems and 9p names files by inode number.
@@ -315,6 +316,10 @@ cmd_boot() {
       [ "$rc" = 124 ] && echo "vm: the guest did not finish within ${timeout}s (timeout)"
       echo "vm: no CTUNE-VM-DONE on the console (qemu exit $rc); last lines of $logf:"
       tail -n 40 "$logf" | tr -d '\r' | cut -c1-300
+      if tr -d '\r' <"$logf" | grep -q '^CTUNE-VM-STALL '; then
+        echo "--- where the guest waited (init's stall report):"
+        tr -d '\r' <"$logf" | sed -n '/^CTUNE-VM-STALL /,/^CTUNE-VM-STALL end/p' | cut -c1-300
+      fi
       echo "--- qemu stderr:"; tail -n 10 "$logf.qemu"
     } >&2
     exit 1
