@@ -207,7 +207,10 @@ pub(super) fn young_generation(cx: &Cx, gc: Gc, limit: u64, heap: &Heap, d: &mut
 /// (65 ms) with `NewRatio=4`; 526 MiB with `NewRatio=4` at 1 % (42 ms), and so did 600 MiB
 /// with `NewRatio=4` and 632 MiB with `NewRatio=3`, level with `MaxRAMPercentage=75`'s
 /// 768 MiB. Serial has since moved to [`fixed_young_for`], which did as well on JDK 17 and
-/// better on JDK 25; Parallel keeps the ratio.
+/// better on JDK 25; Parallel keeps the ratio. Where not even 4 reaches the target, Parallel
+/// gets none: on that service with `-XX:+UseParallelGC -Xmx636m` (JDK 17, 5 interleaved runs,
+/// `benches/advice/results/direct240-parallel/`) `NewRatio=4` gave 6,648 req/s, p99 44 ms and
+/// 3 % GC share against 7,281, 43 ms and 4 % without it: no gain to justify the flag.
 fn new_ratio_for(heap: u64, limit: u64) -> Option<u64> {
     let target = old_generation_target(limit);
     if old_at(heap, JVM_NEW_RATIO) >= target {
