@@ -129,6 +129,51 @@ class Overlap(unittest.TestCase):
         self.assertNotIn("overlap", why[0])
 
 
+class Faults(unittest.TestCase):
+    # The 4 GiB batch (live 10 %, 2 GiB of work), JDK 17, 5 runs each in a 4 GiB / 2 CPU cgroup
+    # (memory.stat's total_pgfault): the JVM's defaults (1 GiB heap) faulted 272,927-321,347
+    # pages, ctune's -Xmx3634m -XX:GCTimeRatio=7 366,967-480,271.
+    DEFAULTS = [321347, 319363, 272927, 320654, 285991]
+    CTUNE = [366967, 448626, 460199, 480271, 373145]
+
+    def test_a_throughput_shortfall_says_how_much_more_ctune_faulted_in(self):
+        alts = {"defaults": S("batch", [1.72, 1.72, 2.0, 2.0, 1.44], runs=5, faults=self.DEFAULTS)}
+        ctune = S("batch", [2.06, 1.75, 2.1, 1.98, 1.74], runs=5, faults=self.CTUNE)
+        status, why = judge.judge("batch", False, alts, ctune)
+        self.assertNotEqual(status, judge.PASS)
+        # Medians 448,626 and 319,363 pages: 129,263 x 4 KiB.
+        self.assertIn("its runs faulted in 505 MiB more than defaults'", why[0])
+
+    def test_no_fault_clause_without_both_counts_or_when_ctune_faulted_less(self):
+        slow = [2.5, 2.6, 2.7]
+        for alt_faults, ctune_faults in ((None, self.CTUNE[:3]), (self.DEFAULTS[:3], None),
+                                         (self.CTUNE[:3], self.DEFAULTS[:3])):
+            alts = {"defaults": S("batch", [1.7, 1.8, 1.9], faults=alt_faults)}
+            _, why = judge.judge("batch", False, alts, S("batch", slow, faults=ctune_faults))
+            self.assertNotIn("faulted", why[0])
+
+    def test_the_batch_entry_shows_the_memory_faulted_in(self):
+        from harness import matrix, report
+        cell = matrix.Cell(matrix.BATCH, 4096, 2, 0.10, {"work.mib": 2048})
+        s = S("batch", [2.0, 2.1, 2.2], faults=[262144, 262144, 262144])
+        s.update(peak=judge._stat([1 << 30]), sys_s=judge._stat([1.0, 1.0, 1.0]))
+        self.assertIn("kernel 1.0 s, 1,024 MiB faulted in", report.entry("batch", cell, s))
+
+    def test_page_faults_read_from_memory_stat(self):
+        from harness import cgroup
+        with tempfile.TemporaryDirectory() as d:
+            cg = cgroup.Cgroup("x", 1 << 30, 1)
+            cg.dirs = {"memory": d, "cpu": d}
+            self.assertIsNone(cg.page_faults())  # no memory.stat
+            stat = os.path.join(d, "memory.stat")
+            with open(stat, "w") as f:
+                f.write("cache 0\npgfault 12\ntotal_cache 0\ntotal_pgfault 300990\n")
+            self.assertEqual(cg.page_faults(), 300990)
+            with open(stat, "w") as f:
+                f.write("total_pgfault lots\n")
+            self.assertIsNone(cg.page_faults())
+
+
 class Noise(unittest.TestCase):
     def test_exact_mann_whitney(self):
         # All five below all five: 1 of the C(10,5) = 252 splits ranks them so.
@@ -268,14 +313,15 @@ class Experiments(unittest.TestCase):
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def S(kind, values, killed=0, failures=(), runs=3, p99=None, gc=0.05, gc_cpu=None):
+def S(kind, values, killed=0, failures=(), runs=3, p99=None, gc=0.05, gc_cpu=None, faults=None):
     """A summary as judge.summarise makes it, from throughput values (all runs ok if given)."""
     ok = len(values)
     st = judge._stat(values)
     s = {"runs": runs, "ok": ok, "killed": killed, "refused": 0, "failures": list(failures),
          "survived": ok == runs, "rps": None, "wall_s": None,
          "p99_ms": judge._stat([p99] * ok) if p99 else None, "gc_share": judge._stat([gc] * ok),
-         "gc_cpu_share": judge._stat([gc_cpu] * ok) if gc_cpu is not None else None}
+         "gc_cpu_share": judge._stat([gc_cpu] * ok) if gc_cpu is not None else None,
+         "page_faults": judge._stat(list(faults)) if faults else None}
     s["rps" if kind == "service" else "wall_s"] = st
     return s
 

@@ -68,6 +68,20 @@ class Cgroup:
             pass
         return None
 
+    def page_faults(self):
+        """The page faults of the run's processes (memory.stat's total_pgfault), or None. Each
+        fault on fresh memory is one 4 KiB page the kernel zeroes, and in a VM whose host backs
+        memory lazily, one the host faults in too (run.py's first-touch probe prices it)."""
+        try:
+            with open(os.path.join(self.dirs["memory"], "memory.stat")) as f:
+                for line in f:
+                    k, _, v = line.partition(" ")
+                    if k == "total_pgfault":
+                        return int(v)
+        except (OSError, ValueError):
+            pass
+        return None
+
     def throttled(self):
         """(nr_periods, nr_throttled) from cpu.stat."""
         st = {}

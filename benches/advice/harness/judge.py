@@ -22,6 +22,9 @@ SIGNIFICANCE = 0.05
 
 PASS, NOISE, FAIL = "pass", "noise", "fail"
 
+PAGE = 4096  # bytes a page fault brings in (the JVM's heap is not on huge pages by default)
+MIB = 1024 * 1024
+
 
 def summarise(runs):
     """One configuration in one cell: counts, failures, medians with their spread."""
@@ -36,7 +39,7 @@ def summarise(runs):
         "peak": _stat([r.get("peak_bytes") for r in runs if r.get("status") != "refused"]),
         "ctune": next((r["ctune"] for r in runs if r.get("ctune")), None),
     }
-    for key in ("rps", "p99_ms", "wall_s", "gc_share", "gc_cpu_share", "sys_s"):
+    for key in ("rps", "p99_ms", "wall_s", "gc_share", "gc_cpu_share", "sys_s", "page_faults"):
         s[key] = _stat([r.get(key) for r in ok])
     s["survived"] = bool(runs) and len(ok) == len(runs)
     return s
@@ -138,7 +141,7 @@ def _throughput(kind, ctune, best, best_name, rel):
     p = mann_whitney_below(xs, [THROUGHPUT_FLOOR * y for y in ys]) if xs and ys else None
     what = f"throughput {_fmt(rel)}x {_possessive(best_name)}"
     status, why = _shortfall(p, f"{what} (< {THROUGHPUT_FLOOR})", what)
-    return status, why + _overlap(kind, ctune, best)
+    return status, why + _overlap(kind, ctune, best) + _more_faulted(ctune, best, best_name)
 
 
 def _ceiling(ctune, best, best_name, key, what, fmt, slack_points=None):
@@ -199,6 +202,16 @@ def mann_whitney_below(xs, ys):
         total += 1
         hits += u(a, b) >= observed - 1e-9
     return hits / total
+
+
+def _more_faulted(ctune, best, best_name):
+    """Where ctune's median run faulted in more memory than the best's, say how much: on a
+    host where fresh memory is dear (run.py's first-touch probe) that is the larger heap's
+    cost, paid once, not the collector's work."""
+    a, b = med(ctune, "page_faults"), med(best, "page_faults")
+    if a is None or b is None or a <= b:
+        return ""
+    return f"; its runs faulted in {(a - b) * PAGE / MIB:,.0f} MiB more than {_possessive(best_name)}"
 
 
 def _overlap(kind, a, b):

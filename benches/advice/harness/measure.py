@@ -71,6 +71,7 @@ def run(cell, config, env, rep, seq):
                 rec["exit"] = proc.returncode
         rec["peak_bytes"] = cg.max_usage()
         rec["oom_kills"] = cg.oom_kills()
+        rec["page_faults"] = cg.page_faults()
         periods, throttled = cg.throttled()
         rec["throttled_share"] = (throttled / periods) if periods else None
     stdout, stderr = _read(out_path), _read(err_path)

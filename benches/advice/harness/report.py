@@ -31,6 +31,8 @@ def entry(kind, cell, s):
     tail += f" · peak {peak:.0f} %" if peak is not None else ""
     if kind == "batch" and s.get("sys_s"):
         tail += f" · kernel {s['sys_s']['median']:.1f} s"
+        if s.get("page_faults"):
+            tail += f", {s['page_faults']['median'] * judge.PAGE / MIB:,.0f} MiB faulted in"
     if bad:
         what = "OOM-killed" if s["killed"] else ", ".join(f for f in s["failures"] if f)
         tail += f" · **{what} in {bad}/{s['runs']}**"
@@ -72,7 +74,7 @@ def markdown(cells, configs, summaries, verdicts, machine):
                                     "of the limit"),
                         ("batch", "Batch job: wall seconds ±spread · GC pause share (GC "
                                   "threads' share of CPU) · peak memory of the limit · kernel "
-                                  "CPU (page faults)")):
+                                  "CPU, memory faulted in (page faults x 4 KiB)")):
         ks = [c for c in cells if c.workload.kind == kind]
         if not ks:
             continue
