@@ -159,7 +159,7 @@ class Faults(unittest.TestCase):
         s.update(peak=judge._stat([1 << 30]), sys_s=judge._stat([1.0, 1.0, 1.0]))
         self.assertIn("kernel 1.0 s, 1,024 MiB faulted in", report.entry("batch", cell, s))
 
-    def test_page_faults_read_from_memory_stat(self):
+    def test_cgroup_counters_read_from_their_files(self):
         from harness import cgroup
         with tempfile.TemporaryDirectory() as d:
             cg = cgroup.Cgroup("x", 1 << 30, 1)
@@ -172,6 +172,13 @@ class Faults(unittest.TestCase):
             with open(stat, "w") as f:
                 f.write("total_pgfault lots\n")
             self.assertIsNone(cg.page_faults())
+            # The same reader serves cpu.stat and memory.oom_control.
+            with open(os.path.join(d, "cpu.stat"), "w") as f:
+                f.write("nr_periods 10\nnr_throttled 3\nthrottled_time x\n")
+            self.assertEqual(cg.throttled(), (10, 3))
+            with open(os.path.join(d, "memory.oom_control"), "w") as f:
+                f.write("oom_kill_disable 0\nunder_oom 0\noom_kill 2\n")
+            self.assertEqual(cg.oom_kills(), 2)
 
 
 class Noise(unittest.TestCase):

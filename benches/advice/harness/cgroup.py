@@ -58,40 +58,17 @@ class Cgroup:
 
     def oom_kills(self):
         """The kernel's OOM-kill count in this cgroup (memory.oom_control, kernel >= 4.13)."""
-        try:
-            with open(os.path.join(self.dirs["memory"], "memory.oom_control")) as f:
-                for line in f:
-                    k, _, v = line.partition(" ")
-                    if k == "oom_kill":
-                        return int(v)
-        except OSError:
-            pass
-        return None
+        return _keyed(os.path.join(self.dirs["memory"], "memory.oom_control")).get("oom_kill")
 
     def page_faults(self):
         """The page faults of the run's processes (memory.stat's total_pgfault), or None. Each
         fault on fresh memory is one 4 KiB page the kernel zeroes, and in a VM whose host backs
         memory lazily, one the host faults in too (run.py's first-touch probe prices it)."""
-        try:
-            with open(os.path.join(self.dirs["memory"], "memory.stat")) as f:
-                for line in f:
-                    k, _, v = line.partition(" ")
-                    if k == "total_pgfault":
-                        return int(v)
-        except (OSError, ValueError):
-            pass
-        return None
+        return _keyed(os.path.join(self.dirs["memory"], "memory.stat")).get("total_pgfault")
 
     def throttled(self):
         """(nr_periods, nr_throttled) from cpu.stat."""
-        st = {}
-        try:
-            with open(os.path.join(self.dirs["cpu"], "cpu.stat")) as f:
-                for line in f:
-                    k, _, v = line.partition(" ")
-                    st[k] = int(v)
-        except (OSError, ValueError):
-            pass
+        st = _keyed(os.path.join(self.dirs["cpu"], "cpu.stat"))
         return st.get("nr_periods"), st.get("nr_throttled")
 
     def pids(self):
@@ -171,3 +148,20 @@ def _read_int(path):
             return int(f.read().strip())
     except (OSError, ValueError):
         return None
+
+
+def _keyed(path):
+    """A cgroup file of "key value" lines (memory.stat, memory.oom_control, cpu.stat) as
+    {key: int}: lines that are not a key and a number are left out, an unreadable file is {}."""
+    out = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                k, _, v = line.partition(" ")
+                try:
+                    out[k] = int(v)
+                except ValueError:
+                    pass
+    except OSError:
+        pass
+    return out
