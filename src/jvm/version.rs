@@ -139,6 +139,12 @@ impl JavaVersion {
         }
     }
 
+    /// Biased locking is on by default: before 15 (JEP 374 disabled it in 15, 18 removed the
+    /// flag). `-XX:-UseBiasedLocking` is accepted by every JDK that has it on.
+    pub fn biases_locks_by_default(&self) -> bool {
+        self.feature < 15
+    }
+
     /// ZGC is a product feature (JEP 377) from 15, generational from 21, only mode from 23.
     pub fn has_zgc(&self) -> bool {
         self.feature >= 15
@@ -279,6 +285,16 @@ mod tests {
             assert_eq!(j.walks_ancestors(), walks, "{s} walks");
         }
         assert_eq!(v("1.8.0_372").server_gc(), Gc::Parallel);
+        for (s, biased) in [
+            ("1.8.0_121", true),
+            ("11.0.13", true),
+            ("14.0.2", true),
+            ("15.0.1", false),
+            ("17.0.15", false),
+            ("25.0.2", false),
+        ] {
+            assert_eq!(v(s).biases_locks_by_default(), biased, "{s} biased locking");
+        }
         assert_eq!(v("11.0.13").server_gc(), Gc::G1);
     }
 }

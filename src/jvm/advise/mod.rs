@@ -7,8 +7,9 @@
 //! [`advise`] only orders the work. Each flag family is one function in its own file, taking
 //! the shared context ([`Cx`]) and adding its flags, reasons and warnings to a [`Draft`]:
 //! [`processors`], [`collector`], [`heap`], [`blind`] (every flag explicit for a JVM blind to
-//! the cgroup or crashed by its detection), [`off_heap`], [`oom`], [`legacy`] (JDK 8 builds
-//! before container support) and [`extra`] (the profile's own flags). A new rule is a new
+//! the cgroup or crashed by its detection), [`off_heap`], [`oom`], [`locking`] (biased locking
+//! before JDK 15), [`legacy`] (JDK 8 builds before container support) and [`extra`] (the
+//! profile's own flags). A new rule is a new
 //! function there, not a new branch here.
 
 mod blind;
@@ -16,6 +17,7 @@ mod collector;
 mod extra;
 mod heap;
 mod legacy;
+mod locking;
 mod off_heap;
 mod oom;
 mod processors;
@@ -208,6 +210,7 @@ pub fn advise(f: &Facts, profile: &Profile, user: &UserOptions) -> Advice {
     off_heap::off_heap(&cx, &heap.budget, heap.max_heap, &mut d);
     collector::pause_goal(&cx, gc, &mut d);
     oom::oom(&cx, &mut d);
+    locking::biased_locking(&cx, &mut d);
     legacy::cgroup_memory_limit_for_heap(&cx, &mut d);
     extra::profile_extras(&cx, &mut d);
     processors::throttling(&cx, &mut d);

@@ -424,3 +424,43 @@ fn young_generation_by_collector() {
     );
     assert!(!has(&users, "-Xmn"), "{:?}", users.recommended.flags);
 }
+
+/// Biased locking off where the JDK has it on by default, never against the user's own
+/// setting, never where the flag is deprecated (15-17) or gone (18+).
+#[test]
+fn biased_locking_off_before_jdk_15() {
+    for (jdk, expected) in [
+        ("1.8.0_121", true),
+        ("1.8.0_372", true),
+        ("11.0.13", true),
+        ("14.0.2", true),
+        ("15.0.1", false),
+        ("17.0.15", false),
+        ("21.0.8", false),
+        ("25.0.2", false),
+    ] {
+        let a = run(&facts(Some(GIB), Some(1.0), jdk, &[]), "default", &[]);
+        assert_eq!(
+            has(&a, "-XX:-UseBiasedLocking"),
+            expected,
+            "{jdk}: {:?}",
+            a.recommended.flags
+        );
+        let why = a
+            .rationale
+            .iter()
+            .find(|r| r.flag == "-XX:-UseBiasedLocking");
+        assert_eq!(why.is_some(), expected, "{jdk}: a reason with the flag");
+    }
+    for user in [["-XX:+UseBiasedLocking"], ["-XX:-UseBiasedLocking"]] {
+        for env in [&[][..], &[("JAVA_TOOL_OPTIONS", user[0])][..]] {
+            let cmd: &[&str] = if env.is_empty() { &user } else { &[] };
+            let a = run(&facts(Some(GIB), Some(1.0), "11.0.13", env), "default", cmd);
+            assert!(
+                !has(&a, "-XX:-UseBiasedLocking") && !has(&a, "-XX:+UseBiasedLocking"),
+                "{user:?} {env:?}: {:?}",
+                a.recommended.flags
+            );
+        }
+    }
+}
