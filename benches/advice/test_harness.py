@@ -144,10 +144,12 @@ class Faults(unittest.TestCase):
         # Medians 448,626 and 319,363 pages: 129,263 x 4 KiB.
         self.assertIn("its runs faulted in 505 MiB more than defaults'", why[0])
 
-    def test_no_fault_clause_without_both_counts_or_when_ctune_faulted_less(self):
+    def test_no_fault_clause_without_both_counts_or_a_clear_difference(self):
         slow = [2.5, 2.6, 2.7]
+        # The 2 GiB service's runs faulted in 1 MiB more than MaxRAMPercentage=75's: noise.
         for alt_faults, ctune_faults in ((None, self.CTUNE[:3]), (self.DEFAULTS[:3], None),
-                                         (self.CTUNE[:3], self.DEFAULTS[:3])):
+                                         (self.CTUNE[:3], self.DEFAULTS[:3]),
+                                         ([300000] * 3, [300256] * 3)):
             alts = {"defaults": S("batch", [1.7, 1.8, 1.9], faults=alt_faults)}
             _, why = judge.judge("batch", False, alts, S("batch", slow, faults=ctune_faults))
             self.assertNotIn("faulted", why[0])
@@ -209,9 +211,9 @@ class Noise(unittest.TestCase):
         # An A/A test on every recorded run: on JDK 10+ fabric8's run-java.sh adds only
         # -XX:+ExitOnOutOfMemoryError to the JVM's defaults, so where both complete, neither may
         # fail against the other. Their medians are up to 12 % apart (0.879x on the rerun's
-        # 4 GiB batch): a bare 0.95 threshold would call 5 of the JDK 17 runs' 12 pairs failures.
+        # 4 GiB batch): a bare 0.95 threshold would call 6 of the JDK 17 runs' 14 pairs failures.
         pairs = 0
-        runs = ("", "c0e22ca", "0c54f83", "4dbf0f9", "earlier", "rerun", "jdk21", "jdk21-g1ratio",
+        runs = ("", "3dfdf24", "c0e22ca", "0c54f83", "4dbf0f9", "earlier", "rerun", "jdk21", "jdk21-g1ratio",
                 "jdk25", "jdk25-young")
         for d in runs:
             path = os.path.join(HERE, "results", d, "runs.jsonl")
@@ -227,7 +229,7 @@ class Noise(unittest.TestCase):
                 for x, y in ((a, b), (b, a)):
                     status, why = judge.judge(kind, False, {"other": y}, x)
                     self.assertNotEqual(status, judge.FAIL, f"{path} {cell}: {why}")
-        self.assertEqual(pairs, 19)
+        self.assertEqual(pairs, 21)
 
     def test_noise_never_hides_another_shortfall(self):
         alts = {"mrp75": S("batch", [1.74, 1.80, 2.00], gc=0.10)}

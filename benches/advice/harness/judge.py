@@ -204,12 +204,17 @@ def mann_whitney_below(xs, ys):
     return hits / total
 
 
+# Faulting in this much more than the best alternative is worth a word in a verdict: below it,
+# the difference is the runs' noise (the same flags' medians differ by a few MiB).
+MORE_FAULTED_SHARE = 0.10
+
+
 def _more_faulted(ctune, best, best_name):
-    """Where ctune's median run faulted in more memory than the best's, say how much: on a
-    host where fresh memory is dear (run.py's first-touch probe) that is the larger heap's
-    cost, paid once, not the collector's work."""
+    """Where ctune's median run faulted in clearly more memory than the best's, say how much:
+    on a host where fresh memory is dear (run.py's first-touch probe) that is the larger
+    heap's cost, paid once, not the collector's work."""
     a, b = med(ctune, "page_faults"), med(best, "page_faults")
-    if a is None or b is None or a <= b:
+    if a is None or b is None or a <= b * (1 + MORE_FAULTED_SHARE):
         return ""
     return f"; its runs faulted in {(a - b) * PAGE / MIB:,.0f} MiB more than {_possessive(best_name)}"
 
