@@ -106,6 +106,9 @@ const VERSIONED_FLAGS: &[(&str, u32, u32, &str)] = &[
     ),
     ("ZGenerational", 21, u32::MAX, "added in JDK 21"),
     ("UseParallelOldGC", 0, 16, "expired in JDK 16"),
+    // Refused by 21.0.8 and 25.0.2, only deprecated on 17.0.2 and 17.0.15: verified. Obsolete
+    // in 18 and expired in 19 by HotSpot's own table (JDK-8256425), not run here.
+    ("UseBiasedLocking", 0, 19, "expired in JDK 19"),
     // Refused by 25.0.2 ("Unrecognized VM option"), only deprecated on 21.0.8: verified.
     ("MaxRAMFraction", 0, 25, "gone by JDK 25"),
     ("MinRAMFraction", 0, 25, "gone by JDK 25"),
@@ -1032,9 +1035,15 @@ mod tests {
             ]
         ));
         assert!(rejected(&f, &["-XX:+UseParallelOldGC"]));
+        assert!(
+            !rejected(&f, &["-XX:-UseBiasedLocking"]),
+            "deprecated on 17"
+        );
         set_java(&mut f, "25.0.2");
         assert!(rejected(&f, &["-XX:MaxRAMFraction=2"]));
+        assert!(rejected(&f, &["-XX:-UseBiasedLocking"]));
         set_java(&mut f, "11.0.13");
+        assert!(!rejected(&f, &["-XX:-UseBiasedLocking"]));
         assert!(rejected(&f, &["-XX:MinHeapSize=100m"]));
         assert!(rejected(&f, &["-XX:+UseZGC"]));
         assert!(!rejected(
