@@ -20,7 +20,8 @@
 //! 964 MiB). The 30-thread pair puts the walk at about 4.9 KB per frame (428 MiB for 91,000
 //! frames). How deep a service's threads are when a full collection comes is not a fact ctune
 //! can read, so the flag is not tied to a thread count: it gives these JDKs what every JDK
-//! since 15 does by default.
+//! since 15 does by default. JDK 8's full collections make the same walk (its
+//! `preserve_marks` is the same loop); that was read, not run here.
 
 use super::{Cx, Draft};
 

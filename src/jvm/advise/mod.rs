@@ -9,8 +9,7 @@
 //! [`processors`], [`collector`], [`heap`], [`blind`] (every flag explicit for a JVM blind to
 //! the cgroup or crashed by its detection), [`off_heap`], [`oom`], [`locking`] (biased locking
 //! before JDK 15), [`legacy`] (JDK 8 builds before container support) and [`extra`] (the
-//! profile's own flags). A new rule is a new
-//! function there, not a new branch here.
+//! profile's own flags). A new rule is a new function there, not a new branch here.
 
 mod blind;
 mod collector;
