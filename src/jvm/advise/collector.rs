@@ -274,7 +274,9 @@ const MIN_FIXED_YOUNG: u64 = 32 * MIB;
 /// JDK 11.0.13 was killed by the kernel with `-Xmx526m`, with or without `-Xmn32m`, and not for
 /// its heap: Serial's first full collection, at 15 MiB of heap, took the cgroup's resident
 /// memory from 367 MiB to 2,023 MiB in 1.5 s (in a 2 GiB cgroup; killed there too), walking
-/// 900 stacks of some 3,000 interpreted frames; G1 completed in 14.4 s (peak 971 MiB). With this
+/// 900 stacks of some 3,000 frames; G1 completed in 14.4 s (peak 971 MiB). That walk is biased
+/// locking's, which JDKs before 15 now get turned off (`locking.rs`): 14.8 to 16.1 s on 11.0.13
+/// (`benches/advice/results/jdk11/`, 5 runs, every alternative killed by the kernel). With this
 /// rule, interleaved runs (`benches/advice/results/900threads-xmn-jdk25/`, `-jdk17/`): 7.2 to
 /// 7.5 s on JDK 25 against `MaxRAMPercentage=75`'s 26.0 s, 11.5 to 13.0 s on 17 (peak 94 to
 /// 99 %), every profile. The 30 000-class service (`results/30kclasses-xmn/`, JDK 17,
