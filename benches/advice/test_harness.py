@@ -213,8 +213,8 @@ class Noise(unittest.TestCase):
         # fail against the other. Their medians are up to 12 % apart (0.879x on the rerun's
         # 4 GiB batch): a bare 0.95 threshold would call 6 of the JDK 17 runs' 14 pairs failures.
         pairs = 0
-        runs = ("", "3dfdf24", "c0e22ca", "0c54f83", "4dbf0f9", "earlier", "rerun", "jdk21", "jdk21-g1ratio",
-                "jdk25", "jdk25-young")
+        runs = ("", "3dfdf24", "c0e22ca", "0c54f83", "4dbf0f9", "earlier", "rerun", "jdk11",
+                "jdk21", "jdk21-g1ratio", "jdk25", "jdk25-young")
         for d in runs:
             path = os.path.join(HERE, "results", d, "runs.jsonl")
             with open(path) as f:
@@ -229,7 +229,7 @@ class Noise(unittest.TestCase):
                 for x, y in ((a, b), (b, a)):
                     status, why = judge.judge(kind, False, {"other": y}, x)
                     self.assertNotEqual(status, judge.FAIL, f"{path} {cell}: {why}")
-        self.assertEqual(pairs, 21)
+        self.assertEqual(pairs, 23)
 
     def test_noise_never_hides_another_shortfall(self):
         alts = {"mrp75": S("batch", [1.74, 1.80, 2.00], gc=0.10)}

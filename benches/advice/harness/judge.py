@@ -216,7 +216,8 @@ def _more_faulted(ctune, best, best_name):
     a, b = med(ctune, "page_faults"), med(best, "page_faults")
     if a is None or b is None or a <= b * (1 + MORE_FAULTED_SHARE):
         return ""
-    return f"; its runs faulted in {(a - b) * PAGE / MIB:,.0f} MiB more than {_possessive(best_name)}"
+    more = (a - b) * PAGE / MIB
+    return f"; its runs faulted in {more:,.0f} MiB more than {_possessive(best_name)}"
 
 
 def _overlap(kind, a, b):
