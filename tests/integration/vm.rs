@@ -323,29 +323,28 @@ fn boot(
         cmd.arg("--hostfs");
     }
     let log = kit.logs.join(format!("{name}.log"));
-    let (out, console, secs) = {
-        let t = Instant::now();
-        let mut out = cmd
+    let mut boot_once = || -> Result<_, NotRun> {
+        let out = cmd
             .output()
             .map_err(|e| Fail(format!("cannot run vm.sh boot: {e}")))?;
-        let mut console = fs::read(&tmp_log).map(|b| lossy(&b)).unwrap_or_default();
-        // A guest that never started a payload command stalled in the kernel or the set-up
-        // (seen once in CI, under load: CTUNE-VM-START, then nothing for 300 s): nothing of
-        // ctune ran, so one more boot decides. A stall during a command is never retried.
-        if !out.status.success() && !console.contains("CTUNE-VM-RUN ") {
-            let _ = fs::write(kit.logs.join(format!("{name}.stalled.log")), &console);
-            eprintln!(
-                "vm: the {name} VM stopped before its payload ran anything; booting it once more. \
-                 The first boot said:\n{}",
-                lossy(&out.stderr)
-            );
-            out = cmd
-                .output()
-                .map_err(|e| Fail(format!("cannot run vm.sh boot: {e}")))?;
-            console = fs::read(&tmp_log).map(|b| lossy(&b)).unwrap_or_default();
-        }
-        (out, console, t.elapsed().as_secs_f64())
+        let console = fs::read(&tmp_log).map(|b| lossy(&b)).unwrap_or_default();
+        Ok((out, console))
     };
+    let t = Instant::now();
+    let (mut out, mut console) = boot_once()?;
+    // A guest that never started a payload command stalled in the kernel or the set-up (seen
+    // once in CI, under load: CTUNE-VM-START, then nothing for 300 s): nothing of ctune ran,
+    // so one more boot decides. A stall during a command is never retried.
+    if !out.status.success() && !console.contains("CTUNE-VM-RUN ") {
+        let _ = fs::write(kit.logs.join(format!("{name}.stalled.log")), &console);
+        eprintln!(
+            "vm: the {name} VM stopped before its payload ran anything; booting it once more. \
+             The first boot said:\n{}",
+            lossy(&out.stderr)
+        );
+        (out, console) = boot_once()?;
+    }
+    let secs = t.elapsed().as_secs_f64();
     let _ = fs::write(&log, console.replace('\r', ""));
     let _ = fs::remove_dir_all(&work);
     if !out.status.success() {

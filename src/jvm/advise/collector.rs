@@ -256,8 +256,9 @@ const MIN_FIXED_YOUNG: u64 = 32 * MIB;
 /// JDK 17 served as `NewRatio=4` did (6,400 req/s against 6,309, GC 1 %, peak 80 % against 76).
 /// With the cap (`-Xmx666m -Xmn133m`), the default matrix: on JDK 25 1 % of the CPU in the
 /// collector against `MaxRAMPercentage=75`'s 7 % and 1.16-1.34x its requests, every profile
-/// (`results/jdk25-young/`, 5 runs); on JDK 17 0.98-1.02x (`results/`, 7 runs). On JDK 17, `NewRatio=3` and `4` at 512 and 526 MiB thrashed as the default split did (77 %
-/// GC) and peaked up to 28 MiB higher.
+/// (`results/jdk25-young/`, 5 runs); on JDK 17 0.98-1.02x (`results/3dfdf24/`, 7 runs) and
+/// 0.97-1.06x in the rerun (`results/`, 7 runs). On JDK 17, `NewRatio=3` and `4` at 512 and
+/// 526 MiB thrashed as the default split did (77 % GC) and peaked up to 28 MiB higher.
 ///
 /// Measured (issue 20, the 900-thread job: 1 GiB / 1 CPU, 900 threads touching 300 KiB of
 /// stack, a 461 MiB live set, ctune's `-Xmx526m`; single runs, wall seconds):
