@@ -76,7 +76,11 @@ pub fn write(dir: &Path, recorded: &BTreeMap<String, Recorded>) -> Result<usize,
                     if crate::parse::perfdata::parse(bytes).is_err() {
                         continue;
                     }
-                    crate::parse::perfdata::redact(bytes, crate::secrets::secret_property_value)
+                    crate::parse::perfdata::redact(
+                        bytes,
+                        crate::secrets::secret_property_value,
+                        crate::jvm::options::starts_like_option,
+                    )
                 } else {
                     bytes.clone()
                 };

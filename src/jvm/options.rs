@@ -69,6 +69,50 @@ pub fn split_java_options(s: &str) -> Result<Vec<String>, String> {
     }
 }
 
+/// How a JVM option begins, as the launcher and HotSpot take them (`-D`, `-X...`, `-XX:`,
+/// agents, assertions, `-verbose`, `--add-opens` and the other long options).
+const OPTION_STARTS: [&str; 12] = [
+    "-D",
+    "-X",
+    "-agentlib:",
+    "-agentpath:",
+    "-javaagent:",
+    "-ea",
+    "-da",
+    "-esa",
+    "-dsa",
+    "-enable",
+    "-disable",
+    "-verbose",
+];
+
+/// Whether a word begins like a JVM option ([`OPTION_STARTS`], or `--`).
+pub fn starts_like_option(word: &[u8]) -> bool {
+    word.starts_with(b"--") || OPTION_STARTS.iter().any(|p| word.starts_with(p.as_bytes()))
+}
+
+/// The options in HotSpot's `java.rt.vmArgs` perf counter (`Arguments::jvm_args`): every
+/// option the JVM was started with, from the command line and the options variables, joined
+/// by single spaces. An option whose value held a space (`-Dtitle=a b`) comes back in pieces;
+/// a piece that does not begin like an option is the rest of the one before it (the JVM
+/// refuses a stray word, "Unrecognized option"), and is put back onto it with its space, so
+/// that a secret value is redacted whole. A value with a space followed by what looks like an
+/// option (`-Dx=a -Db`) cannot be told from two options in the joined string.
+pub fn vm_args_options(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for piece in s.split(' ') {
+        match out.last_mut() {
+            Some(last) if !starts_like_option(piece.as_bytes()) => {
+                last.push(' ');
+                last.push_str(piece);
+            }
+            None if piece.is_empty() => {}
+            _ => out.push(piece.to_owned()),
+        }
+    }
+    out
+}
+
 /// The options before an unmatched quote, and that quote character.
 fn split_tolerant(s: &str) -> (Vec<String>, Option<char>) {
     let mut out = Vec::new();
@@ -516,6 +560,35 @@ pub fn parse_jvm_size(s: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn vm_args_put_spaced_values_back_together() {
+        use super::vm_args_options;
+        assert_eq!(
+            vm_args_options("-Da.token=hunter2 secret -Xmx1g -Dtitle=a  b --add-opens=x=y -ea"),
+            [
+                "-Da.token=hunter2 secret",
+                "-Xmx1g",
+                "-Dtitle=a  b",
+                "--add-opens=x=y",
+                "-ea"
+            ]
+        );
+        // The secret's value is whole: what redaction hides is all of it.
+        let opts = vm_args_options("-Da.token=hunter2 secret -Xss1m");
+        let r = crate::secrets::secret_property_value(opts[0].as_bytes()).unwrap();
+        assert_eq!(&opts[0][r], "hunter2 secret");
+        assert!(vm_args_options("").is_empty());
+        assert_eq!(vm_args_options("  -Xmx1g"), ["-Xmx1g"]);
+        // Lossless: nothing is dropped but the leading spaces.
+        use proptest::prelude::*;
+        proptest::test_runner::TestRunner::default()
+            .run(&"[ aDx=X-]{0,24}", |s| {
+                prop_assert_eq!(vm_args_options(&s).join(" "), s.trim_start_matches(' '));
+                Ok(())
+            })
+            .unwrap();
+    }
+
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

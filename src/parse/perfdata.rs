@@ -458,10 +458,14 @@ fn decode(
 
 /// The buffer with the values of secret-looking `-Dname=value` words in its strings
 /// (`java.rt.vmArgs`, `sun.rt.javaCommand`, ...) overwritten by `*`, byte for byte, so the
-/// file keeps its layout. A buffer that does not parse is returned as it is.
+/// file keeps its layout. HotSpot joins the options with single spaces, so a value that held a
+/// space is in several words: the words after a secret value that do not begin like an option
+/// (`starts_option`) are its rest, and are overwritten with it. A buffer that does not parse is
+/// returned as it is.
 pub fn redact(
     bytes: &[u8],
     secret_value: impl Fn(&[u8]) -> Option<std::ops::Range<usize>>,
+    starts_option: impl Fn(&[u8]) -> bool,
 ) -> Vec<u8> {
     let mut out = bytes.to_vec();
     let Ok(p) = parse(bytes) else {
@@ -473,11 +477,21 @@ pub fn redact(
         }
         let end = e.data_offset + e.vector_length;
         let mut start = e.data_offset;
+        let mut in_secret = false;
         for i in e.data_offset..=end {
-            if i == end || out[i] == b' ' || out[i] == 0 {
-                if let Some(r) = secret_value(&out[start..i]) {
+            let nul = i < end && out[i] == 0;
+            if i == end || out[i] == b' ' || nul {
+                let word = &out[start..i];
+                if in_secret && !starts_option(word) {
+                    // The space before it too: one run of `*` for the whole value.
+                    out[start.saturating_sub(1).max(e.data_offset)..i].fill(b'*');
+                } else if let Some(r) = secret_value(word) {
                     out[start + r.start..start + r.end].fill(b'*');
+                    in_secret = true;
+                } else {
+                    in_secret = false;
                 }
+                in_secret &= !nul;
                 start = i + 1;
             }
         }
@@ -641,16 +655,21 @@ mod tests {
 
     #[test]
     fn redaction_keeps_the_layout() {
-        let mut args = b"-Xmx1g -Ddb.password=hunter2 -Dapp.name=x".to_vec();
-        args.resize(64, 0);
+        // The second password held a space: HotSpot's joined string has it in two words.
+        let mut args = b"-Xmx1g -Ddb.password=hunter2 -Dapp.name=x -Da.token=one two -ea".to_vec();
+        args.resize(80, 0);
         for big in [true, false] {
-            let b = build(big, &[("java.rt.vmArgs", b'B', 5, 1, 64, args.clone())]);
-            let r = redact(&b, crate::secrets::secret_property_value);
+            let b = build(big, &[("java.rt.vmArgs", b'B', 5, 1, 80, args.clone())]);
+            let r = redact(
+                &b,
+                crate::secrets::secret_property_value,
+                crate::jvm::options::starts_like_option,
+            );
             assert_eq!(r.len(), b.len());
             let p = parse(&r).unwrap();
             assert_eq!(
                 p.text("java.rt.vmArgs"),
-                Some("-Xmx1g -Ddb.password=******* -Dapp.name=x")
+                Some("-Xmx1g -Ddb.password=******* -Dapp.name=x -Da.token=******* -ea")
             );
         }
     }

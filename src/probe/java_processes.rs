@@ -237,7 +237,7 @@ fn one(
     // The JVM's own view (it includes JAVA_TOOL_OPTIONS) when there is one, else argv.
     let vm_args = perf.as_ref().and_then(|d| d.text("java.rt.vmArgs"));
     p.flags = match (vm_args, args.as_ref().ok().and_then(|a| parse_command(a))) {
-        (Some(v), _) => Fact::Known(redact(v.split_whitespace().map(str::to_owned).collect())),
+        (Some(v), _) => Fact::Known(redact(crate::jvm::options::vm_args_options(v))),
         (None, Some(c)) => Fact::Known(redact(c.options)),
         (None, None) => Fact::Unknown(perf_reason.clone()),
     };

@@ -136,7 +136,11 @@ proptest! {
             Ok(p) => { let _ = ctune::probe::from_perf(&p); }
             Err(e) => prop_assert!(e.offset <= b.len().max(32), "{e}"),
         }
-        let _ = perfdata::redact(&b, ctune::secrets::secret_property_value);
+        let _ = perfdata::redact(
+            &b,
+            ctune::secrets::secret_property_value,
+            ctune::jvm::options::starts_like_option,
+        );
     }
 
     /// Real files with bytes changed and cut short: never a panic; a redaction keeps the size.
@@ -161,7 +165,11 @@ proptest! {
             let v = ctune::probe::from_perf(&p);
             let _ = (v.max_heap, v.gc_time);
         }
-        prop_assert_eq!(perfdata::redact(&b, ctune::secrets::secret_property_value).len(), b.len());
+        prop_assert_eq!(perfdata::redact(
+            &b,
+            ctune::secrets::secret_property_value,
+            ctune::jvm::options::starts_like_option,
+        ).len(), b.len());
     }
 
     /// What `build` writes, `parse` reads back, in both byte orders.
