@@ -100,8 +100,14 @@ pub const MIN_MEMORY: u64 = 16 << 20;
 pub fn parse_memory(v: &str) -> Result<u64, String> {
     let bytes = parse_bytes(v).map_err(|why| format!("memory={v}: {why}"))?;
     if bytes < MIN_MEMORY {
+        // A plain number was likely meant in a unit; one that has a unit was not.
+        let hint = if v.trim().chars().all(|c| c.is_ascii_digit()) {
+            format!(" (did you mean {v}Gi or {v}Mi?)")
+        } else {
+            String::new()
+        };
         return Err(format!(
-            "memory={v}: {bytes} bytes is below the 16 MiB any JVM needs (did you mean {v}Gi or {v}Mi?)"
+            "memory={v}: {bytes} bytes is below the 16 MiB any JVM needs{hint}"
         ));
     }
     Ok(bytes)
@@ -185,7 +191,11 @@ mod tests {
     #[test]
     fn memory_below_16_mib_is_refused_never_a_heap_of_zero() {
         assert!(parse_memory("2").unwrap_err().contains("16 MiB"));
-        assert!(parse_memory("15Mi").is_err());
+        assert!(parse_memory("2")
+            .unwrap_err()
+            .contains("did you mean 2Gi or 2Mi?"));
+        let e = parse_memory("15Mi").unwrap_err();
+        assert!(!e.contains("did you mean"), "no 15MiGi: {e}");
         assert_eq!(parse_memory("16Mi"), Ok(16 << 20));
         assert!(Assumptions::parse(&["memory=2"]).is_err());
     }

@@ -284,6 +284,21 @@ pub enum UnseenJvm {
     Unknown,
 }
 
+/// ctune's flags for a `java` command whose version ctune could not read (no `release`
+/// file beside it, an unreadable one): the advice assumed a JDK, and a flag that JDK takes but
+/// an older one does not know (`ActiveProcessorCount` before 8u191, `ExitOnOutOfMemoryError`
+/// before 8u92) would stop the JVM ("Unrecognized VM option"). Only flags every JDK since 8
+/// takes are kept. Returns the flags and what was left out, for the one stderr line.
+pub fn for_unknown_jdk(flags: &[String]) -> (Vec<String>, Vec<String>) {
+    let (kept, dropped): (Vec<String>, Vec<String>) =
+        flags.iter().cloned().partition(|f| every_jdk_takes(f));
+    let notes = dropped
+        .into_iter()
+        .map(|f| format!("{f} left out (the JDK's version is unknown)"))
+        .collect();
+    (kept, notes)
+}
+
 /// A flag JDK 8 GA already accepts (and no later JDK refuses).
 fn every_jdk_takes(f: &str) -> bool {
     f.starts_with("-D")
@@ -292,6 +307,16 @@ fn every_jdk_takes(f: &str) -> bool {
             "-XX:MaxDirectMemorySize=",
             "-XX:+HeapDumpOnOutOfMemoryError",
             "-XX:MaxGCPauseMillis=",
+            "-Xmx",
+            "-Xms",
+            "-Xmn",
+            "-XX:+UseSerialGC",
+            "-XX:+UseParallelGC",
+            "-XX:+UseG1GC",
+            "-XX:GCTimeRatio=",
+            "-XX:NewRatio=",
+            "-XX:InitialHeapSize=",
+            "-XX:ReservedCodeCacheSize=",
         ]
         .iter()
         .any(|p| f.starts_with(p))
@@ -322,14 +347,19 @@ impl ArgLimits {
         }
     }
 
-    /// Whether `plan`, run with the inherited `env`, fits. The program's path is counted as
-    /// the longest `PATH` lookup could make it.
+    /// Whether `plan`, run with the inherited `env`, fits.
     pub fn fits(&self, plan: &Plan, env: &[(OsString, OsString)]) -> bool {
+        self.overflow(plan, env).is_none()
+    }
+
+    /// Which limit `plan`, run with the inherited `env`, would pass, in words; None when it
+    /// fits. The program's path is counted as the longest `PATH` lookup could make it.
+    pub fn overflow(&self, plan: &Plan, env: &[(OsString, OsString)]) -> Option<String> {
         let mut total = 0usize;
         let mut count = 0usize;
-        let mut ok = true;
+        let mut longest = 0usize;
         let mut add = |len: usize| {
-            ok &= len < self.per_string;
+            longest = longest.max(len + 1);
             total += len + 1;
             count += 1;
         };
@@ -363,7 +393,20 @@ impl ArgLimits {
                 + program.len()
         };
         total += path_len + 1;
-        ok && total + count * std::mem::size_of::<usize>() <= self.total
+        let total = total + count * std::mem::size_of::<usize>();
+        if longest > self.per_string {
+            Some(format!(
+                "one argument or variable of {longest} bytes, over the {} a single string may have",
+                self.per_string
+            ))
+        } else if total > self.total {
+            Some(format!(
+                "{total} bytes of arguments and environment, over the {} allowed",
+                self.total
+            ))
+        } else {
+            None
+        }
     }
 }
 
@@ -405,13 +448,13 @@ pub fn plan_within(
             return (q, Some(why));
         }
     }
+    let why = limits.overflow(&p, env).unwrap_or_default();
     let mut u = Plan::unchanged(command);
     u.set_env = extra_env;
     (
         u,
         Some(format!(
-            "the tuned command would exceed the kernel's argument limits ({} bytes of arguments and environment); running the command unchanged",
-            limits.total
+            "the tuned command would exceed the kernel's argument limits ({why}); running the command unchanged"
         )),
     )
 }
@@ -773,6 +816,22 @@ mod tests {
         );
         assert_eq!(p.place, Some(Place::Args));
         assert!(why.is_some());
+        // A start script has only the variable: unchanged, and the reason is that one string,
+        // not the total.
+        let script = os(&["/bin/sh", "-c", "true"]);
+        let (p, why) = plan_within(&script, &big, &flags, None, vec![], roomy);
+        assert_eq!(p, Plan::unchanged(&script));
+        let why = why.unwrap();
+        assert!(
+            why.contains("over the 131072 a single string may have"),
+            "{why}"
+        );
+        assert!(tight.overflow(&Plan::unchanged(&cmd), &env).is_none());
+        let why = tight.overflow(&as_args, &env).unwrap();
+        assert!(
+            why.contains("bytes of arguments and environment, over the"),
+            "{why}"
+        );
     }
 
     #[test]

@@ -300,6 +300,14 @@ impl Facts {
         lim("identity.gid", self.identity.gid.unknown_reason());
         lim("identity.host_uid", self.identity.host_uid.unknown_reason());
         lim(
+            "identity.passwd_entry",
+            self.identity.passwd_entry.unknown_reason(),
+        );
+        lim(
+            "identity.user_namespace",
+            self.identity.user_namespace.unknown_reason(),
+        );
+        lim(
             "identity.passwd_home_writable",
             self.identity.passwd_home_writable.unknown_reason(),
         );
@@ -463,7 +471,9 @@ pub struct IdentityFacts {
     pub gid: Fact<u32>,
     pub user: Option<String>,
     pub group: Option<String>,
-    pub passwd_entry: bool,
+    /// The uid has a passwd entry (`/etc/passwd`, or nss_wrapper's file); unknown without a
+    /// uid or a passwd file to read.
+    pub passwd_entry: Fact<bool>,
     /// Where the entry came from: `/etc/passwd`, or the nss_wrapper file, or null.
     pub passwd_source: Option<String>,
     /// The home directory of the passwd entry (what the JVM's `user.home` is), or null.
@@ -472,9 +482,27 @@ pub struct IdentityFacts {
     /// writable); null without an entry.
     pub passwd_home_writable: Fact<bool>,
     pub home: Option<String>,
-    pub user_namespace: bool,
+    /// The uid map is not the identity map; unknown when `/proc/self/uid_map` is unreadable.
+    pub user_namespace: Fact<bool>,
     /// The uid outside the user namespace that this uid maps to (equal to `uid` without one).
     pub host_uid: Fact<u32>,
+}
+
+impl IdentityFacts {
+    /// The uid is known to have a passwd entry.
+    pub fn has_passwd_entry(&self) -> bool {
+        self.passwd_entry == Fact::Known(true)
+    }
+
+    /// The uid is known to have no passwd entry (a passwd file was read).
+    pub fn lacks_passwd_entry(&self) -> bool {
+        self.passwd_entry == Fact::Known(false)
+    }
+
+    /// The process is known to be in a user namespace.
+    pub fn in_user_namespace(&self) -> bool {
+        self.user_namespace == Fact::Known(true)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -50,8 +50,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PID")]
     pub pid: Option<u32>,
 
-    /// Colour: auto (only a terminal, never with NO_COLOR set or TERM=dumb; CLICOLOR_FORCE
-    /// forces it), always, never
+    /// Colour: auto (only a terminal, never with NO_COLOR set or TERM=dumb), always, never
     #[arg(
         long,
         global = true,

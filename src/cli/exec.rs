@@ -220,9 +220,16 @@ fn tune(g: &GlobalArgs, a: &ExecArgs, env: &[(OsString, OsString)]) -> anyhow::R
         extra_env,
         exec::ArgLimits::from_stack_limit(stack_limit()),
     );
+    // Flags dropped for the argument limits: the one line saying so is all (no "no JVM flags
+    // needed" after it).
+    let dropped = plan.place.is_none() && moved.is_some() && !flags.is_empty();
     problems.extend(moved);
-    let mut summary = summary(&plan, &advice, &facts, nss_active);
-    if let Some(n) = users_collector_note(&user, &facts) {
+    let mut summary = if dropped {
+        String::new()
+    } else {
+        summary(&plan, &advice, &facts, nss_active)
+    };
+    if let Some(n) = users_collector_note(&user, &facts).filter(|_| !dropped) {
         summary.push_str(&format!("; {n}"));
     }
     if plan.place.is_some() {
@@ -255,7 +262,8 @@ fn home_and_identity(
     let id = &facts.identity;
     // The passwd entry's home (the JVM's user.home) is known not to be writable for the uid:
     // podman's `--user 4242` writes an entry with home `/` (and HOME=/).
-    let passwd_home_unusable = id.passwd_entry && id.passwd_home_writable == Fact::Known(false);
+    let passwd_home_unusable =
+        id.has_passwd_entry() && id.passwd_home_writable == Fact::Known(false);
     let home = env_lookup(live_env, "HOME")
         .filter(|h| !h.is_empty() && *h != "/")
         .filter(|h| !(passwd_home_unusable && id.passwd_home.as_deref() == Some(*h)))
@@ -284,7 +292,8 @@ fn home_and_identity(
         flags.push(format!("-Duser.home={home}"));
     }
     let mut nss_active = false;
-    if let (false, Fact::Known(uid)) = (facts.identity.passwd_entry, &facts.identity.uid) {
+    // An unreadable passwd file fails getpwuid as a missing entry does.
+    if let (false, Fact::Known(uid)) = (facts.identity.has_passwd_entry(), &facts.identity.uid) {
         if a.nss_wrapper || profile.exec.nss_wrapper {
             match nss_wrapper(facts, *uid, &home, live_env, !a.dry_run) {
                 Ok(vars) => {
@@ -341,6 +350,15 @@ fn make_safe(
                 changed.join(", ")
             ));
         }
+    } else if advice
+        .java
+        .as_ref()
+        .and_then(|j| crate::jvm::version::JavaVersion::parse(&j.version))
+        .is_none()
+    {
+        let (safe, changed) = exec::for_unknown_jdk(flags);
+        *flags = safe;
+        notes.extend(changed);
     }
     for c in crate::jvm::options::conflicts(flags, user) {
         flags.retain(|f| *f != c.flag);

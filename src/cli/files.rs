@@ -275,6 +275,13 @@ pub fn analyse(
     };
     for input in &inputs {
         let parsed = sources::parse(input.kind, &input.text, docker_target);
+        if let Some((stage, named)) = &parsed.missing_stage {
+            return Err(super::usage(format!(
+                "{}: --target {stage}: no such stage (named stages: {}; an index from 0 also works)",
+                input.path,
+                if named.is_empty() { "none".to_owned() } else { named.join(", ") }
+            )));
+        }
         out.objects += parsed.objects;
         for (k, n) in parsed.skipped {
             match out.skipped.iter_mut().find(|(x, _)| *x == k) {

@@ -24,6 +24,7 @@ pub(super) fn facts_and_advice(
     let opts = crate::probe::Options {
         running_jvms: full,
         advice_only: !full,
+        java_options: a.command.clone(),
         ..super::probe_options(g)?
     };
     let root = super::open_root(g)?;

@@ -167,11 +167,6 @@ fn environment(r: &mut Roff, command: &str) {
         );
         item(
             r,
-            "CLICOLOR_FORCE",
-            "When set (not empty), colour with --color auto even when the output is not a terminal.",
-        );
-        item(
-            r,
             "TERM",
             "dumb (or unset) turns colour off with --color auto.",
         );

@@ -206,6 +206,7 @@ pub fn probe_options(g: &GlobalArgs) -> anyhow::Result<crate::probe::Options> {
     let assume = crate::assume::Assumptions::parse(&g.assume).map_err(|e| usage(e.to_string()))?;
     Ok(crate::probe::Options {
         extra_paths: g.paths.clone(),
+        java_options: Vec::new(),
         assume,
         lean: false,
         java: Default::default(),

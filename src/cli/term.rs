@@ -4,9 +4,10 @@
 //! terminal queries.
 //!
 //! Width: the terminal's own (an ioctl on standard output), then `$COLUMNS`, then 80.
-//! Colour (`--color auto`): `NO_COLOR` (non-empty) turns it off, `CLICOLOR_FORCE` on, otherwise
-//! only a terminal whose `TERM` is set and not `dumb` gets it; `--color always|never` wins over
-//! all of these. The rules are [`auto_colour`]'s, not anstream's own: anstream also colours a
+//! Colour (`--color auto`): `NO_COLOR` (non-empty) turns it off; otherwise only a terminal whose
+//! `TERM` is set and not `dumb` gets it, as the contract has it (`CLICOLOR_FORCE` is not read:
+//! it would colour a pipe or a `TERM=dumb` terminal); `--color always|never` wins over all of
+//! these. The rules are [`auto_colour`]'s, not anstream's own: anstream also colours a
 //! `TERM=dumb` terminal when `CI` is set, which the contract forbids. anstream strips the
 //! escapes when colour is off.
 
@@ -58,7 +59,6 @@ fn colour(when: ColorWhen) -> anstream::ColorChoice {
             let var = |k: &str| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned());
             let on = auto_colour(
                 var("NO_COLOR").as_deref(),
-                var("CLICOLOR_FORCE").as_deref(),
                 var("TERM").as_deref(),
                 std::io::stdout().is_terminal(),
             );
@@ -71,19 +71,11 @@ fn colour(when: ColorWhen) -> anstream::ColorChoice {
     }
 }
 
-/// `--color auto`: never with a non-empty `NO_COLOR`; always with a `CLICOLOR_FORCE` other than
-/// empty or `0`; otherwise only a terminal whose `TERM` is set and not `dumb`.
-pub fn auto_colour(
-    no_color: Option<&str>,
-    clicolor_force: Option<&str>,
-    term: Option<&str>,
-    is_terminal: bool,
-) -> bool {
+/// `--color auto`: never with a non-empty `NO_COLOR`; otherwise only a terminal whose `TERM` is
+/// set and not `dumb`.
+pub fn auto_colour(no_color: Option<&str>, term: Option<&str>, is_terminal: bool) -> bool {
     if no_color.is_some_and(|v| !v.is_empty()) {
         return false;
-    }
-    if clicolor_force.is_some_and(|v| !v.is_empty() && v != "0") {
-        return true;
     }
     is_terminal && term.is_some_and(|t| !t.is_empty() && t != "dumb")
 }
@@ -107,26 +99,15 @@ mod tests {
 
     #[test]
     fn auto_colour_rules() {
-        let tty = |term| auto_colour(None, None, term, true);
+        let tty = |term| auto_colour(None, term, true);
         assert!(tty(Some("xterm-256color")));
         assert!(!tty(Some("dumb")), "TERM=dumb, whatever CI says");
         assert!(!tty(None), "no TERM");
-        assert!(!auto_colour(None, None, Some("xterm"), false), "a pipe");
+        assert!(!auto_colour(None, Some("xterm"), false), "a pipe");
+        assert!(!auto_colour(Some("1"), Some("xterm"), true), "NO_COLOR");
         assert!(
-            !auto_colour(Some("1"), Some("1"), Some("xterm"), true),
-            "NO_COLOR first"
-        );
-        assert!(
-            auto_colour(Some(""), None, Some("xterm"), true),
+            auto_colour(Some(""), Some("xterm"), true),
             "empty NO_COLOR is unset"
-        );
-        assert!(
-            auto_colour(None, Some("1"), Some("dumb"), false),
-            "CLICOLOR_FORCE"
-        );
-        assert!(
-            !auto_colour(None, Some("0"), None, false),
-            "CLICOLOR_FORCE=0"
         );
     }
 

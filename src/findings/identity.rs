@@ -107,7 +107,7 @@ fn running_as_root(cx: &Ctx, out: &mut Vec<Finding>) {
         return;
     }
     let host_uid = id.host_uid.known().copied();
-    let mapped = id.user_namespace && host_uid != Some(0);
+    let mapped = id.in_user_namespace() && host_uid != Some(0);
     let mut evidence = vec!["/proc/self/status: Uid: 0 (real)".to_owned()];
     let mut finding = if mapped {
         let host = host_uid.map_or("an unknown host uid".to_owned(), |h| {
@@ -126,15 +126,24 @@ fn running_as_root(cx: &Ctx, out: &mut Vec<Finding>) {
             at: None,
         }
     } else {
-        evidence.push(if id.user_namespace {
-            "/proc/self/uid_map: uid 0 maps to host uid 0".to_owned()
-        } else {
-            "/proc/self/uid_map: the identity map (no user namespace)".to_owned()
+        evidence.push(match &id.user_namespace {
+            crate::facts::Fact::Known(true) => {
+                "/proc/self/uid_map: uid 0 maps to host uid 0".to_owned()
+            }
+            crate::facts::Fact::Unknown(r) => {
+                format!("whether a user namespace maps uid 0 is unknown ({r})")
+            }
+            _ => "/proc/self/uid_map: the identity map (no user namespace)".to_owned(),
         });
+        let title = if id.user_namespace.known().is_some() {
+            "Running as root (host root: no user namespace maps it)"
+        } else {
+            "Running as root (no user namespace seen to map it)"
+        };
         Finding {
             rule: &RUNNING_AS_ROOT,
             severity: Severity::Warning,
-            title: "Running as root (host root: no user namespace maps it)".into(),
+            title: title.into(),
             detail: "The process runs as uid 0 and that is uid 0 on the host kernel too: a container escape, a writable host mount or one extra capability turns into control of the host, and files it writes to volumes belong to root.".into(),
             fix: "Run as a non-root user: `USER 10001` in the Dockerfile (or `docker run --user 10001:0`), Kubernetes `securityContext: {runAsNonRoot: true, runAsUser: 10001}`; or use rootless Docker/Podman or user namespaces (Kubernetes `hostUsers: false`) so root maps to an unprivileged host uid.".into(),
             evidence,
@@ -160,7 +169,7 @@ fn file_root(cx: &Ctx, n: &super::Nodes, f: &mut Finding) {
     } else if dockerfile {
         f.title = "The image runs as root (USER sets uid 0)".into();
         f.detail.push_str(" Unless the runtime maps it with a user namespace (rootless, Kubernetes hostUsers: false), uid 0 in the container is uid 0 on the host.");
-    } else if !cx.facts.identity.user_namespace {
+    } else if !cx.facts.identity.in_user_namespace() {
         f.evidence
             .push("no hostUsers: false (uid 0 is root on the node)".into());
         f.title = "Running as root (uid 0 on the node: no user namespace)".into();
@@ -188,7 +197,7 @@ pub static UID_WITHOUT_PASSWD_ENTRY: Rule = Rule {
 fn uid_without_passwd_entry(cx: &Ctx, out: &mut Vec<Finding>) {
     let id = &cx.facts.identity;
     let Fact::Known(uid) = id.uid else { return };
-    if id.passwd_entry {
+    if !id.lacks_passwd_entry() {
         return;
     }
     let mut evidence = vec![
@@ -240,7 +249,7 @@ pub static HOME_UNSET_FOR_ARBITRARY_UID: Rule = Rule {
 fn home_unset(cx: &Ctx, out: &mut Vec<Finding>) {
     let id = &cx.facts.identity;
     let Fact::Known(uid) = id.uid else { return };
-    if id.passwd_entry {
+    if !id.lacks_passwd_entry() {
         return;
     }
     let (what, ev) = match id.home.as_deref() {
@@ -280,7 +289,7 @@ fn home_not_writable(cx: &Ctx, out: &mut Vec<Finding>) {
     else {
         return;
     };
-    if !id.passwd_entry {
+    if !id.has_passwd_entry() {
         return;
     }
     let source = id.passwd_source.as_deref().unwrap_or("/etc/passwd");
@@ -550,7 +559,7 @@ mod tests {
         let x = finding(&f, &[], "running-as-root");
         assert_eq!(x.severity, Severity::Warning);
         assert!(x.title.contains("host root"));
-        f.identity.user_namespace = true;
+        f.identity.user_namespace = Fact::Known(true);
         f.identity.host_uid = Fact::Known(100000);
         let x = finding(&f, &[], "running-as-root");
         assert_eq!(x.severity, Severity::Info);
@@ -561,7 +570,7 @@ mod tests {
     fn arbitrary_uid() {
         let mut f = container();
         f.identity.uid = Fact::Known(1000680000);
-        f.identity.passwd_entry = false;
+        f.identity.passwd_entry = Fact::Known(false);
         f.identity.home = Some("/".into());
         let x = finding(&f, &[], "uid-without-passwd-entry");
         for needle in [
@@ -592,7 +601,7 @@ mod tests {
     fn passwd_home_not_writable() {
         let mut f = container();
         f.identity.uid = Fact::Known(4242);
-        f.identity.passwd_entry = true;
+        f.identity.passwd_entry = Fact::Known(true);
         f.identity.passwd_home = Some("/".into());
         f.identity.home = Some("/".into());
         f.identity.passwd_home_writable = Fact::Known(true);

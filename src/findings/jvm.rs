@@ -579,12 +579,21 @@ fn jvm_blind_to_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
     let mut evidence = vec![java_evidence(cx)];
     if let Limit::Limited { value, source, .. } = &f.memory.limit {
         severity = Severity::Error;
-        effects.push(format!(
-            "sizes its heap from host RAM ({}), a {} default heap under a {} limit, so the kernel OOM-kills it instead of the GC collecting",
-            size(host_ram),
-            size(blind_heap),
-            size(*value)
-        ));
+        // A file does not say how much RAM the node has (the facts hold a stand-in above the
+        // limit): no number for it, nor for the heap it gives.
+        effects.push(if cx.nodes.is_some() {
+            format!(
+                "sizes its heap from the node's RAM (a quarter of it), not from the {} limit, so the kernel OOM-kills it instead of the GC collecting",
+                size(*value)
+            )
+        } else {
+            format!(
+                "sizes its heap from host RAM ({}), a {} default heap under a {} limit, so the kernel OOM-kills it instead of the GC collecting",
+                size(host_ram),
+                size(blind_heap),
+                size(*value)
+            )
+        });
         evidence.push(format!("{source}: {value}"));
     }
     if let Limit::Limited { value, source, .. } = &f.cpu.limit {
@@ -604,7 +613,8 @@ fn jvm_blind_to_cgroup(cx: &Ctx, out: &mut Vec<Finding>) {
     let proc_cgroups_cause = (!off && reads_version)
         .then(|| cx.advice.jvm_view.blind_reason.clone())
         .flatten();
-    if let Some(r) = &cx.advice.jvm_view.will_not_start {
+    let view = &cx.advice.jvm_view;
+    if let (true, Some(r)) = (view.will_not_start, &view.blind_reason) {
         severity = Severity::Error;
         effects.insert(0, format!("does not start at all ({r})"));
     }

@@ -148,13 +148,11 @@ pub struct JvmView {
     /// The JVM reads this environment's cgroup limits at all.
     pub container_aware: bool,
     /// Why it does not (a JDK too old for this cgroup version, `/proc/cgroups` lacking a
-    /// controller HotSpot requires, ...); absent when it does.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// controller HotSpot requires, ...); null when it does.
     pub blind_reason: Option<String>,
-    /// This JVM will not start here without `-XX:-UseContainerSupport` (why); absent when it
-    /// starts.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub will_not_start: Option<String>,
+    /// This JVM crashes in its container detection here and does not start without
+    /// `-XX:-UseContainerSupport` (`blind_reason` says why).
+    pub will_not_start: bool,
     pub active_processor_count: u32,
     pub max_heap_bytes: u64,
     pub gc: Gc,
@@ -279,9 +277,9 @@ pub fn jvm_view(v: JavaVersion, i: &JvmInputs) -> JvmView {
     let server = active >= 2 && phys >= SERVER_CLASS_MEMORY;
     let gc = if server { v.server_gc() } else { Gc::Serial };
     let (blind_reason, will_not_start) = match detection(v, i) {
-        Detection::Aware => (None, None),
-        Detection::Blind(r) => (Some(r), None),
-        Detection::Crashes(r) => (Some(r.clone()), Some(r)),
+        Detection::Aware => (None, false),
+        Detection::Blind(r) => (Some(r), false),
+        Detection::Crashes(r) => (Some(r), true),
     };
     JvmView {
         container_aware: aware,
@@ -359,7 +357,7 @@ mod tests {
                 assert_eq!(view.max_heap_bytes, heap, "{v:?} {drop} {mem_on}");
                 assert_eq!(view.active_processor_count, if full { 1 } else { 2 });
                 let crash = v == (21, 8) && drop == "cpuset";
-                assert_eq!(view.will_not_start.is_some(), crash, "{v:?} {drop}");
+                assert_eq!(view.will_not_start, crash, "{v:?} {drop}");
                 assert_eq!(view.blind_reason.is_some(), !full, "{v:?} {drop}");
             }
         }
@@ -378,10 +376,7 @@ mod tests {
         };
         for v in [(11, 13), (17, 2), (17, 15), (21, 8)] {
             let view = jvm_view(JavaVersion::new(v.0, v.1), &i);
-            assert!(
-                !view.container_aware && view.will_not_start.is_none(),
-                "{v:?}"
-            );
+            assert!(!view.container_aware && !view.will_not_start, "{v:?}");
             assert_eq!(
                 view.max_heap_bytes,
                 256 * MIB,

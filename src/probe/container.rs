@@ -37,6 +37,16 @@ pub(super) fn namespaces(root: &Root) -> BTreeMap<String, NamespaceFact> {
         };
         own.insert(t, f);
     }
+    // Every kernel ctune reads has the pid, mnt, net, ipc, uts and user links: with none at
+    // all, /proc/self/ns itself is missing, and each namespace is unknown rather than absent.
+    if own.is_empty() {
+        for t in NAMESPACE_TYPES {
+            own.insert(
+                t,
+                Fact::Unknown("/proc/self/ns: no such directory".to_owned()),
+            );
+        }
+    }
     let pid = own.get("pid").cloned();
     own.into_iter()
         .map(|(t, inode)| {

@@ -95,23 +95,37 @@ pub(super) fn collect(root: &Root, shared: &Shared, lean: bool) -> IdentityFacts
     let mut passwd_source = None;
     let mut passwd_home = None;
     let wrapper = nss_wrapper_files(root, &shared.env);
+    // No entry only when a passwd file was read and none of them has one.
+    let mut passwd_entry = Fact::Unknown(match &uid {
+        Fact::Unknown(r) => format!("uid unknown ({r})"),
+        _ => "uid unknown".to_owned(),
+    });
     if let Fact::Known(u) = uid {
         let mut sources = vec!["/etc/passwd".to_owned()];
         if let Some((f, _)) = &wrapper {
             sources.push(f.clone());
         }
+        let mut unread = Vec::new();
         for src in sources {
-            if let Some(e) = root
-                .read_string(&src)
-                .ok()
-                .and_then(|t| passwd::find_uid(&t, u))
-            {
-                user = Some(e.name);
-                passwd_source = Some(src);
-                passwd_home = e.home.filter(|h| !h.is_empty());
-                break;
+            match root.read_string(&src) {
+                Ok(t) => {
+                    if let Some(e) = passwd::find_uid(&t, u) {
+                        user = Some(e.name);
+                        passwd_source = Some(src);
+                        passwd_home = e.home.filter(|h| !h.is_empty());
+                        break;
+                    }
+                }
+                Err(e) => unread.push(format!("{src}: {e}")),
             }
         }
+        passwd_entry = if user.is_some() {
+            Fact::Known(true)
+        } else if unread.is_empty() {
+            Fact::Known(false)
+        } else {
+            Fact::Unknown(unread.join("; "))
+        };
     }
     let passwd_home_writable = match (&passwd_home, &uid) {
         (Some(h), Fact::Known(u)) => home_writable(root, h, *u, gid.known().copied()),
@@ -142,20 +156,23 @@ pub(super) fn collect(root: &Root, shared: &Shared, lean: bool) -> IdentityFacts
     };
     let (user_namespace, host_uid) = match (&map, &uid) {
         (Ok(m), Fact::Known(u)) => (
-            !idmap::is_identity(m),
+            Fact::Known(!idmap::is_identity(m)),
             idmap::outside_id(m, *u)
                 .map(Fact::Known)
                 .unwrap_or_else(|| {
                     Fact::Unknown(format!("uid {u} is not mapped in /proc/self/uid_map"))
                 }),
         ),
-        (Ok(m), _) => (!idmap::is_identity(m), Fact::Unknown("uid unknown".into())),
-        (Err(e), _) => (false, Fact::Unknown(e.clone())),
+        (Ok(m), _) => (
+            Fact::Known(!idmap::is_identity(m)),
+            Fact::Unknown("uid unknown".into()),
+        ),
+        (Err(e), _) => (Fact::Unknown(e.clone()), Fact::Unknown(e.clone())),
     };
     IdentityFacts {
         uid,
         gid,
-        passwd_entry: user.is_some(),
+        passwd_entry,
         user,
         group,
         passwd_source,

@@ -144,11 +144,16 @@ fn java_home_of(root: &Root, real: &str) -> Option<String> {
 /// The Java at `path` (a `java` binary or a Java home), for `ctune jvm --java`.
 pub fn at(root: &Root, path: &str) -> Result<JavaFacts, String> {
     let trimmed = path.trim_end_matches('/');
-    // A path named `java` is the binary, not a Java home to look in.
+    // A path named `java` is the binary, not a Java home to look in. A JDK 8 home may have
+    // its `java` only under `jre/bin` (Debian's openjdk-8-jre-headless).
     let java = if root.is_file(trimmed) || trimmed.rsplit('/').next() == Some("java") {
         trimmed.to_owned()
     } else {
-        format!("{trimmed}/bin/java")
+        ["bin/java", "jre/bin/java"]
+            .iter()
+            .map(|b| format!("{trimmed}/{b}"))
+            .find(|j| root.is_file(j))
+            .unwrap_or_else(|| format!("{trimmed}/bin/java"))
     };
     if !root.is_file(&java) {
         return Err(format!("{java}: no such file"));

@@ -31,6 +31,9 @@ const NOT_PROBED: &str = "not probed (lean probe for exec)";
 pub struct Options {
     /// `--path` directories, inspected besides the defaults.
     pub extra_paths: Vec<String>,
+    /// The user's own JVM options or command line (after `--`), read like `JAVA_TOOL_OPTIONS`:
+    /// a `-Djava.io.tmpdir` there is a data directory.
+    pub java_options: Vec<String>,
     pub assume: Assumptions,
     /// Only what the JVM advice needs (cgroup limits, the cpuset, identity, Java): what
     /// `ctune exec` runs on every container start. Mounts, namespaces, container evidence,
@@ -128,7 +131,7 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
         (
             container::namespaces(root),
             container::detect(root, &shared),
-            mounts::collect(root, &shared, &opts.extra_paths, &mut notes),
+            mounts::collect(root, &shared, opts, &mut notes),
             security::collect(root, &shared),
             host::collect(root),
         )
@@ -166,7 +169,7 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
     if let Some(u) = opts.assume.uid {
         identity.uid = Fact::Known(u);
         identity.host_uid = Fact::Known(u);
-        identity.user_namespace = false;
+        identity.user_namespace = Fact::Known(false);
         notes.push(format!("identity.uid assumed: {u} (--assume uid)"));
     }
     Facts {

@@ -8,10 +8,12 @@ use crate::facts::{env_lookup, MountFact, MountKind};
 use crate::parse::mountinfo::Mount;
 
 /// Directories inspected by default, with why: the working directory, `$TMPDIR` or `/tmp`,
-/// `$SPARK_LOCAL_DIRS`, and `-Djava.io.tmpdir` from the JVM option variables.
+/// `$SPARK_LOCAL_DIRS`, and `-Djava.io.tmpdir` from the JVM option variables (split as the JVM
+/// splits them, quotes and all) and from the user's own options after `--`.
 fn default_paths(
     root: &Root,
     env: &[(String, String)],
+    java_options: &[String],
     notes: &mut Vec<String>,
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -34,23 +36,38 @@ fn default_paths(
         "JAVA_OPTS",
         "_JAVA_OPTIONS",
     ] {
-        for opt in env_lookup(env, var).unwrap_or("").split_ascii_whitespace() {
-            if let Some(d) = opt.strip_prefix("-Djava.io.tmpdir=") {
-                out.push((d.to_owned(), "java.io.tmpdir".to_owned()));
+        let value = env_lookup(env, var).unwrap_or("");
+        let opts = crate::jvm::options::split_java_options(value).unwrap_or_default();
+        tmpdirs(&opts, &mut out);
+    }
+    tmpdirs(java_options, &mut out);
+    out
+}
+
+/// Each `-Djava.io.tmpdir=DIR` among `options`, once.
+fn tmpdirs(options: &[String], out: &mut Vec<(String, String)>) {
+    for opt in options {
+        if let Some(d) = opt.strip_prefix("-Djava.io.tmpdir=") {
+            let d = (d.to_owned(), "java.io.tmpdir".to_owned());
+            if !out.contains(&d) {
+                out.push(d);
             }
         }
     }
-    out
 }
 
 pub(super) fn collect(
     root: &Root,
     shared: &Shared,
-    extra: &[String],
+    opts: &super::Options,
     notes: &mut Vec<String>,
 ) -> Vec<MountFact> {
-    let mut wanted = default_paths(root, &shared.env, notes);
-    wanted.extend(extra.iter().map(|p| (p.clone(), "--path".to_owned())));
+    let mut wanted = default_paths(root, &shared.env, &opts.java_options, notes);
+    wanted.extend(
+        opts.extra_paths
+            .iter()
+            .map(|p| (p.clone(), "--path".to_owned())),
+    );
     let mut out: Vec<(String, MountFact)> = Vec::new();
     for (path, role) in wanted {
         if !path.starts_with('/') {

@@ -33,8 +33,8 @@ struct MemorySummary<'a> {
 struct IdentitySummary<'a> {
     uid: &'a Fact<u32>,
     user: &'a Option<String>,
-    passwd_entry: bool,
-    user_namespace: bool,
+    passwd_entry: &'a Fact<bool>,
+    user_namespace: &'a Fact<bool>,
     host_uid: &'a Fact<u32>,
 }
 
@@ -95,8 +95,8 @@ fn summary<'a>(f: &'a Facts, a: &'a Advice) -> Summary<'a> {
         identity: IdentitySummary {
             uid: &f.identity.uid,
             user: &f.identity.user,
-            passwd_entry: f.identity.passwd_entry,
-            user_namespace: f.identity.user_namespace,
+            passwd_entry: &f.identity.passwd_entry,
+            user_namespace: &f.identity.user_namespace,
             host_uid: &f.identity.host_uid,
         },
         java: f.jvm.as_ref().map(|j| JavaSummary {
@@ -205,15 +205,16 @@ fn summary_rows(f: &Facts, a: &Advice) -> Vec<(&'static str, String)> {
     let id = &f.identity;
     let user = match (&id.uid, &id.user) {
         (Fact::Known(u), Some(name)) => format!("uid {u} ({name})"),
-        (Fact::Known(u), None) => format!("uid {u} (no passwd entry)"),
+        (Fact::Known(u), None) if id.lacks_passwd_entry() => format!("uid {u} (no passwd entry)"),
+        (Fact::Known(u), None) => format!("uid {u} (passwd entry unknown)"),
         _ => "uid unknown".into(),
     };
-    let ns = if id.user_namespace {
+    let ns = if id.in_user_namespace() {
         match id.host_uid.known() {
             Some(h) => format!(", host uid {h} (user namespace)"),
             None => ", in a user namespace".into(),
         }
-    } else if id.uid.known() == Some(&0) {
+    } else if id.uid.known() == Some(&0) && id.user_namespace == Fact::Known(false) {
         ", host root".into()
     } else {
         String::new()

@@ -307,9 +307,10 @@ pub fn report(f: &Facts, width: usize) -> String {
     s.row(
         "user",
         i.user.clone().unwrap_or_else(|| "(none)".into()),
-        match &i.passwd_source {
-            Some(src) => format!("passwd entry in {src}"),
-            None => "no passwd entry for this uid".into(),
+        match (&i.passwd_source, &i.passwd_entry) {
+            (Some(src), _) => format!("passwd entry in {src}"),
+            (None, Fact::Unknown(r)) => format!("passwd entry unknown: {r}"),
+            (None, _) => "no passwd entry for this uid".into(),
         },
     );
     s.row(
@@ -322,13 +323,14 @@ pub fn report(f: &Facts, width: usize) -> String {
         i.home.clone().unwrap_or_else(|| "(unset)".into()),
         "$HOME",
     );
-    s.row(
+    s.fact(
         "user namespace",
-        yes_no(i.user_namespace),
-        if i.user_namespace {
+        &i.user_namespace,
+        |b| yes_no(*b),
+        if i.in_user_namespace() {
             "/proc/self/uid_map is not the identity map"
         } else {
-            "/proc/self/uid_map is the identity map (or unreadable)"
+            "/proc/self/uid_map is the identity map"
         },
     );
     s.fact(

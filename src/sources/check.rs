@@ -244,12 +244,12 @@ pub fn facts_of(t: &Target, a: &Assumptions, path: &str) -> Facts {
             user: t.user_name.as_ref().map(|u| u.value.clone()),
             group: None,
             // The image's passwd file is not in the manifest: claim nothing about it.
-            passwd_entry: true,
+            passwd_entry: Fact::Unknown("the image's passwd file is not in the file".into()),
             passwd_source: None,
             passwd_home: None,
             passwd_home_writable: Fact::NotApplicable,
             home: None,
-            user_namespace: user_ns,
+            user_namespace: Fact::Known(user_ns),
             host_uid: if user_ns {
                 Fact::Unknown("hostUsers: false maps it to a node uid".into())
             } else {

@@ -544,10 +544,8 @@ pub fn parse(text: &str, target: Option<&str>) -> Parsed {
         {
             Some(i) => i,
             None => {
-                out.problems.push((
-                    Pos { line: 1, column: 1 },
-                    format!("--target {name}: no such stage"),
-                ));
+                let named = stages.iter().filter_map(|s| s.name.clone()).collect();
+                out.missing_stage = Some((name.to_owned(), named));
                 return out;
             }
         },

@@ -159,6 +159,9 @@ pub struct Parsed {
     /// Workload objects read (a Deployment is one, however many containers).
     pub objects: usize,
     pub problems: Vec<(Pos, String)>,
+    /// A Dockerfile without the stage `--target` names, and the stages it has: a usage error,
+    /// as `docker build` makes it, never a pass with nothing checked.
+    pub missing_stage: Option<(String, Vec<String>)>,
     /// Findings about the file itself (syntax), at their node, in the object they are in.
     pub findings: Vec<(Pos, Object, crate::findings::Finding)>,
 }

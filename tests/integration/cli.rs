@@ -110,6 +110,12 @@ fn jvm_json_has_the_contract_fields() {
     ] {
         assert!(!v["jvm_view"][k].is_null(), "jvm_view.{k}");
     }
+    // The contract's types: a reason or null, and a bool.
+    assert_eq!(
+        v["jvm_view"].get("blind_reason"),
+        Some(&serde_json::Value::Null)
+    );
+    assert_eq!(v["jvm_view"]["will_not_start"], false);
     let r = &v["recommended"];
     let flags = recommended_flags(&v);
     let xmx = flags

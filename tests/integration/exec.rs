@@ -582,6 +582,28 @@ fn advises_for_the_java_the_command_runs() {
         shimmed.contains(&format!("java {old_flags} -version\n")),
         "{shimmed}"
     );
+    // With no JAVA_HOME either, no version at all: only flags every JDK since 8 takes, and
+    // the line says what was left out (an 8u60 would refuse ExitOnOutOfMemoryError). Run for
+    // real: the shim exits at once, and the one line says what was applied.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(shim.join("java"), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = run_ok(
+        exec()
+            .args(assume)
+            .args(["--", shim.join("java").to_str().unwrap(), "-version"])
+            .env_remove("JAVA_HOME")
+            .env("PATH", shim.to_str().unwrap()),
+    );
+    let said = String::from_utf8(out.stderr).unwrap();
+    let applied = said.split(" on the command line").next().unwrap();
+    assert!(applied.contains(" -Xmx"), "{said}");
+    assert!(!applied.contains("ExitOnOutOfMemoryError"), "{said}");
+    assert!(
+        said.contains("-XX:+ExitOnOutOfMemoryError left out (the JDK's version is unknown)"),
+        "{said}"
+    );
     fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -323,4 +323,11 @@ fn a_command_line_near_arg_max_still_starts() {
     let err = text(&through.stderr);
     assert!(through.status.success(), "through ctune: {err}");
     assert!(err.contains("argument limits"), "one line says why: {err}");
+    // (java -version writes to standard error too.)
+    let ours: Vec<&str> = err.lines().filter(|l| l.starts_with("ctune:")).collect();
+    assert_eq!(ours.len(), 1, "and only one: {err}");
+    assert!(
+        err.contains("bytes of arguments and environment, over the"),
+        "{err}"
+    );
 }

@@ -913,6 +913,16 @@ fn missing_files() {
     assert_eq!(at(&d, "mounts"), &serde_json::json!([]));
     assert!(is_null(&d, "jvm"));
     assert_eq!(s(&d, "cgroup.version"), "v2");
+    // No uid, no uid_map, no /proc/self/ns: none of it is stated as a fact.
+    for field in [
+        "identity.passwd_entry",
+        "identity.user_namespace",
+        "namespaces.pid.inode",
+        "namespaces.net.shared_with_init",
+    ] {
+        assert!(is_null(&d, field), "{field}");
+        assert!(!diagnostic(&d, field).is_empty(), "{field}");
+    }
 }
 
 #[test]
@@ -1286,4 +1296,70 @@ fn v2_bare_unshare_cgroup() {
         (Some(536870912), "/sys/fs/cgroup/limited/memory.max")
     );
     assert!(has_note(&d, "whose cgroup.procs lists this process"));
+}
+
+/// v2 has no hierarchical `memory.high`: inside a cgroup namespace, an ancestor's high is
+/// out of sight, and "unlimited" says so, as the CPU and swap limits do.
+#[test]
+fn memory_high_in_a_cgroup_namespace_says_the_ancestors_are_hidden() {
+    for name in [
+        "cpuset-no-quota",
+        "user-namespace",
+        "arbitrary-uid-no-passwd",
+    ] {
+        let d = report(name);
+        let high = at(&d, "memory.high");
+        assert_eq!(high["state"], "unlimited", "{name}: {high}");
+        assert_eq!(high["ancestors_visible"], false, "{name}: {high}");
+    }
+    assert_eq!(
+        at(&report("cpuset-no-quota"), "cpu.limit")["ancestors_visible"],
+        false
+    );
+    // Without a namespace every level up to the root was read: plain unlimited.
+    let d = report("unlimited-everything");
+    assert_eq!(
+        at(&d, "memory.high"),
+        &serde_json::json!({"state": "unlimited"})
+    );
+}
+
+/// `--java` takes a JDK 8 home whose `java` is only under `jre/bin`, the home `report` names.
+#[test]
+fn java_takes_a_jdk8_home_with_only_jre_bin() {
+    let home = s(&report("dm-on-loop"), "jvm.home").to_owned();
+    assert_eq!(home, "/usr/lib/jvm/java-8-openjdk-amd64");
+    let out = run("dm-on-loop", &["jvm", "--java", &home, "--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["java"]["feature"], 8, "{v:#}");
+    assert_eq!(v["java"]["path"], format!("{home}/jre/bin/java"), "{v:#}");
+}
+
+/// `-Djava.io.tmpdir` among the user's own options after `--` is a data directory, as one in
+/// `JAVA_TOOL_OPTIONS` is.
+#[test]
+fn java_io_tmpdir_after_the_double_dash_is_a_data_directory() {
+    let dirs = |args: &[&str]| -> Vec<Value> {
+        let mut a = vec!["doctor", "--format", "json", "--"];
+        a.extend_from_slice(args);
+        let out = run("loop-data-dir", &a);
+        let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+        d["summary"]["data_dirs"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let role = |dirs: &[Value], path: &str| {
+        dirs.iter()
+            .find(|m| m["path"] == path)
+            .map(|m| m["role"].as_str().unwrap_or("").to_owned())
+    };
+    let plain = dirs(&["-jar", "a.jar"]);
+    assert_eq!(role(&plain, "/opt/spark/work-dir").as_deref(), Some("cwd"));
+    let told = dirs(&["-Djava.io.tmpdir=/opt/spark/work-dir", "-jar", "a.jar"]);
+    assert_eq!(
+        role(&told, "/opt/spark/work-dir").as_deref(),
+        Some("cwd, java.io.tmpdir"),
+        "{told:?}"
+    );
 }

@@ -856,3 +856,29 @@ fn sidecars_get_no_jvm_prose_and_titles_say_what_they_mean() {
         assert!(f["title"].as_str().unwrap().contains(cap), "{f}");
     }
 }
+
+#[test]
+fn a_target_stage_the_dockerfile_lacks_is_a_usage_error_not_a_pass() {
+    // `docker build --target` refuses a stage that is not there; a gate that checked nothing
+    // must not pass either.
+    let file = "lint-corpus/docker/worker/Dockerfile";
+    let (code, out, err) = run_in(&tests_dir(), &["lint", "--target", "nosuch", file]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("--target nosuch: no such stage") && err.contains("build"),
+        "{err}"
+    );
+    // The named stage, and a stage by index, are targets.
+    for stage in ["build", "0"] {
+        let (code, out, err) = run_in(
+            &tests_dir(),
+            &["lint", "--format", "json", "--target", stage, file],
+        );
+        assert_ne!(code, 2, "{stage}: {err}");
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            doc["targets"][0]["object"]["name"], "build",
+            "{stage}: {doc}"
+        );
+    }
+}

@@ -10,7 +10,7 @@ use super::{Cx, Draft};
 /// Runs after [`super::processors::processors`] and [`super::heap::heap`].
 pub(super) fn explicit_flags(cx: &Cx, cpus: u32, d: &mut Draft) {
     let view = &cx.view;
-    if let Some(why) = &view.will_not_start {
+    if let (true, Some(why)) = (view.will_not_start, &view.blind_reason) {
         if cx.user.sets_xx("UseContainerSupport") {
             d.warn(format!("this JVM may not start here: {why}"));
         } else {
@@ -29,7 +29,7 @@ pub(super) fn explicit_flags(cx: &Cx, cpus: u32, d: &mut Draft) {
     if cx.v.has_active_processor_count()
         && !d.has("-XX:ActiveProcessorCount=")
         && cx.user.active_processor_count().is_none()
-        && (cx.f.cpu.limit.value().is_some() || view.will_not_start.is_some())
+        && (cx.f.cpu.limit.value().is_some() || view.will_not_start)
     {
         d.add(
             format!("-XX:ActiveProcessorCount={cpus}"),

@@ -38,7 +38,9 @@ pub const ASSUMED_JDK: JavaVersion = JavaVersion::new(17, 0);
 pub struct JavaInfo {
     pub path: Option<String>,
     pub version: String,
-    pub feature: u32,
+    /// The major version read; null when the version could not be read (the advice then
+    /// assumes [`ASSUMED_JDK`] and warns).
+    pub feature: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -172,7 +174,7 @@ fn java_version(f: &Facts, d: &mut Draft) -> (JavaVersion, Option<JavaInfo>) {
     let info = java.map(|j| JavaInfo {
         path: j.path.clone(),
         version: j.version.clone().unwrap_or_else(|| "unknown".into()),
-        feature: v.feature,
+        feature: parsed.map(|p| p.feature),
     });
     (v, info)
 }

@@ -254,13 +254,15 @@ fn memory<F: Files>(
         high: if F::VERSION == CgroupVersion::V1 {
             Limit::unlimited("cgroup v1 has no memory.high")
         } else {
-            walk(
+            let walked = walk(
                 &levels,
                 |d| F::memory_high_at(root, d, host_total),
                 h,
                 "memory",
                 "memory.high",
-            )
+            );
+            // v2 has no hierarchical counterpart: a hidden ancestor may throttle at its high.
+            mark_hidden(walked, root, h, &levels)
         },
         swap_limit: swap_limit::<F>(root, h, &levels, host_total, &limit, &stats),
         reservation: F::reservation(root, &h.leaf, host_total),
