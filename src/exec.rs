@@ -151,7 +151,12 @@ fn plan_at(
 
 /// Flags whose meaning depends on the collector, which a start script may choose: left out for
 /// its JVM (see [`for_unseen_command`]).
-const COLLECTOR_DEPENDENT: [&str; 3] = ["-XX:GCTimeRatio=", "-Xmn", "-XX:NewRatio="];
+const COLLECTOR_DEPENDENT: [&str; 4] = [
+    "-XX:GCTimeRatio=",
+    "-Xmn",
+    "-XX:NewRatio=",
+    "-XX:InitialHeapSize=",
+];
 
 /// ctune's flags made safe for a command whose own JVM options ctune cannot see (a start
 /// script that runs `java -Xms700m ...`), where the flags travel in an options variable the
@@ -164,7 +169,8 @@ const COLLECTOR_DEPENDENT: [&str; 3] = ["-XX:GCTimeRatio=", "-Xmn", "-XX:NewRati
 ///   `GCTimeRatio`: under a Parallel collector the script picks it would mean 12.5 % of the
 ///   time in GC where Parallel's own goal is 1 %. Nor is the young generation's size
 ///   (`-Xmn`, `-XX:NewRatio`): under G1 either turns off its pause-time sizing of the young
-///   generation.
+///   generation. Nor is Parallel's initial heap (`-XX:InitialHeapSize`): under G1 a larger
+///   start only gives the young generation more fresh memory to touch.
 ///
 /// - the code cache size is left out: the script may set a larger `InitialCodeCacheSize`,
 ///   and a reserved size below it stops the JVM.
@@ -650,12 +656,18 @@ mod tests {
             "-XX:GCTimeRatio=7",
             "-Xmn32m",
             "-XX:NewRatio=4",
+            "-XX:InitialHeapSize=128m",
         ]
         .map(String::from)
         .to_vec();
         let gib = 1u64 << 30;
         let (new, notes) = for_unseen_command(&flags, gib, Some(gib), Percentages);
-        for f in ["-XX:GCTimeRatio=7", "-Xmn32m", "-XX:NewRatio=4"] {
+        for f in [
+            "-XX:GCTimeRatio=7",
+            "-Xmn32m",
+            "-XX:NewRatio=4",
+            "-XX:InitialHeapSize=128m",
+        ] {
             assert!(!new.contains(&f.to_owned()), "{f}: {new:?}");
             assert!(notes.contains(&format!("{f} left out")), "{f}: {notes:?}");
         }

@@ -160,6 +160,9 @@ pub struct GcSettings {
     pub max_pause_ms: u64,
     /// G1's `-XX:GCTimeRatio` where ctune sized the heap; 0 = the JVM's own (12, 9 on JDK 8).
     pub g1_time_ratio: u32,
+    /// Parallel's initial heap, as a share of the memory limit, where ctune sized the heap;
+    /// 0 = the JVM's own (1/64).
+    pub parallel_initial_fraction: f64,
 }
 
 impl Default for GcSettings {
@@ -168,6 +171,7 @@ impl Default for GcSettings {
             goal: Goal::Balanced,
             max_pause_ms: 0,
             g1_time_ratio: 7,
+            parallel_initial_fraction: 0.125,
         }
     }
 }
@@ -414,6 +418,9 @@ fn validate(p: &Profile) -> Result<(), ProfileError> {
         if !(0.0..=0.9).contains(&v) {
             return bad(k, "must be between 0 and 0.9");
         }
+    }
+    if !(0.0..=0.9).contains(&p.gc.parallel_initial_fraction) {
+        return bad("gc.parallel_initial_fraction", "must be between 0 and 0.9");
     }
     if m.stack_kib < 128 {
         return bad("memory.stack_kib", "must be at least 128");

@@ -144,6 +144,65 @@ pub(super) fn heap_growth(cx: &Cx, gc: Gc, heap: &Heap, d: &mut Draft) {
     d.add(format!("-XX:GCTimeRatio={ratio}"), why);
 }
 
+/// Where Parallel starts a heap ctune sized: the profile's `gc.parallel_initial_fraction` of
+/// the limit (an eighth), as `-XX:InitialHeapSize`, not the JVM's 1/64. Parallel grows its old
+/// generation only in full collections ("Pause Full (Ergonomics)", when the promotions it
+/// expects no longer fit), each by about half again, so a live set built at start costs a
+/// string of full collections that each mark and compact all of it: 7 for a 410 MiB live set
+/// (old generation 119 to 606 MiB). Not `-Xms`, which from JDK 13 is also the least heap
+/// (`MinHeapSize`): Parallel may still shrink a heap that collects cheaply. An eighth is Red
+/// Hat's UBI images' `-Xms` beside Parallel (java-default-options, before 2022).
+///
+/// Measured (issue 20, JDK 17.0.15, the 4 GiB / 2 CPU batch: a 10 % live set, 2 GiB allocated;
+/// `-XX:+UseParallelGC -Xmx3700m`, 4 interleaved runs each; GC threads' share of the CPU, wall):
+///
+/// | initial heap | collector's CPU | wall s | peak MiB |
+/// |---|---|---|---|
+/// | the JVM's 64 MiB | 40-46 % | 1.29-1.47 | 647-658 |
+/// | 512 MiB (an eighth) | 34-35 % | 1.26-1.39 | 906-923 |
+/// | 1 GiB (a quarter) | 32-33 % | 1.59-1.69 | 1,417-1,439 |
+/// | the JVM's defaults (G1, 1 GiB heap) | 34-37 % | 1.39-1.59 | 930-983 |
+///
+/// With 8 GiB allocated: 35-39 % at 64 MiB, 25-26 % at 512 MiB, 26-32 % under the defaults, in
+/// 2.09-2.25, 2.20-2.31 and 2.21-2.34 s. A quarter costs the first touches of a young generation
+/// twice as large, dear on the machine measured (see [`heap_growth`]). With 512 MiB, 3 runs
+/// each: JDK 11.0.13 28-33 % against 44-46 % (the defaults 27-30 %), JDK 21.0.8 28-31 % against
+/// 41-44 % (the defaults 21-24 %, though in 1.96-2.19 s against 1.65-1.71 s). The 2 GiB service at 35 %
+/// live (`run.py --only http-2g --try`, 5 runs): 5 % of the CPU with 256 MiB, 6 % without, 3 %
+/// with 512 MiB, at 21,551-23,866 req/s against `MaxRAMPercentage=75`'s 17,715.
+///
+/// With this rule (`benches/advice/results/`, the default matrix on JDK 17, 7 runs): the
+/// `throughput` profile's 4 GiB batch passes, 1.1x the defaults' speed with 36 % of the CPU in
+/// the collector against 31 % (39.5 % against 32.7 % before), and its 2 GiB service is within
+/// noise (4.5 % against 2.4 %, p = 0.08). `--only 2cpu`, 5 runs (`results/parallel-start-*`):
+/// JDK 21 passes both (29 % against 26 %, a fail at 41 % before); JDK 25's batch still fails,
+/// 28.4 % against 19.6 % (38.6 % before); JDK 11's batch was 0.89x the defaults' speed at a load
+/// of 6.3 and 0.98x of the old flags' in a quiet 7-run check, at 30-31 % against 43-46 %.
+pub(super) fn parallel_start(cx: &Cx, gc: Gc, limit: u64, heap: &Heap, d: &mut Draft) {
+    let share = cx.profile.gc.parallel_initial_fraction;
+    let users_start = cx.user.min_heap().is_some()
+        || cx.user.sets_xx("InitialRAMPercentage")
+        || cx.user.sets_xx("InitialRAMFraction");
+    if gc != Gc::Parallel || share <= 0.0 || !heap.budgeted || users_start || d.has("-Xms") {
+        return;
+    }
+    let start = ((limit as f64 * share) as u64 / MIB * MIB).min(heap.max_heap);
+    // HotSpot's own initial heap: InitialRAMPercentage 1.5625, or InitialRAMFraction 64.
+    let jvms = cx.view.physical_memory_bytes / 64;
+    if start <= jvms {
+        return;
+    }
+    d.add(
+        format!("-XX:InitialHeapSize={}m", start / MIB),
+        format!(
+            "Parallel grows its old generation only in full collections: starting at {:.1} % of the limit ({} MiB) rather than the JVM's {} MiB spares a live set built at start most of them (profile key gc.parallel_initial_fraction)",
+            share * 100.0,
+            start / MIB,
+            jvms / MIB
+        ),
+    );
+}
+
 /// The old generation `-XX:MaxRAMPercentage=75` gives under Serial and Parallel (two thirds of
 /// its heap at the default `NewRatio=2`): half the limit. Where the budget gives a smaller heap
 /// (the user told ctune of memory outside it), a live set that held there should still hold.

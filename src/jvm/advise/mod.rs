@@ -207,6 +207,7 @@ pub fn advise(f: &Facts, profile: &Profile, user: &UserOptions) -> Advice {
     let heap = heap::heap(&cx, &basis, gc, &mut d);
     collector::young_generation(&cx, gc, basis.bytes, &heap, &mut d);
     collector::heap_growth(&cx, gc, &heap, &mut d);
+    collector::parallel_start(&cx, gc, basis.bytes, &heap, &mut d);
     blind::explicit_flags(&cx, cpus, &mut d);
     off_heap::off_heap(&cx, &heap.budget, heap.max_heap, &mut d);
     collector::pause_goal(&cx, gc, &mut d);

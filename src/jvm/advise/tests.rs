@@ -388,6 +388,101 @@ fn g1_time_ratio_only_with_a_budgeted_g1_heap() {
     assert!(lazier.rationale.iter().any(|r| r.why.contains("5.0 %")));
 }
 
+/// Parallel starts a heap ctune sized at an eighth of the limit, and only then: not under G1
+/// or Serial, not beside the user's own heap or start, not where the profile asks for none or
+/// already fixes the heap.
+#[test]
+fn parallel_starts_at_an_eighth_of_the_limit() {
+    let big = facts(Some(4 * GIB), Some(2.0), "17.0.15", &[]);
+    let a = run(&big, "throughput", &[]);
+    assert_eq!(a.recommended.gc, Gc::Parallel);
+    assert!(
+        a.recommended
+            .flags
+            .contains(&"-XX:InitialHeapSize=512m".to_owned()),
+        "{:?}",
+        a.recommended.flags
+    );
+    let why = &a
+        .rationale
+        .iter()
+        .find(|r| r.flag.starts_with("-XX:InitialHeapSize="))
+        .unwrap()
+        .why;
+    assert!(why.contains("12.5 %") && why.contains("64 MiB"), "{why}");
+    // The user picked Parallel under the default profile: the same growth, the same start.
+    let users = run(&big, "default", &["java", "-XX:+UseParallelGC", "Main"]);
+    assert!(
+        has(&users, "-XX:InitialHeapSize=512m"),
+        "{:?}",
+        users.recommended.flags
+    );
+    // JDK 8 takes the flag as well (and has Parallel's growth).
+    let jdk8 = run(
+        &facts(Some(2 * GIB), Some(2.0), "1.8.0_372", &[]),
+        "throughput",
+        &[],
+    );
+    assert!(
+        has(&jdk8, "-XX:InitialHeapSize=256m"),
+        "{:?}",
+        jdk8.recommended.flags
+    );
+    let none = |a: &Advice, what: &str| {
+        assert!(
+            !has(a, "-XX:InitialHeapSize"),
+            "{what}: {:?}",
+            a.recommended.flags
+        )
+    };
+    none(&run(&big, "default", &[]), "G1");
+    none(
+        &run(
+            &facts(Some(4 * GIB), Some(1.0), "17.0.15", &[]),
+            "throughput",
+            &[],
+        ),
+        "Serial under 2 CPUs",
+    );
+    none(
+        &run(&big, "throughput", &["java", "-Xmx2g", "Main"]),
+        "the user's heap",
+    );
+    none(
+        &run(&big, "throughput", &["java", "-Xms1g", "Main"]),
+        "the user's -Xms",
+    );
+    none(
+        &run(
+            &big,
+            "throughput",
+            &["java", "-XX:InitialRAMPercentage=5", "Main"],
+        ),
+        "the user's start",
+    );
+    none(
+        &run(
+            &big,
+            "throughput",
+            &["java", "-XX:MinHeapSize=100m", "Main"],
+        ),
+        "the user's least heap",
+    );
+    none(
+        &run(&facts(None, Some(2.0), "17.0.15", &[]), "throughput", &[]),
+        "the JVM's own heap",
+    );
+    let set = |s: &str| {
+        let p = load("throughput", &[s.to_owned()]).unwrap();
+        advise(&big, &p, &UserOptions::gather(&big.env, &[]))
+    };
+    none(&set("gc.parallel_initial_fraction=0"), "asked for none");
+    let fixed = set("memory.fixed_heap=true");
+    none(&fixed, "a fixed heap");
+    assert!(has(&fixed, "-Xms"), "{:?}", fixed.recommended.flags);
+    assert!(load("throughput", &["gc.parallel_initial_fraction=1.5".into()]).is_err());
+}
+
 /// Where the heap made room for told memory, Serial gets a fixed young generation and Parallel a
 /// ratio; untold, or with the user's own split, neither.
 #[test]
