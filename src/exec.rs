@@ -294,10 +294,17 @@ pub enum UnseenJvm {
 /// file beside it, an unreadable one): the advice assumed a JDK, and a flag that JDK takes but
 /// an older one does not know (`ActiveProcessorCount` before 8u191, `ExitOnOutOfMemoryError`
 /// before 8u92) would stop the JVM ("Unrecognized VM option"). Only flags every JDK since 8
-/// takes are kept. Returns the flags and what was left out, for the one stderr line.
+/// takes are kept. Nor, unless a collector is chosen among them, the flags whose meaning
+/// depends on the collector: the JDK assumed picks G1 by itself where a JDK 8 picks Parallel,
+/// which reads G1's `GCTimeRatio=7` as 12.5 % of the time in GC (its own goal is 1 %).
+/// Returns the flags and what was left out, for the one stderr line.
 pub fn for_unknown_jdk(flags: &[String]) -> (Vec<String>, Vec<String>) {
-    let (kept, dropped): (Vec<String>, Vec<String>) =
-        flags.iter().cloned().partition(|f| every_jdk_takes(f));
+    let collector = flags
+        .iter()
+        .any(|f| crate::jvm::version::Gc::from_option(f).is_some() && every_jdk_takes(f));
+    let (kept, dropped): (Vec<String>, Vec<String>) = flags.iter().cloned().partition(|f| {
+        every_jdk_takes(f) && (collector || !COLLECTOR_DEPENDENT.iter().any(|p| f.starts_with(p)))
+    });
     let notes = dropped
         .into_iter()
         .map(|f| format!("{f} left out (the JDK's version is unknown)"))
@@ -642,6 +649,38 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    #[test]
+    fn a_java_of_unknown_version_gets_only_what_jdk_8_takes() {
+        use super::for_unknown_jdk;
+        let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // G1 assumed and left to the JVM: its ratio would be Parallel's goal on a JDK 8.
+        let (kept, notes) = for_unknown_jdk(&v(&[
+            "-Xmx772m",
+            "-XX:GCTimeRatio=7",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-XX:ActiveProcessorCount=2",
+        ]));
+        assert_eq!(kept, ["-Xmx772m"]);
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(notes
+            .iter()
+            .all(|n| n.ends_with("(the JDK's version is unknown)")));
+        // A collector chosen: its own flags go with it.
+        let (kept, _) = for_unknown_jdk(&v(&[
+            "-XX:+UseParallelGC",
+            "-Xmx3700m",
+            "-XX:InitialHeapSize=512m",
+        ]));
+        assert_eq!(
+            kept,
+            [
+                "-XX:+UseParallelGC",
+                "-Xmx3700m",
+                "-XX:InitialHeapSize=512m"
+            ]
+        );
     }
 
     #[test]

@@ -69,26 +69,33 @@ pub fn split_java_options(s: &str) -> Result<Vec<String>, String> {
     }
 }
 
-/// How a JVM option begins, as the launcher and HotSpot take them (`-D`, `-X...`, `-XX:`,
-/// agents, assertions, `-verbose`, `--add-opens` and the other long options).
-const OPTION_STARTS: [&str; 12] = [
-    "-D",
-    "-X",
-    "-agentlib:",
-    "-agentpath:",
-    "-javaagent:",
+/// How a JVM option begins, as the launcher and HotSpot take them: `-D`, `-X...` (`-Xmx`,
+/// `-XX:`, `-Xlog`), agents, and the long options (`--add-opens=...`).
+const OPTION_PREFIXES: [&str; 6] = ["-D", "-X", "-agentlib:", "-agentpath:", "-javaagent:", "--"];
+
+/// Options HotSpot takes only as they are or followed by `:` (`-ea`, `-ea:com.x...`,
+/// `-verbose:gc`): `-dawn` is no option, so it is the rest of a value.
+const OPTION_WORDS: [&str; 9] = [
     "-ea",
     "-da",
     "-esa",
     "-dsa",
-    "-enable",
-    "-disable",
+    "-enableassertions",
+    "-disableassertions",
+    "-enablesystemassertions",
+    "-disablesystemassertions",
     "-verbose",
 ];
 
-/// Whether a word begins like a JVM option ([`OPTION_STARTS`], or `--`).
+/// Whether a word begins like a JVM option ([`OPTION_PREFIXES`], [`OPTION_WORDS`]).
 pub fn starts_like_option(word: &[u8]) -> bool {
-    word.starts_with(b"--") || OPTION_STARTS.iter().any(|p| word.starts_with(p.as_bytes()))
+    OPTION_PREFIXES
+        .iter()
+        .any(|p| word.starts_with(p.as_bytes()))
+        || OPTION_WORDS.iter().any(|w| {
+            word.strip_prefix(w.as_bytes())
+                .is_some_and(|rest| rest.is_empty() || rest[0] == b':')
+        })
 }
 
 /// The options in HotSpot's `java.rt.vmArgs` perf counter (`Arguments::jvm_args`): every
@@ -96,8 +103,9 @@ pub fn starts_like_option(word: &[u8]) -> bool {
 /// by single spaces. An option whose value held a space (`-Dtitle=a b`) comes back in pieces;
 /// a piece that does not begin like an option is the rest of the one before it (the JVM
 /// refuses a stray word, "Unrecognized option"), and is put back onto it with its space, so
-/// that a secret value is redacted whole. A value with a space followed by what looks like an
-/// option (`-Dx=a -Db`) cannot be told from two options in the joined string.
+/// that a secret value is redacted whole. A value with a space followed by what begins like an
+/// option (`-Dx=a -Db`, `-Dx=a -Xb`, `-Dx=a --b`) cannot be told from two options in the joined
+/// string.
 pub fn vm_args_options(s: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for piece in s.split(' ') {
@@ -579,6 +587,16 @@ mod tests {
         assert_eq!(&opts[0][r], "hunter2 secret");
         assert!(vm_args_options("").is_empty());
         assert_eq!(vm_args_options("  -Xmx1g"), ["-Xmx1g"]);
+        // Assertion and verbose options only bare or with ':'.
+        assert_eq!(
+            vm_args_options("-Dpassword=hunter2 -dawn -ea -da:com.x -verbose:gc"),
+            [
+                "-Dpassword=hunter2 -dawn",
+                "-ea",
+                "-da:com.x",
+                "-verbose:gc"
+            ]
+        );
         // Lossless: nothing is dropped but the leading spaces.
         use proptest::prelude::*;
         proptest::test_runner::TestRunner::default()

@@ -95,7 +95,7 @@ pub(super) fn collect(root: &Root, shared: &Shared, lean: bool) -> IdentityFacts
     let mut passwd_source = None;
     let mut passwd_home = None;
     let wrapper = nss_wrapper_files(root, &shared.env);
-    // No entry only when a passwd file was read and none of them has one.
+    // No entry only when every passwd file was read (or is not there) and none has one.
     let mut passwd_entry = Fact::Unknown(match &uid {
         Fact::Unknown(r) => format!("uid unknown ({r})"),
         _ => "uid unknown".to_owned(),
@@ -116,6 +116,8 @@ pub(super) fn collect(root: &Root, shared: &Shared, lean: bool) -> IdentityFacts
                         break;
                     }
                 }
+                // A file that is not there has no entry (getpwuid finds none either).
+                Err(e) if e.is_not_found() => {}
                 Err(e) => unread.push(format!("{src}: {e}")),
             }
         }

@@ -170,6 +170,11 @@ pub fn collect(root: &Root, opts: &Options) -> Facts {
         identity.uid = Fact::Known(u);
         identity.host_uid = Fact::Known(u);
         identity.user_namespace = Fact::Known(false);
+        if identity.uid != Fact::Known(u) {
+            // Looked up for the real uid, not this one.
+            identity.passwd_entry =
+                Fact::Unknown(format!("uid {u} assumed (--assume uid): not looked up"));
+        }
         notes.push(format!("identity.uid assumed: {u} (--assume uid)"));
     }
     Facts {

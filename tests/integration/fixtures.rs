@@ -1363,3 +1363,34 @@ fn java_io_tmpdir_after_the_double_dash_is_a_data_directory() {
         "{told:?}"
     );
 }
+
+/// An image with no /etc/passwd at all has no entry for any uid: getpwuid finds none, so the
+/// uid has none, as with a passwd file that lacks it (not "unknown"), and the finding fires.
+#[test]
+fn no_passwd_file_is_no_entry() {
+    let dir = crate::common::scratch_dir("no-passwd");
+    let status = std::process::Command::new("cp")
+        .args(["-a", "--"])
+        .arg(fixture("arbitrary-uid-no-passwd"))
+        .arg(dir.join("root"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::remove_file(dir.join("root/etc/passwd")).unwrap();
+    let out = crate::common::ctune()
+        .arg("--root")
+        .arg(dir.join("root"))
+        .args(["doctor", "--format", "json"])
+        .output()
+        .unwrap();
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["summary"]["identity"]["passwd_entry"], false, "{d:#}");
+    let ids: Vec<&str> = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"uid-without-passwd-entry"), "{ids:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

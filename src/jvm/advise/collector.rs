@@ -180,9 +180,18 @@ pub(super) fn heap_growth(cx: &Cx, gc: Gc, heap: &Heap, d: &mut Draft) {
 /// of 6.3 and 0.98x of the old flags' in a quiet 7-run check, at 30-31 % against 43-46 %.
 pub(super) fn parallel_start(cx: &Cx, gc: Gc, limit: u64, heap: &Heap, d: &mut Draft) {
     let share = cx.profile.gc.parallel_initial_fraction;
+    // The user's young or old generation size sets the JVM's start too (HotSpot starts at
+    // least at NewSize + OldSize): a smaller start would shrink what they chose.
     let users_start = cx.user.min_heap().is_some()
-        || cx.user.sets_xx("InitialRAMPercentage")
-        || cx.user.sets_xx("InitialRAMFraction");
+        || [
+            "InitialRAMPercentage",
+            "InitialRAMFraction",
+            "NewSize",
+            "OldSize",
+        ]
+        .iter()
+        .any(|f| cx.user.sets_xx(f))
+        || cx.user.has_prefix("-Xmn");
     if gc != Gc::Parallel || share <= 0.0 || !heap.budgeted || users_start || d.has("-Xms") {
         return;
     }

@@ -468,6 +468,17 @@ fn parallel_starts_at_an_eighth_of_the_limit() {
         ),
         "the user's least heap",
     );
+    for young in [
+        "-Xmn1g",
+        "-XX:NewSize=1g",
+        "-XX:OldSize=1g",
+        "-XX:InitialRAMFraction=8",
+    ] {
+        none(
+            &run(&big, "throughput", &["java", young, "Main"]),
+            "the user's generation sizes set the start too",
+        );
+    }
     none(
         &run(&facts(None, Some(2.0), "17.0.15", &[]), "throughput", &[]),
         "the JVM's own heap",
