@@ -148,9 +148,9 @@ pub(super) fn heap_growth(cx: &Cx, gc: Gc, heap: &Heap, d: &mut Draft) {
 /// the limit (an eighth), as `-XX:InitialHeapSize`, not the JVM's 1/64. Parallel grows its old
 /// generation only in full collections ("Pause Full (Ergonomics)", when the promotions it
 /// expects no longer fit), each by about half again, so a live set built at start costs a
-/// string of full collections that each mark and compact all of it: 7 for a 410 MiB live set
-/// (old generation 119 to 606 MiB). Not `-Xms`, which from JDK 13 is also the least heap
-/// (`MinHeapSize`): Parallel may still shrink a heap that collects cheaply. An eighth is Red
+/// string of full collections that each mark and compact all of it: 7 for a 410 MiB live set,
+/// the heap growing from 119 to 606 MiB over them. Not `-Xms`, which from JDK 13 is also the
+/// least heap (`MinHeapSize`): Parallel may still shrink a heap that collects cheaply. An eighth is Red
 /// Hat's UBI images' `-Xms` beside Parallel (java-default-options, before 2022).
 ///
 /// Measured (issue 20, JDK 17.0.15, the 4 GiB / 2 CPU batch: a 10 % live set, 2 GiB allocated;
