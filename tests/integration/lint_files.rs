@@ -882,3 +882,24 @@ fn a_target_stage_the_dockerfile_lacks_is_a_usage_error_not_a_pass() {
         );
     }
 }
+
+#[test]
+fn a_blind_jvm_in_a_file_quotes_no_node_ram_the_file_lacks() {
+    // The facts hold a stand-in node RAM (four times the limit) for the JVM's view; the
+    // finding must not present it as the node's.
+    let v = json_of(&[
+        "--assume",
+        "memory=1Gi",
+        "lint-corpus/docker/legacy-batch.Dockerfile",
+    ]);
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "jvm-blind-to-cgroup")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    let detail = f["detail"].as_str().unwrap();
+    assert!(detail.contains("from the node's RAM"), "{detail}");
+    assert!(!detail.contains("host RAM ("), "{detail}");
+    assert!(!detail.contains("4096 MiB"), "{detail}");
+}
