@@ -150,8 +150,8 @@ pub(super) fn heap_growth(cx: &Cx, gc: Gc, heap: &Heap, d: &mut Draft) {
 /// expects no longer fit), each by about half again, so a live set built at start costs a
 /// string of full collections that each mark and compact all of it: 7 for a 410 MiB live set,
 /// the heap growing from 119 to 606 MiB over them. Not `-Xms`, which from JDK 13 is also the
-/// least heap (`MinHeapSize`): Parallel may still shrink a heap that collects cheaply. An eighth is Red
-/// Hat's UBI images' `-Xms` beside Parallel (java-default-options, before 2022).
+/// least heap (`MinHeapSize`): Parallel may still shrink a heap that collects cheaply. An
+/// eighth is Red Hat's UBI images' `-Xms` beside Parallel (java-default-options, before 2022).
 ///
 /// Measured (issue 20, JDK 17.0.15, the 4 GiB / 2 CPU batch: a 10 % live set, 2 GiB allocated;
 /// `-XX:+UseParallelGC -Xmx3700m`, 4 interleaved runs each; GC threads' share of the CPU, wall):
@@ -167,9 +167,10 @@ pub(super) fn heap_growth(cx: &Cx, gc: Gc, heap: &Heap, d: &mut Draft) {
 /// 2.09-2.25, 2.20-2.31 and 2.21-2.34 s. A quarter costs the first touches of a young generation
 /// twice as large, dear on the machine measured (see [`heap_growth`]). With 512 MiB, 3 runs
 /// each: JDK 11.0.13 28-33 % against 44-46 % (the defaults 27-30 %), JDK 21.0.8 28-31 % against
-/// 41-44 % (the defaults 21-24 %, though in 1.96-2.19 s against 1.65-1.71 s). The 2 GiB service at 35 %
-/// live (`run.py --only http-2g --try`, 5 runs): 5 % of the CPU with 256 MiB, 6 % without, 3 %
-/// with 512 MiB, at 21,551-23,866 req/s against `MaxRAMPercentage=75`'s 17,715.
+/// 41-44 % (the defaults 21-24 %, though in 1.96-2.19 s against 1.65-1.71 s). The 2 GiB
+/// service at 35 % live (`run.py --only http-2g --try`, 5 runs): 5 % of the CPU with 256 MiB,
+/// 6 % without, 3 % with 512 MiB, at 21,551-23,866 req/s against `MaxRAMPercentage=75`'s
+/// 17,715.
 ///
 /// With this rule (`benches/advice/results/`, the default matrix on JDK 17, 7 runs): the
 /// `throughput` profile's 4 GiB batch passes, 1.1x the defaults' speed with 36 % of the CPU in
