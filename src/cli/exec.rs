@@ -331,12 +331,12 @@ fn make_safe(
         .first()
         .is_some_and(|c| crate::jvm::options::is_java_command(c))
         && !matches!(a.inject, Inject::Args);
+    let jdk = advice
+        .java
+        .as_ref()
+        .and_then(|j| crate::jvm::version::JavaVersion::parse(&j.version));
     if unseen {
-        let jvm = match advice
-            .java
-            .as_ref()
-            .and_then(|j| crate::jvm::version::JavaVersion::parse(&j.version))
-        {
+        let jvm = match jdk {
             None => exec::UnseenJvm::Unknown,
             Some(v) if v.has_active_processor_count() => exec::UnseenJvm::Percentages,
             Some(_) => exec::UnseenJvm::NoPercentages,
@@ -350,12 +350,7 @@ fn make_safe(
                 changed.join(", ")
             ));
         }
-    } else if advice
-        .java
-        .as_ref()
-        .and_then(|j| crate::jvm::version::JavaVersion::parse(&j.version))
-        .is_none()
-    {
+    } else if jdk.is_none() {
         let (safe, changed) = exec::for_unknown_jdk(flags);
         *flags = safe;
         notes.extend(changed);

@@ -170,6 +170,17 @@ pub fn finding_ids(doc: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// The finding with this id in a `doctor`/`lint --format json` document (the test fails
+/// without it, showing the document).
+pub fn finding<'a>(doc: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} finding: {doc:#}"))
+}
+
 /// The `object.kind` of every target in a `lint --format json` document.
 pub fn target_kinds(doc: &serde_json::Value) -> std::collections::BTreeSet<&str> {
     doc["targets"]

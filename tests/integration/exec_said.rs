@@ -155,12 +155,7 @@ fn user_home_follows_the_usable_home() {
         .stdout,
     )
     .unwrap();
-    let f = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "home-not-writable")
-        .unwrap_or_else(|| panic!("{doc:#}"));
+    let f = crate::common::finding(&doc, "home-not-writable");
     assert!(f["fix"].as_str().unwrap().contains("-Duser.home"));
 }
 

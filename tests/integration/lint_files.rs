@@ -808,12 +808,7 @@ fn frozen_tags_name_their_last_build_and_a_dockerfile_claims_no_shares() {
     .unwrap();
     let (_, out, _) = run_in(&dir, &["lint", "--format", "json", "pod.yaml"]);
     let doc: Value = serde_json::from_str(&out).unwrap();
-    let shares = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "cpu-count-from-shares")
-        .unwrap_or_else(|| panic!("{doc}"));
+    let shares = crate::common::finding(&doc, "cpu-count-from-shares");
     assert_eq!(shares["location"]["line"], 10, "at requests.cpu");
     let _ = fs::remove_dir_all(&dir);
 }
@@ -892,13 +887,9 @@ fn a_blind_jvm_in_a_file_quotes_no_node_ram_the_file_lacks() {
         "memory=1Gi",
         "lint-corpus/docker/legacy-batch.Dockerfile",
     ]);
-    let f = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "jvm-blind-to-cgroup")
-        .unwrap_or_else(|| panic!("{v:#}"));
-    let detail = f["detail"].as_str().unwrap();
+    let detail = crate::common::finding(&v, "jvm-blind-to-cgroup")["detail"]
+        .as_str()
+        .unwrap();
     assert!(detail.contains("from the node's RAM"), "{detail}");
     assert!(!detail.contains("host RAM ("), "{detail}");
     assert!(!detail.contains("4096 MiB"), "{detail}");

@@ -117,6 +117,11 @@ fn has(a: &Advice, prefix: &str) -> bool {
     a.recommended.flags.iter().any(|f| f.starts_with(prefix))
 }
 
+/// No flag with this prefix, and why not in the message.
+fn lacks(a: &Advice, prefix: &str, what: &str) {
+    assert!(!has(a, prefix), "{what}: {:?}", a.recommended.flags)
+}
+
 /// The advice warns about throttling exactly when the `cpu-throttled` finding fires.
 #[test]
 fn throttling_warning_uses_the_findings_threshold() {
@@ -346,13 +351,7 @@ fn g1_time_ratio_only_with_a_budgeted_g1_heap() {
         has(&run(&big, "latency", &[]), "-XX:GCTimeRatio="),
         "latency extends default"
     );
-    let none = |a: &Advice, what: &str| {
-        assert!(
-            !has(a, "-XX:GCTimeRatio"),
-            "{what}: {:?}",
-            a.recommended.flags
-        )
-    };
+    let none = |a: &Advice, what: &str| lacks(a, "-XX:GCTimeRatio", what);
     none(
         &run(&big, "throughput", &[]),
         "Parallel sizes by its own ratio",
@@ -428,13 +427,7 @@ fn parallel_starts_at_an_eighth_of_the_limit() {
         "{:?}",
         jdk8.recommended.flags
     );
-    let none = |a: &Advice, what: &str| {
-        assert!(
-            !has(a, "-XX:InitialHeapSize"),
-            "{what}: {:?}",
-            a.recommended.flags
-        )
-    };
+    let none = |a: &Advice, what: &str| lacks(a, "-XX:InitialHeapSize", what);
     none(&run(&big, "default", &[]), "G1");
     none(
         &run(
